@@ -1,0 +1,90 @@
+"""The LINE e-service of a Thai subdistrict administrative organization: the application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import config_from_env, local_channel_secret
+from bot.db import ensure_migrated, make_engine, make_session_factory
+from bot.line_api import ConsoleTransport, LineTransport, Transport
+from bot.outbox import Sender
+from bot.registry import Registry, load_handlers, registry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What the app holds across requests: one engine and session factory, the sender and its transport."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+    sender: Sender
+    registry: Registry
+    channel_secret: str
+
+    @property
+    def console_mode(self) -> bool:
+        return not isinstance(self.sender.transport, LineTransport)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config_from_env(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config["LINE_CHANNEL_SECRET"]:
+        app.config["LINE_CHANNEL_SECRET"] = local_channel_secret(app.instance_path)
+    _configure_logging(app)
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    if app.config["AUTO_MIGRATE"]:
+        _migrate_or_warn(engine)
+    load_handlers()
+    sessions = make_session_factory(engine)
+    transport = app.config.get("TRANSPORT") or make_transport(app.config)
+    sender = Sender(sessions, transport, max_attempts=app.config["SENDER_MAX_ATTEMPTS"])
+    app.extensions["bot"] = Runtime(engine, sessions, sender, registry, app.config["LINE_CHANNEL_SECRET"])
+
+    from bot import webhook
+
+    app.register_blueprint(webhook.bp)
+    from bot import cli
+
+    cli.register(app)
+    return app
+
+
+def runtime(app: Flask) -> Runtime:
+    return app.extensions["bot"]
+
+
+def make_transport(config: dict[str, Any]) -> Transport:
+    token = config.get("LINE_CHANNEL_ACCESS_TOKEN")
+    if not token:
+        return ConsoleTransport()
+    return LineTransport(token, config["LINE_API_BASE_URL"], float(config["SEND_TIMEOUT_SECONDS"]))
+
+
+def _migrate_or_warn(engine: Engine) -> None:
+    try:
+        ensure_migrated(engine)
+    except OperationalError as exc:
+        # The app still starts so that /healthz can say 503; the webhook answers 500 and LINE redelivers.
+        log.error("database unavailable, not migrated: %s", exc.orig)
+
+
+def _configure_logging(app: Flask) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        # Alembic narrates every check at INFO; our own "migrating ..." line is enough.
+        logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -1,0 +1,122 @@
+"""The terminal chat: a person types, signed webhook events go through /callback, replies are shown.
+
+Nothing is special-cased: the same webhook, dispatcher, outbox and sender run; only the transport
+renders to the terminal instead of calling LINE, as console mode does.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from flask import Flask
+from sqlalchemy import select
+
+from bot import runtime
+from bot.line_api import Outcome, Result, render_messages
+from models import Measure
+
+PROMPT = "คุณ: "
+INTRO = "คุยกับบอทได้เลย พิมพ์ข้อความแล้วกด Enter (ออกด้วย Ctrl-D)"
+
+
+class ChatTransport:
+    """Renders what would be sent, and remembers the quick replies offered to the person chatting."""
+
+    def __init__(self, user_id: str, out: TextIO) -> None:
+        self.user_id = user_id
+        self.out = out
+        self.choices: list[dict[str, Any]] = []
+
+    def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> Outcome:
+        self._show(messages)
+        return Outcome(Result.DELIVERED)
+
+    def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> Outcome:
+        if to == self.user_id:
+            self._show(messages)
+        else:
+            self.out.write(f"[ส่งถึง {to}]\n{render_messages(messages)}\n")
+        return Outcome(Result.DELIVERED)
+
+    def _show(self, messages: list[dict[str, Any]]) -> None:
+        self.out.write(render_messages(messages) + "\n")
+        self.out.flush()
+        items = [(m.get("quickReply") or {}).get("items") for m in messages]
+        self.choices = [item["action"] for item in (items[-1] or [])] if items else []
+
+
+def sign(secret: str, body: str) -> str:
+    digest = hmac.new(secret.encode("utf-8"), body.encode("utf-8"), hashlib.sha256).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def webhook_body(user_id: str, event: dict[str, Any]) -> str:
+    base = {
+        "timestamp": int(time.time() * 1000),
+        "source": {"type": "user", "userId": user_id},
+        "replyToken": uuid.uuid4().hex,
+        "mode": "active",
+        "webhookEventId": uuid.uuid4().hex.upper()[:26],
+        "deliveryContext": {"isRedelivery": False},
+    }
+    return json.dumps({"destination": "Ulocalbot", "events": [{**base, **event}]}, ensure_ascii=False)
+
+
+def text_event(text: str) -> dict[str, Any]:
+    message = {"type": "text", "id": str(uuid.uuid4().int)[:18], "quoteToken": uuid.uuid4().hex, "text": text}
+    return {"type": "message", "message": message}
+
+
+def postback_event(data: str) -> dict[str, Any]:
+    return {"type": "postback", "postback": {"data": data}}
+
+
+def event_for_input(line: str, choices: list[dict[str, Any]]) -> dict[str, Any]:
+    """A typed number picks the quick reply with that number, as a tap would."""
+    stripped = line.strip()
+    if stripped.isdigit() and 1 <= int(stripped) <= len(choices):
+        action = choices[int(stripped) - 1]
+        if action.get("type") == "postback":
+            return postback_event(action["data"])
+        return text_event(action.get("text") or action.get("label", ""))
+    return text_event(line)
+
+
+def run_chat(app: Flask, user_id: str, read: Callable[[str], str] = input, out: TextIO = sys.stdout) -> None:
+    rt = runtime(app)
+    _seed_if_empty(app)
+    transport = ChatTransport(user_id, out)
+    rt.sender.transport = transport
+    client = app.test_client()
+    out.write(INTRO + "\n")
+    while True:
+        try:
+            line = read(PROMPT)
+        except (EOFError, KeyboardInterrupt):
+            out.write("\n")
+            return
+        if not line.strip():
+            continue
+        body = webhook_body(user_id, event_for_input(line, transport.choices))
+        response = client.post(
+            "/callback", data=body.encode("utf-8"),
+            headers={"X-Line-Signature": sign(rt.channel_secret, body), "Content-Type": "application/json"},
+        )
+        if response.status_code != 200:
+            out.write(f"(เว็บฮุกตอบ {response.status_code}: {response.get_data(as_text=True)})\n")
+
+
+def _seed_if_empty(app: Flask) -> None:
+    from bot.seed import seed_bundled
+
+    with runtime(app).sessions.begin() as session:
+        if session.scalar(select(Measure.id).limit(1)) is None:
+            seed_bundled(session)

@@ -1,0 +1,50 @@
+"""Settings from the environment (see the interfaces table in DESIGN.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULT_LINE_API_BASE_URL = "https://api.line.me"
+DEFAULT_LINE_DATA_API_BASE_URL = "https://api-data.line.me"
+
+
+def config_from_env(instance_path: str) -> dict[str, Any]:
+    env = os.environ
+    return {
+        "LINE_CHANNEL_SECRET": env.get("LINE_CHANNEL_SECRET") or None,
+        "LINE_CHANNEL_ACCESS_TOKEN": env.get("LINE_CHANNEL_ACCESS_TOKEN") or None,
+        "LINE_API_BASE_URL": env.get("LINE_API_BASE_URL", DEFAULT_LINE_API_BASE_URL),
+        "LINE_DATA_API_BASE_URL": env.get("LINE_DATA_API_BASE_URL", DEFAULT_LINE_DATA_API_BASE_URL),
+        "DATABASE_URL": env.get("DATABASE_URL") or default_database_url(instance_path),
+        "BOT_TIMEZONE": env.get("BOT_TIMEZONE", "Asia/Bangkok"),
+        # Texts longer than this are cut before matching; the citizen is told (LINE allows 5,000).
+        "MAX_TEXT_CHARS": int(env.get("BOT_MAX_TEXT_CHARS", "1000")),
+        "FLOW_IDLE_MINUTES": int(env.get("BOT_FLOW_IDLE_MINUTES", "30")),
+        "SEND_TIMEOUT_SECONDS": float(env.get("BOT_SEND_TIMEOUT_SECONDS", "10")),
+        "SENDER_MAX_ATTEMPTS": int(env.get("BOT_SENDER_MAX_ATTEMPTS", "12")),
+        "AUTO_MIGRATE": env.get("BOT_AUTO_MIGRATE", "1") != "0",
+    }
+
+
+def default_database_url(instance_path: str) -> str:
+    return f"sqlite:///{Path(instance_path) / 'bot.sqlite3'}"
+
+
+def local_channel_secret(instance_path: str) -> str:
+    """A development secret kept under instance/, for the terminal chat and local runs without LINE.
+
+    It is random per machine, so a server started without LINE_CHANNEL_SECRET accepts no forged body.
+    """
+    path = Path(instance_path) / "dev_channel_secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # "x" mode: two workers starting at once must not write two different secrets.
+        try:
+            with path.open("x") as fh:
+                fh.write(secrets.token_hex(16))
+        except FileExistsError:
+            pass
+    return path.read_text().strip()

@@ -1,0 +1,214 @@
+"""One webhook event, one transaction: dedupe, load state, dispatch, write replies to the outbox, commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from linebot.v3.models.events import UnknownEvent
+from linebot.v3.webhooks import Event
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import texts
+from bot.context import Context, chat_id_of
+from bot.messages import text
+from bot.outbox import enqueue_reply
+from bot.registry import Handler, Registry
+from bot.thai import match_key
+from models import Conversation, LineUser, ProcessedEvent, utcnow
+
+log = logging.getLogger(__name__)
+
+CANCEL_KEYS = frozenset(match_key(w) for w in texts.CANCEL_WORDS)
+MENU_KEYS = frozenset(match_key(w) for w in texts.MENU_WORDS)
+
+
+class DuplicateEvent(Exception):
+    pass
+
+
+class DatabaseUnavailable(Exception):
+    """The event could not be stored; the webhook answers 5xx so that LINE delivers it again."""
+
+
+def parse_event(raw: dict[str, Any]) -> Any:
+    """The SDK's model of one event; types it does not know become UnknownEvent, as its parser does."""
+    try:
+        return Event.from_dict(raw)
+    except (ValueError, TypeError, KeyError):
+        return UnknownEvent.new_from_json_dict(raw)
+
+
+def event_kind(raw: dict[str, Any], parsed: Any) -> str:
+    if isinstance(parsed, UnknownEvent) or parsed is None:
+        return "unknown"
+    kind = str(raw.get("type"))
+    if kind == "message":
+        return f"message:{(raw.get('message') or {}).get('type', 'unknown')}"
+    return kind
+
+
+def process_event(
+    sessions: sessionmaker[Session], registry: Registry, config: Mapping[str, Any], raw: dict[str, Any]
+) -> list[int]:
+    """Handle one event in its own transaction; return the ids of the outbox rows it committed."""
+    event_id = raw.get("webhookEventId")
+    try:
+        with sessions.begin() as session:
+            _record_event(session, raw, outcome="handled")
+            return _handle(session, registry, config, raw)
+    except DuplicateEvent:
+        log.info(
+            "skipping duplicate event %s (isRedelivery=%s)",
+            event_id,
+            (raw.get("deliveryContext") or {}).get("isRedelivery"),
+        )
+        return []
+    except OperationalError as exc:
+        raise DatabaseUnavailable(str(exc.orig)) from exc
+    except Exception:
+        log.exception("event %s (%s) failed; apologising", event_id, raw.get("type"))
+        return _apologise(sessions, raw)
+
+
+def _record_event(session: Session, raw: dict[str, Any], *, outcome: str) -> None:
+    event_id = raw.get("webhookEventId")
+    if not event_id:
+        return  # nothing to dedupe on; LINE always sends one, hand-made bodies may not
+    try:
+        with session.begin_nested():
+            session.add(
+                ProcessedEvent(
+                    webhook_event_id=str(event_id)[:64],
+                    event_type=str(raw.get("type"))[:40],
+                    is_redelivery=bool((raw.get("deliveryContext") or {}).get("isRedelivery")),
+                    outcome=outcome,
+                )
+            )
+    except IntegrityError as exc:
+        raise DuplicateEvent(event_id) from exc
+
+
+def _handle(session: Session, registry: Registry, config: Mapping[str, Any], raw: dict[str, Any]) -> list[int]:
+    parsed = parse_event(raw)
+    kind = event_kind(raw, parsed)
+    now = utcnow()
+    user_id = (raw.get("source") or {}).get("userId")
+    user = get_or_create_user(session, user_id, now) if user_id else None
+    message_text, truncated = _message_text(raw, int(config["MAX_TEXT_CHARS"]))
+    ctx = Context(
+        session=session, raw=raw, event=parsed, kind=kind, config=config, now=now, user=user,
+        text=message_text, text_truncated=truncated,
+    )
+    if user is not None and ctx.is_one_to_one:
+        _load_conversation(ctx)
+    handler = route(registry, ctx)
+    handler(ctx)
+    reply_token = raw.get("replyToken")
+    if not ctx.replies:
+        return []
+    if not reply_token:
+        if ctx.chat_id:
+            ctx.push(ctx.chat_id, *ctx.replies)
+        return []
+    rows = enqueue_reply(
+        session,
+        reply_token=reply_token,
+        to=ctx.chat_id,
+        messages=ctx.replies,
+        source_event_id=raw.get("webhookEventId"),
+    )
+    return [row.id for row in rows]
+
+
+def route(registry: Registry, ctx: Context) -> Handler:
+    if ctx.conversation is not None and ctx.kind.startswith("message:"):
+        if ctx.kind == "message:text" and ctx.key in CANCEL_KEYS:
+            return registry.events["command:cancel"]
+        if ctx.kind == "message:text" and ctx.key in MENU_KEYS:
+            ctx.end_flow()
+        elif ctx.conversation.flow in registry.flows:
+            return registry.flows[ctx.conversation.flow]
+        else:
+            log.warning("dropping state of unknown flow %s", ctx.conversation.flow)
+            ctx.end_flow()
+    if ctx.kind == "postback":
+        action = ctx.postback_data.get("action", "")
+        return registry.postbacks.get(action) or registry.events["postback"]
+    if ctx.kind == "message:text":
+        return _route_text(registry, ctx)
+    return registry.events.get(ctx.kind) or registry.events.get(ctx.kind.split(":")[0]) or registry.events["unknown"]
+
+
+def _route_text(registry: Registry, ctx: Context) -> Handler:
+    if ctx.text_truncated:
+        return registry.events["message:text:too_long"]
+    if not ctx.has_words:
+        return registry.events["message:text:no_words"]
+    intent = registry.match_intent(ctx)
+    if intent is not None:
+        return intent.handler
+    if ctx.flow_expired:
+        return registry.events["flow:expired"]
+    assert registry.fallback is not None, "handlers must register a fallback"
+    return registry.fallback
+
+
+def get_or_create_user(session: Session, line_user_id: str, now: Any) -> LineUser:
+    user = session.scalar(select(LineUser).where(LineUser.line_user_id == line_user_id))
+    if user is None:
+        try:
+            with session.begin_nested():
+                user = LineUser(line_user_id=line_user_id, created_at=now, last_seen_at=now)
+                session.add(user)
+        except IntegrityError:
+            # Another worker created the same user a moment ago.
+            user = session.scalars(select(LineUser).where(LineUser.line_user_id == line_user_id)).one()
+    user.last_seen_at = now
+    return user
+
+
+def _load_conversation(ctx: Context) -> None:
+    assert ctx.user is not None
+    conversation = ctx.session.scalar(select(Conversation).where(Conversation.user_id == ctx.user.id))
+    if conversation is None:
+        return
+    if conversation.is_active(ctx.now):
+        ctx.conversation = conversation
+        return
+    ctx.session.delete(conversation)
+    ctx.session.flush()
+    ctx.flow_expired = True
+
+
+def _message_text(raw: dict[str, Any], limit: int) -> tuple[str, bool]:
+    message = raw.get("message") or {}
+    if message.get("type") != "text":
+        return "", False
+    text = str(message.get("text") or "")
+    if len(text) > limit:
+        return text[:limit], True
+    return text, False
+
+
+def _apologise(sessions: sessionmaker[Session], raw: dict[str, Any]) -> list[int]:
+    reply_token = raw.get("replyToken")
+    try:
+        with sessions.begin() as session:
+            try:
+                _record_event(session, raw, outcome="failed")
+            except DuplicateEvent:
+                pass
+            if not reply_token:
+                return []
+            rows = enqueue_reply(
+                session, reply_token=reply_token, to=chat_id_of(raw), messages=[text(texts.APOLOGY)],
+                source_event_id=raw.get("webhookEventId"),
+            )
+            return [row.id for row in rows]
+    except Exception:
+        log.exception("could not even record the apology for event %s", raw.get("webhookEventId"))
+        return []

@@ -1,0 +1,156 @@
+"""Transports that deliver outbox rows: LINE's Messaging API through the official SDK, or the console.
+
+A transport only reports what happened; the sender (bot.outbox) decides what to do about it.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol, TextIO
+
+import urllib3
+from linebot.v3.messaging import (
+    ApiClient,
+    ApiException,
+    Configuration,
+    MessagingApi,
+    PushMessageRequest,
+    ReplyMessageRequest,
+)
+from pydantic import ValidationError
+
+from bot import texts
+
+log = logging.getLogger(__name__)
+
+
+class Result(enum.Enum):
+    DELIVERED = "delivered"
+    RETRY = "retry"  # worth trying again later: 5xx, 429, timeouts, connection errors
+    FAILED = "failed"  # LINE refused the request as such; trying again cannot help
+    REPLY_TOKEN_INVALID = "reply_token_invalid"  # expired or already used
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: Result
+    detail: str = ""
+
+
+class Transport(Protocol):
+    def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> Outcome: ...
+
+    def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> Outcome: ...
+
+
+class LineTransport:
+    """Sends with linebot.v3's MessagingApi to LINE_API_BASE_URL (LINE itself, or a fake in tests)."""
+
+    def __init__(self, access_token: str, base_url: str, timeout_seconds: float = 10.0) -> None:
+        configuration = Configuration(host=base_url, access_token=access_token)
+        self._api = MessagingApi(ApiClient(configuration))
+        self._timeout = timeout_seconds
+
+    def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> Outcome:
+        return self._call(
+            lambda: self._api.reply_message(
+                ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages}),
+                _request_timeout=self._timeout,
+            ),
+            is_reply=True,
+        )
+
+    def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> Outcome:
+        return self._call(
+            lambda: self._api.push_message(
+                PushMessageRequest.from_dict({"to": to, "messages": messages}),
+                x_line_retry_key=retry_key,
+                _request_timeout=self._timeout,
+            ),
+            is_reply=False,
+        )
+
+    def _call(self, send: Callable[[], object], *, is_reply: bool) -> Outcome:
+        try:
+            send()
+        except ApiException as exc:
+            return classify_api_error(exc.status, exc.body, is_reply=is_reply)
+        except (ValidationError, ValueError) as exc:
+            return Outcome(Result.FAILED, f"invalid message: {exc}"[:500])
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            return Outcome(Result.RETRY, f"network: {exc}"[:500])
+        return Outcome(Result.DELIVERED)
+
+
+def classify_api_error(status: int | None, body: bytes | str | None, *, is_reply: bool) -> Outcome:
+    message = _line_error_message(body)
+    detail = f"HTTP {status}: {message}"
+    if status == 409 and not is_reply:
+        # LINE answers 409 to a retry key it has already accepted: the push was delivered before.
+        return Outcome(Result.DELIVERED, detail)
+    if is_reply and status == 400 and "reply token" in message.lower():
+        return Outcome(Result.REPLY_TOKEN_INVALID, detail)
+    if status is None or status == 429 or status >= 500:
+        return Outcome(Result.RETRY, detail)
+    return Outcome(Result.FAILED, detail)
+
+
+def _line_error_message(body: bytes | str | None) -> str:
+    if not body:
+        return ""
+    raw = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return raw[:500]
+    message = str(parsed.get("message", ""))
+    details = parsed.get("details") or []
+    if details:
+        message += " " + "; ".join(f"{d.get('property', '')}: {d.get('message', '')}" for d in details)
+    return message[:1000]
+
+
+class ConsoleTransport:
+    """Console mode (no access token): what would be sent is printed, and counts as delivered."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+
+    def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> Outcome:
+        self._write(render_messages(messages))
+        return Outcome(Result.DELIVERED)
+
+    def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> Outcome:
+        self._write(texts.CONSOLE_PUSH_TO.format(to=to) + "\n" + render_messages(messages))
+        return Outcome(Result.DELIVERED)
+
+    def _write(self, rendered: str) -> None:
+        stream = self._stream or sys.stdout
+        stream.write(rendered + "\n")
+        stream.flush()
+
+
+def render_messages(messages: list[dict[str, Any]]) -> str:
+    """Plain-text view of LINE messages, with quick replies as numbered choices."""
+    lines: list[str] = []
+    for message in messages:
+        lines.append(_render_one(message))
+        items = (message.get("quickReply") or {}).get("items") or []
+        if items:
+            lines.append(f"  [{texts.CONSOLE_QUICK_REPLY_HINT}]")
+            lines.extend(f"  {i}. {item['action'].get('label', '')}" for i, item in enumerate(items, 1))
+    return "\n".join(lines)
+
+
+def _render_one(message: dict[str, Any]) -> str:
+    kind = message.get("type")
+    if kind == "text":
+        return f"บอท: {message.get('text', '')}"
+    if kind == "flex":
+        return f"บอท: [การ์ด] {message.get('altText', '')}"
+    return f"บอท: [{kind}]"

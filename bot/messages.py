@@ -1,0 +1,143 @@
+"""Building LINE messages, and fitting them to LINE's documented limits before they reach the outbox.
+
+Limits (Messaging API reference): 5 messages per call, 5,000 characters per text, 13 quick-reply items,
+20 characters per action label, 300 per message-action text and postback data, 400 per flex altText.
+Lengths are counted in UTF-16 code units, which is never less than LINE's own count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from linebot.v3.messaging import (
+    MessageAction,
+    PostbackAction,
+    QuickReply,
+    QuickReplyItem,
+    TextMessage,
+)
+
+MAX_MESSAGES_PER_CALL = 5
+MAX_TEXT = 5000
+MAX_QUICK_REPLY_ITEMS = 13
+MAX_LABEL = 20
+MAX_ACTION_TEXT = 300
+MAX_POSTBACK_DATA = 300
+MAX_ALT_TEXT = 400
+ELLIPSIS = "…"
+
+Message = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One quick-reply button: sends `text` as if typed, or a postback with `data` when given."""
+
+    label: str
+    text: str | None = None
+    data: str | None = None
+
+    def to_item(self) -> QuickReplyItem:
+        label = clip(self.label, MAX_LABEL)
+        if self.data is not None:
+            display = clip(self.text or self.label, MAX_ACTION_TEXT)
+            return QuickReplyItem(
+                action=PostbackAction(label=label, data=self.data[:MAX_POSTBACK_DATA], displayText=display)
+            )
+        return QuickReplyItem(action=MessageAction(label=label, text=clip(self.text or self.label, MAX_ACTION_TEXT)))
+
+
+def text(body: str, choices: Sequence[Choice] = ()) -> Message:
+    message = TextMessage(text=body or " ")
+    if choices:
+        message.quick_reply = QuickReply(items=[c.to_item() for c in choices[:MAX_QUICK_REPLY_ITEMS]])
+    return message.to_dict()
+
+
+def utf16_len(value: str) -> int:
+    return len(value.encode("utf-16-le")) // 2
+
+
+def clip(value: str, limit: int) -> str:
+    if utf16_len(value) <= limit:
+        return value
+    out = ""
+    for ch in value:
+        if utf16_len(out + ch + ELLIPSIS) > limit:
+            break
+        out += ch
+    return out + ELLIPSIS
+
+
+def split_text(value: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split at paragraph, line or word boundaries so each part fits; a single huge word is cut."""
+    parts: list[str] = []
+    rest = value
+    while utf16_len(rest) > limit:
+        window = _prefix_within(rest, limit)
+        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
+        if cut <= 0:
+            cut = len(window)
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest or not parts:
+        parts.append(rest)
+    return parts
+
+
+def _prefix_within(value: str, limit: int) -> str:
+    out_len = 0
+    for i, ch in enumerate(value):
+        out_len += utf16_len(ch)
+        if out_len > limit:
+            return value[:i]
+    return value
+
+
+def fit(messages: Iterable[Message]) -> list[list[Message]]:
+    """Messages made safe for LINE, in batches of at most five (one API call each).
+
+    The quick reply of the last message is the only one LINE shows, so it is kept on the very last part.
+    """
+    flat: list[Message] = []
+    for message in messages:
+        flat.extend(_fit_one(message))
+    quick = None
+    for message in flat:
+        if "quickReply" in message:
+            quick = message.pop("quickReply")
+    if quick is not None and flat:
+        quick["items"] = [_fit_item(item) for item in quick["items"][:MAX_QUICK_REPLY_ITEMS]]
+        flat[-1]["quickReply"] = quick
+    return [flat[i : i + MAX_MESSAGES_PER_CALL] for i in range(0, len(flat), MAX_MESSAGES_PER_CALL)]
+
+
+def _fit_one(message: Message) -> list[Message]:
+    message = dict(message)
+    if message.get("type") == "flex":
+        message["altText"] = clip(message.get("altText") or " ", MAX_ALT_TEXT)
+        return [message]
+    if message.get("type") != "text":
+        return [message]
+    quick = message.pop("quickReply", None)
+    parts = [dict(message, text=part) for part in split_text(message.get("text") or " ")]
+    if quick is not None:
+        parts[-1]["quickReply"] = quick
+    return parts
+
+
+def _fit_item(item: Message) -> Message:
+    item = dict(item)
+    action = dict(item["action"])
+    if "label" in action:
+        action["label"] = clip(action["label"], MAX_LABEL)
+    if action.get("type") == "message":
+        action["text"] = clip(action["text"], MAX_ACTION_TEXT)
+    if action.get("type") == "postback":
+        action["data"] = action["data"][:MAX_POSTBACK_DATA]
+        if action.get("displayText"):
+            action["displayText"] = clip(action["displayText"], MAX_ACTION_TEXT)
+    item["action"] = action
+    return item

@@ -1,0 +1,64 @@
+"""Greeting, thanks, the main menu, and the polite answers for everything no capability claims."""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.context import Context
+from bot.messages import text
+from bot.office import office_name
+from bot.registry import registry
+
+
+def menu_reply(ctx: Context, body: str) -> None:
+    """Reply with `body` and the main menu as quick replies: the answer that always leaves a way on."""
+    ctx.reply(text(body, registry.menu_choices()))
+
+
+@registry.intent(
+    "greeting",
+    phrases=("สวัสดี", "หวัดดี", "ดีจ้า", "สวัสดีตอนเช้า", "สวัสดีตอนบ่าย", "hello", "hi", "sawasdee", "ทักทาย"),
+    priority=10,
+)
+def greeting(ctx: Context) -> None:
+    menu_reply(ctx, texts.GREETING.format(office=office_name(ctx.session)))
+
+
+@registry.intent("thanks", phrases=("ขอบคุณ", "ขอบใจ", "ขอบคุณมาก", "thank you", "thanks", "ขอบคุณมากๆ"), priority=10)
+def thanks(ctx: Context) -> None:
+    menu_reply(ctx, texts.THANKS)
+
+
+@registry.intent("menu", phrases=texts.MENU_WORDS, priority=5)
+def menu(ctx: Context) -> None:
+    menu_reply(ctx, texts.MENU)
+
+
+@registry.intent("cancel", phrases=texts.CANCEL_WORDS, priority=5)
+def nothing_to_cancel(ctx: Context) -> None:
+    menu_reply(ctx, texts.NOTHING_TO_CANCEL)
+
+
+@registry.on_event("command:cancel")
+def cancel_flow(ctx: Context) -> None:
+    ctx.end_flow()
+    menu_reply(ctx, texts.FLOW_CANCELLED)
+
+
+@registry.on_event("flow:expired")
+def flow_expired(ctx: Context) -> None:
+    menu_reply(ctx, texts.FLOW_EXPIRED)
+
+
+@registry.on_event("message:text:too_long")
+def text_too_long(ctx: Context) -> None:
+    menu_reply(ctx, texts.TEXT_TOO_LONG.format(limit=int(ctx.config["MAX_TEXT_CHARS"])))
+
+
+@registry.on_event("message:text:no_words")
+def no_words(ctx: Context) -> None:
+    menu_reply(ctx, texts.NO_WORDS)
+
+
+@registry.on_fallback
+def fallback(ctx: Context) -> None:
+    menu_reply(ctx, texts.FALLBACK)

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+from models.office import Unit
+
+
+class Role(enum.StrEnum):
+    CITIZEN = "citizen"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class LineUser(Base):
+    """Anyone who has talked to the bot, keyed by the LINE user id of this channel."""
+
+    __tablename__ = "line_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_user_id: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        default=Role.CITIZEN,
+    )
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    is_following: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship()
