@@ -22,7 +22,10 @@ bp = Blueprint("webhook", __name__)
 def callback():  # type: ignore[no-untyped-def]
     rt = runtime(current_app)
     signature = request.headers.get("X-Line-Signature", "")
-    body = request.get_data(as_text=True)
+    try:
+        body = request.get_data().decode("utf-8")
+    except UnicodeDecodeError:
+        return jsonify(error="malformed body"), 400
     if not signature or not SignatureValidator(rt.channel_secret).validate(body, signature):
         log.warning("webhook: missing or bad signature from %s", request.remote_addr)
         return jsonify(error="invalid signature"), 400
