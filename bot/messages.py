@@ -77,14 +77,21 @@ def split_text(value: str, limit: int = MAX_TEXT) -> list[str]:
     rest = value
     while utf16_len(rest) > limit:
         window = _prefix_within(rest, limit)
-        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
-        if cut <= 0:
-            cut = len(window)
+        cut = _best_cut(window)
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip()
     if rest or not parts:
         parts.append(rest)
     return parts
+
+
+def _best_cut(window: str) -> int:
+    # A paragraph or line break in the second half beats a later space: parts then read as whole lines.
+    for separator in ("\n\n", "\n", " "):
+        cut = window.rfind(separator)
+        if cut > len(window) // 2:
+            return cut
+    return len(window)
 
 
 def _prefix_within(value: str, limit: int) -> str:

@@ -1,0 +1,42 @@
+"""The terminal chat goes through the real webhook and shows quick replies as numbered choices."""
+
+from __future__ import annotations
+
+import io
+
+from bot import create_app, runtime
+from bot.chat import run_chat
+from models import Measure, ProcessedEvent
+from tests.helpers import count
+
+
+def _chat(database_url: str, inputs: list[str]) -> tuple[str, object]:
+    app = create_app({"DATABASE_URL": database_url, "LINE_CHANNEL_ACCESS_TOKEN": None})
+    lines = iter(inputs)
+
+    def read(prompt: str) -> str:
+        try:
+            return next(lines)
+        except StopIteration:
+            raise EOFError from None
+
+    out = io.StringIO()
+    run_chat(app, "Uchat0000000000000000000000000001", read=read, out=out)
+    return out.getvalue(), app
+
+
+def test_chat_seeds_on_first_run_and_picks_quick_replies_by_number(database_url):
+    output, app = _chat(database_url, ["สวัสดี", "", "1", "3", "ยกเลิก"])
+    assert "บอท: สวัสดีค่ะ" in output
+    assert "  1. มาตรการ 7 ข้อ" in output
+    assert "มาตรการที่ 3: การทบทวนหลังการปฏิบัติงาน" in output, "1 picked the measures, then 3 picked measure 3"
+    assert count(app, Measure) == 7
+    assert count(app, ProcessedEvent) == 4, "every line took the webhook path; the empty line was skipped"
+    runtime(app).engine.dispose()
+
+
+def test_chat_ends_cleanly_on_eof(database_url):
+    output, app = _chat(database_url, [])
+    assert output.endswith("\n")
+    assert count(app, ProcessedEvent) == 0
+    runtime(app).engine.dispose()

@@ -1,0 +1,104 @@
+"""Seeding the office's report and settings, and the migrations that hold them."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+
+from bot import runtime
+from bot.db import current_revision, head_revision, make_engine, upgrade
+from bot.importer import load_bundled_report
+from bot.seed import SeedError, load_contacts, seed, seed_bundled
+from models import Base, Measure, Setting, Unit
+from tests.helpers import rows
+
+
+def _snapshot(app):  # type: ignore[no-untyped-def]
+    def dump(obj):  # type: ignore[no-untyped-def]
+        return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
+
+    with runtime(app).sessions() as session:
+        measures = session.scalars(select(Measure).order_by(Measure.id))
+        return (
+            [dump(m) | {"units": [u.name for u in m.units]} for m in measures],
+            [dump(u) for u in session.scalars(select(Unit).order_by(Unit.id))],
+            [dump(s) for s in session.scalars(select(Setting).order_by(Setting.key))],
+        )
+
+
+def test_seed_imports_the_seven_measures_with_their_units(seeded):
+    measures = rows(seeded, Measure, order_by=Measure.number)
+    report = load_bundled_report()
+    assert [m.number for m in measures] == [1, 2, 3, 4, 5, 6, 7]
+    assert all(m.fiscal_year == 2568 for m in measures)
+    for stored, record in zip(measures, report.measures, strict=True):
+        assert stored.title == record.title
+        assert stored.steps == list(record.steps)
+        assert stored.outcomes == list(record.outcomes)
+    with runtime(seeded).sessions() as session:
+        by_number = {m.number: m for m in session.scalars(select(Measure))}
+        assert [u.name for u in by_number[5].units] == ["สำนักปลัด", "กองคลัง"]
+        assert [u.name for u in by_number[6].units] == ["กองคลัง"]
+        assert by_number[4].all_units and by_number[4].units == []
+    assert sorted(u.name for u in rows(seeded, Unit)) == ["กองคลัง", "สำนักปลัด"]
+
+
+def test_seed_imports_office_facts_from_the_report_and_marks_example_settings(seeded):
+    settings = {s.key: s for s in rows(seeded, Setting)}
+    assert settings["office.name"].value == "องค์การบริหารส่วนตำบลดอนกลาง"
+    assert settings["office.province"].value == "มหาสารคาม"
+    assert settings["ita.score"].value == "80.39"
+    assert not settings["office.name"].is_example
+    contacts = [s for k, s in settings.items() if k.startswith("contact.")]
+    assert {"contact.phone", "contact.hours"} <= {c.key for c in contacts}
+    assert all(c.is_example for c in contacts), "the bundled contact values are examples, not facts"
+
+
+def test_seeding_twice_changes_nothing(seeded):
+    before = _snapshot(seeded)
+    with runtime(seeded).sessions.begin() as session:
+        stats = seed_bundled(session)
+    assert stats.changed == []
+    assert _snapshot(seeded) == before
+
+
+def test_a_bad_settings_file_is_refused_with_the_reason_and_nothing_imported(app, tmp_path):
+    bad = tmp_path / "office.toml"
+    bad.write_text('[[contact]]\nkey = "contact.phone"\nlabel = "โทรศัพท์"\n\n[[contact]]\nkey = "phone"\n'
+                   'label = "x"\nvalue = "1"\n', encoding="utf-8")
+    with pytest.raises(SeedError, match=r"contact #1: 'value' must be a non-empty string"):
+        load_contacts(bad)
+    bad.write_text('[[contact]]\nkey = "phone"\nlabel = "x"\nvalue = "1"\n', encoding="utf-8")
+    with pytest.raises(SeedError, match="must start with 'contact.'"):
+        load_contacts(bad)
+    assert rows(app, Setting) == [] and rows(app, Measure) == []
+
+
+def test_a_failing_seed_leaves_nothing_half_imported(app):
+    report = load_bundled_report()
+    with pytest.raises(RuntimeError), runtime(app).sessions.begin() as session:
+        seed(session, report, load_contacts())
+        raise RuntimeError("power cut")
+    assert rows(app, Measure) == [] and rows(app, Setting) == []
+
+
+def test_migrations_match_the_models(database_url):
+    engine = make_engine(database_url)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_a_fresh_database_is_migrated_once_even_when_asked_twice(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    upgrade(engine)
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+    engine.dispose()
