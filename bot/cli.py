@@ -15,12 +15,15 @@ from bot.db import current_revision, head_revision, upgrade
 
 def register(app: Flask) -> None:
     app.cli.add_command(db_group)
+    app.cli.add_command(report_group)
     app.cli.add_command(seed_command)
     app.cli.add_command(chat_command)
     app.cli.add_command(sender_command)
 
 
 db_group = AppGroup("db", help="Database migrations (Alembic).")
+# Year-end and review reports; each capability adds its own subcommand (`report loans`, `report measures`...).
+report_group = AppGroup("report", help="Reports for the office and the ITA.")
 
 
 @db_group.command("upgrade")
