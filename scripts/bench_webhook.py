@@ -1,0 +1,517 @@
+"""Benchmark POST /callback under gunicorn against a bare Flask hello-world under the same settings.
+
+    python scripts/bench_webhook.py [--events N] [--concurrency C] [--database-url URL] [--seconds MAX]
+
+Both apps run under gunicorn (sync workers) on loopback. The load comes from a separate process, so the
+client's own Python work is not charged to the servers' GIL. The bot runs in console mode (no access
+token) with its stdout discarded, on a fresh SQLite file or a freshly created PostgreSQL database that is
+dropped afterwards. After the run the bot's database must hold exactly one processed_event row and one sent
+outbox row per event posted, or the run fails.
+
+Exit status: 0 when the measurement is valid (whether or not the goal ratio is met), 1 when it is not
+(a server did not start, a request failed, or the database counts are wrong).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import hashlib
+import hmac
+import http.client
+import json
+import multiprocessing
+import os
+import queue
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BENCH_SECRET = "bench-channel-secret"
+GOAL_RATIO = 0.5
+STARTUP_TIMEOUT_SECONDS = 90.0
+REQUEST_TIMEOUT_SECONDS = 30.0
+# Enough users that most events find an existing line_user row, as in real traffic, and some create one.
+USER_POOL_SIZE = 200
+
+# What citizens type: greetings, the measures, one measure by number, contact, thanks, the menu, and
+# questions no handler claims (the fallback). One per event, chosen at random.
+TEXTS = (
+    "สวัสดีค่ะ",
+    "สวัสดีครับ",
+    "หวัดดี",
+    "มีมาตรการอะไรบ้าง",
+    "มาตรการ 7 ข้อ",
+    "ข้อ 5",
+    "มาตรการที่ 3",
+    "ข้อ 1",
+    "ติดต่อ",
+    "เบอร์โทร",
+    "เปิดกี่โมงคะ",
+    "ขอบคุณครับ",
+    "เมนู",
+    "อากาศวันนี้",
+    "ขอเอกสารรับรองการเป็นผู้ยากไร้ได้ที่ไหนคะ",
+    "ถนนหน้าบ้านเป็นหลุมเป็นบ่อ แจ้งได้ไหมครับ",
+)
+
+HELLO_APP = '''\
+"""A bare Flask app: the ceiling for any Flask view under these gunicorn settings."""
+
+from flask import Flask, jsonify, request
+
+app = Flask(__name__)
+
+
+@app.get("/healthz")
+def healthz():
+    return jsonify(status="ok")
+
+
+@app.post("/callback")
+def callback():
+    body = request.get_data()
+    return jsonify(status="ok", bytes=len(body))
+'''
+
+
+# ----------------------------------------------------------------------------------------------- options
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=2000, help="measured events per target (default 2000)")
+    parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients (default 8)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="time limit per target's load (default 60)")
+    parser.add_argument("--warmup", type=int, default=50, help="unmeasured requests first (default 50)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
+    parser.add_argument(
+        "--database-url",
+        help="PostgreSQL server to create a throw-away database on, e.g. "
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test (default: SQLite in a temp dir)",
+    )
+    args = parser.parse_args(argv)
+    for name in ("events", "concurrency", "workers"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be at least 1")
+    if args.warmup < 0 or args.seconds <= 0:
+        parser.error("--warmup must be >= 0 and --seconds > 0")
+    return args
+
+
+# ---------------------------------------------------------------------------------------------- database
+
+
+@contextlib.contextmanager
+def bench_database(server_url: str | None, tmp: Path) -> Iterator[str]:
+    """A database no one else uses: a new SQLite file, or a new PostgreSQL database dropped on exit."""
+    if not server_url:
+        yield f"sqlite:///{tmp / 'bench.sqlite3'}"
+        return
+    admin_url = make_url(server_url)
+    if admin_url.get_backend_name() != "postgresql":
+        raise SystemExit(f"--database-url must be PostgreSQL, not {admin_url.get_backend_name()}")
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    # CREATE/DROP DATABASE cannot run inside a transaction block.
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield admin_url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            # FORCE: a worker that did not exit cleanly must not keep the database alive.
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@dataclass(frozen=True)
+class DbCounts:
+    processed_events: int
+    outbox_rows: int
+    outbox_sent: int
+    outbox_replies_sent: int
+
+
+def count_rows(database_url: str) -> DbCounts:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+
+            def scalar(sql: str) -> int:
+                return int(conn.execute(text(sql)).scalar_one())
+
+            return DbCounts(
+                processed_events=scalar("SELECT count(*) FROM processed_event"),
+                outbox_rows=scalar("SELECT count(*) FROM outbox_message"),
+                outbox_sent=scalar("SELECT count(*) FROM outbox_message WHERE status = 'sent'"),
+                outbox_replies_sent=scalar(
+                    "SELECT count(*) FROM outbox_message WHERE status = 'sent' AND kind = 'reply'"
+                ),
+            )
+    finally:
+        engine.dispose()
+
+
+# ----------------------------------------------------------------------------------------------- servers
+
+
+def bot_env(database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(DATABASE_URL=database_url, LINE_CHANNEL_SECRET=BENCH_SECRET)
+    # Console mode: replies are printed (to /dev/null) and marked sent instead of going to LINE.
+    env.pop("LINE_CHANNEL_ACCESS_TOKEN", None)
+    return env
+
+
+def seed(env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "seed"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"seed failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+
+
+def free_port() -> int:
+    # The port could be taken again before gunicorn binds it; on loopback in a bench that is acceptable.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log_tail(self, lines: int = 30) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+
+@contextlib.contextmanager
+def gunicorn(name: str, app: str, cwd: Path, env: dict[str, str], workers: int, log_dir: Path) -> Iterator[Server]:
+    """gunicorn in its own process group, so that stopping it also stops every worker."""
+    port = free_port()
+    log_path = log_dir / f"{name}.gunicorn.log"
+    command = [
+        sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
+        "--bind", f"127.0.0.1:{port}", "--chdir", str(cwd), app,
+    ]
+    with log_path.open("wb") as log_file:
+        # stdout to /dev/null: console mode prints every reply, and a pipe nobody reads would block workers.
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True
+        )
+    server = Server(name, port, process, log_path)
+    try:
+        yield server
+    finally:
+        stop(server)
+
+
+def stop(server: Server) -> None:
+    if server.process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.process.pid, signal.SIGTERM)  # graceful: workers finish the request in hand
+    try:
+        server.process.wait(timeout=35)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.process.pid, signal.SIGKILL)
+        server.process.wait()
+
+
+def wait_ready(server: Server, path: str = "/healthz") -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise SystemExit(f"{server.name}: gunicorn exited with {server.process.returncode}\n{server.log_tail()}")
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+            try:
+                conn.request("GET", path)
+                if conn.getresponse().status == 200:
+                    return
+            finally:
+                conn.close()
+        time.sleep(0.2)
+    raise SystemExit(f"{server.name}: not ready after {STARTUP_TIMEOUT_SECONDS:.0f}s\n{server.log_tail()}")
+
+
+# -------------------------------------------------------------------------------------------------- load
+
+
+@dataclass(frozen=True)
+class LoadSpec:
+    port: int
+    events: int
+    warmup: int
+    concurrency: int
+    seconds: float
+    secret: str
+    seed: int
+
+
+@dataclass
+class PhaseResult:
+    """One phase (warm-up or measured) as seen by the clients."""
+
+    requests: int = 0
+    errors: int = 0
+    elapsed: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    error_samples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LoadResult:
+    warmup: PhaseResult
+    measured: PhaseResult
+
+    @property
+    def posted(self) -> int:
+        return self.warmup.requests + self.measured.requests
+
+
+def sign(secret: str, body: bytes) -> str:
+    """X-Line-Signature: base64 of HMAC-SHA256 over the exact body bytes (as bot.chat.sign does)."""
+    return base64.b64encode(hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()).decode("ascii")
+
+
+def webhook_body(rng: random.Random, user_id: str, message_text: str) -> bytes:
+    """One text event, shaped as LINE sends it (mirrors bot.chat.webhook_body / text_event)."""
+    event = {
+        "type": "message",
+        "message": {
+            "type": "text",
+            "id": str(rng.getrandbits(60)),
+            "quoteToken": uuid.uuid4().hex,
+            "text": message_text,
+        },
+        "timestamp": int(time.time() * 1000),
+        "source": {"type": "user", "userId": user_id},
+        # Unique per event: the bot dedupes on webhookEventId, and a reused token would be a redelivery.
+        "replyToken": uuid.uuid4().hex,
+        "mode": "active",
+        "webhookEventId": uuid.uuid4().hex.upper()[:26],
+        "deliveryContext": {"isRedelivery": False},
+    }
+    body = {"destination": "Ubenchbot" + "0" * 24, "events": [event]}
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def build_requests(spec: LoadSpec, count: int, rng: random.Random) -> list[tuple[bytes, str]]:
+    """Bodies and signatures made before the clock starts, so the client's JSON and HMAC work is not timed."""
+    users = [f"U{rng.getrandbits(128):032x}" for _ in range(USER_POOL_SIZE)]
+    out = []
+    for _ in range(count):
+        body = webhook_body(rng, rng.choice(users), rng.choice(TEXTS))
+        out.append((body, sign(spec.secret, body)))
+    return out
+
+
+def run_phase(spec: LoadSpec, requests: list[tuple[bytes, str]], deadline: float) -> PhaseResult:
+    work: queue.SimpleQueue[tuple[bytes, str]] = queue.SimpleQueue()
+    for item in requests:
+        work.put(item)
+    result = PhaseResult()
+    lock = threading.Lock()
+    start = time.perf_counter()
+    threads = [
+        threading.Thread(target=client, args=(spec.port, work, deadline, result, lock), daemon=True)
+        for _ in range(spec.concurrency)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result.elapsed = time.perf_counter() - start
+    return result
+
+
+def client(port: int, work: queue.SimpleQueue[tuple[bytes, str]], deadline: float, result: PhaseResult,
+           lock: threading.Lock) -> None:
+    """One keep-alive client. gunicorn's sync workers close after each response; http.client reconnects."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_SECONDS)
+    try:
+        while time.monotonic() < deadline:
+            try:
+                body, signature = work.get_nowait()
+            except queue.Empty:
+                return
+            headers = {
+                "Content-Type": "application/json; charset=utf-8",
+                "X-Line-Signature": signature,
+                "User-Agent": "LineBotWebhook/2.0",
+            }
+            t0 = time.perf_counter()
+            try:
+                conn.request("POST", "/callback", body=body, headers=headers)
+                response = conn.getresponse()
+                payload = response.read()
+                latency = time.perf_counter() - t0
+                error = None if response.status == 200 else f"HTTP {response.status}: {payload[:200]!r}"
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()  # start clean on the next request
+                latency, error = None, f"{type(exc).__name__}: {exc}"
+            with lock:
+                result.requests += 1
+                if latency is not None:
+                    result.latencies.append(latency)
+                if error is not None:
+                    result.errors += 1
+                    if len(result.error_samples) < 5:
+                        result.error_samples.append(error)
+    finally:
+        conn.close()
+
+
+def run_load(spec: LoadSpec) -> LoadResult:
+    """Runs in the load process: warm-up, then the measured phase, both bounded by spec.seconds."""
+    rng = random.Random(spec.seed)
+    warm = build_requests(spec, spec.warmup, rng)
+    measured = build_requests(spec, spec.events, rng)
+    warm_result = run_phase(spec, warm, time.monotonic() + spec.seconds)
+    return LoadResult(warm_result, run_phase(spec, measured, time.monotonic() + spec.seconds))
+
+
+def load_from_other_process(spec: LoadSpec) -> LoadResult:
+    # spawn, not fork: a clean interpreter that shares nothing (threads, sockets) with this one.
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(run_load, spec).result()
+
+
+# ------------------------------------------------------------------------------------------------ report
+
+
+def percentile_ms(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile, in milliseconds."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1] * 1000
+
+
+def events_per_second(phase: PhaseResult) -> float:
+    return phase.requests / phase.elapsed if phase.elapsed > 0 else 0.0
+
+
+def print_table(results: dict[str, LoadResult]) -> None:
+    print(f"{'target':<8}{'requests':>10}{'errors':>8}{'events/s':>11}{'p50 ms':>9}{'p99 ms':>9}")
+    for name, result in results.items():
+        m = result.measured
+        print(
+            f"{name:<8}{m.requests:>10}{m.errors:>8}{events_per_second(m):>11.1f}"
+            f"{percentile_ms(m.latencies, 50):>9.1f}{percentile_ms(m.latencies, 99):>9.1f}"
+        )
+
+
+def check_counts(counts: DbCounts, posted: int) -> list[str]:
+    problems = []
+    if counts.processed_events != posted:
+        problems.append(f"processed_event rows {counts.processed_events} != events posted {posted}")
+    if counts.outbox_replies_sent != posted or counts.outbox_sent != counts.outbox_rows:
+        problems.append(
+            f"outbox: {counts.outbox_replies_sent} replies sent for {posted} events; "
+            f"{counts.outbox_sent} of {counts.outbox_rows} rows sent"
+        )
+    return problems
+
+
+def report_errors(results: dict[str, LoadResult]) -> list[str]:
+    problems = []
+    for name, result in results.items():
+        for phase_name, phase in (("warm-up", result.warmup), ("measured", result.measured)):
+            if phase.errors:
+                samples = "; ".join(phase.error_samples)
+                problems.append(f"{name} {phase_name}: {phase.errors} of {phase.requests} failed ({samples})")
+    return problems
+
+
+# -------------------------------------------------------------------------------------------------- main
+
+
+def bench(args: argparse.Namespace, tmp: Path) -> int:
+    spec_base = {
+        "events": args.events, "warmup": args.warmup, "concurrency": args.concurrency,
+        "seconds": args.seconds, "secret": BENCH_SECRET,
+    }
+    (tmp / "hello_app.py").write_text(HELLO_APP)
+    with bench_database(args.database_url, tmp) as database_url:
+        env = bot_env(database_url)
+        seed(env)
+        with (
+            gunicorn("bot", "wsgi:app", REPO_ROOT, env, args.workers, tmp) as bot,
+            gunicorn("hello", "hello_app:app", tmp, env, args.workers, tmp) as hello,
+        ):
+            wait_ready(bot)
+            wait_ready(hello)
+            results = {
+                server.name: load_from_other_process(LoadSpec(port=server.port, seed=i, **spec_base))
+                for i, server in enumerate((bot, hello))
+            }
+            # Stopped before counting: a request the client gave up on may still be finishing.
+            stop(bot)
+        counts = count_rows(database_url)
+
+    backend = make_url(database_url).get_backend_name()
+    print(f"\nwebhook bench: {backend}, gunicorn {args.workers} sync workers, concurrency {args.concurrency}, "
+          f"{args.warmup} warm-up + {args.events} events per target (max {args.seconds:.0f}s)")
+    print_table(results)
+    bot_rate, hello_rate = (events_per_second(results[n].measured) for n in ("bot", "hello"))
+    ratio = bot_rate / hello_rate if hello_rate else 0.0
+    verdict = "met" if ratio >= GOAL_RATIO else "NOT met"
+    print(f"ratio bot/hello events/s: {ratio:.3f} (goal >= {GOAL_RATIO}: {verdict})")
+    posted = results["bot"].posted
+    print(f"bot database: processed_event {counts.processed_events}/{posted}, "
+          f"outbox sent {counts.outbox_sent}/{counts.outbox_rows} rows ({counts.outbox_replies_sent} replies)")
+    for name, result in results.items():
+        if result.measured.requests < args.events:
+            print(f"note: {name} stopped at the {args.seconds:.0f}s limit after {result.measured.requests} events")
+
+    problems = report_errors(results) + check_counts(counts, posted)
+    for problem in problems:
+        print(f"FAIL: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="bench_webhook_"))
+    try:
+        return bench(args, tmp)
+    except KeyboardInterrupt:
+        # The context managers in bench() have already stopped the servers and dropped the database.
+        print("interrupted; cleaned up", file=sys.stderr)
+        return 130
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
