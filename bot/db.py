@@ -7,13 +7,16 @@ import fcntl
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.dml import Insert
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +24,44 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Any constant works; it only has to be the same in every process that migrates.
 PG_MIGRATION_LOCK_ID = 0x0D0C1A6
+# Connections older than this are replaced when checked out. Instead of pinging the server before every
+# checkout (a round trip per transaction), a connection the server dropped fails once, the pool is
+# invalidated, and the caller retries (see bot.dispatch.process_event and is_disconnect below).
+PG_POOL_RECYCLE_SECONDS = 1800
+# Execution option: this connection only reads, so on SQLite it begins a plain (deferred) transaction.
+READ_ONLY = "bot_read_only"
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _make_sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, pool_pre_ping=False, pool_recycle=PG_POOL_RECYCLE_SECONDS, pool_size=5, max_overflow=5)
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """True when a DBAPI error meant the connection was lost (SQLAlchemy has then invalidated the pool)."""
+    return bool(getattr(exc, "connection_invalidated", False))
+
+
+def read_only(session: Session) -> Session:
+    """Mark a session that is about to only read: on SQLite it then takes no write lock (see _on_begin).
+
+    Call it before the session's first statement; a session that writes must not be marked.
+    """
+    session.connection(execution_options={READ_ONLY: True})
+    return session
+
+
+def upsert(session_or_conn: Session | Connection, table: Any) -> Insert:
+    """INSERT ... with .on_conflict_do_nothing() / .on_conflict_do_update(): the dialect's own insert, one
+    code path for SQLite and PostgreSQL (both spell ON CONFLICT the same way)."""
+    bind = session_or_conn.get_bind() if isinstance(session_or_conn, Session) else session_or_conn
+    dialect = bind.dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"no upsert for {dialect}")
 
 
 def _make_sqlite_engine(url: str) -> Engine:
@@ -46,8 +81,13 @@ def _make_sqlite_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
         # IMMEDIATE takes the write lock up front, so two writers queue on busy_timeout instead of one
-        # failing with "database is locked" when it upgrades a read lock half-way through.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # failing with "database is locked" when it upgrades a read lock half-way through. Connections
+        # marked read-only (READ_ONLY) never upgrade, so they begin deferred and do not queue behind writers
+        # (WAL: readers and the one writer run side by side).
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

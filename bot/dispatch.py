@@ -1,4 +1,9 @@
-"""One webhook event, one transaction: dedupe, load state, dispatch, write replies to the outbox, commit."""
+"""One webhook event, one transaction: dedupe, load state, dispatch, write replies to the outbox, commit.
+
+The statements of an event are few on purpose: the dedupe is one INSERT ... ON CONFLICT DO NOTHING, the user
+one upsert, the replies are inserted already claimed for the request's own send (bot.outbox), and what
+handlers read about the office comes from a per-process snapshot (bot.office).
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,14 @@ from typing import Any
 from linebot.v3.models.events import UnknownEvent
 from linebot.v3.webhooks import Event
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import texts
 from bot.context import Context, chat_id_of
+from bot.db import is_disconnect, upsert
 from bot.messages import text
-from bot.outbox import enqueue_reply
+from bot.outbox import ClaimedRow, enqueue_claimed_reply
 from bot.registry import Handler, Registry
 from bot.thai import match_key
 from models import Conversation, LineUser, ProcessedEvent, utcnow
@@ -53,46 +59,60 @@ def event_kind(raw: dict[str, Any], parsed: Any) -> str:
 
 def process_event(
     sessions: sessionmaker[Session], registry: Registry, config: Mapping[str, Any], raw: dict[str, Any]
-) -> list[int]:
-    """Handle one event in its own transaction; return the ids of the outbox rows it committed."""
+) -> list[ClaimedRow]:
+    """Handle one event in its own transaction; return the outbox rows it committed, claimed for the
+    caller to send now (Sender.send_claimed)."""
     event_id = raw.get("webhookEventId")
-    try:
-        with sessions.begin() as session:
-            _record_event(session, raw, outcome="handled")
-            return _handle(session, registry, config, raw)
-    except DuplicateEvent:
-        log.info(
-            "skipping duplicate event %s (isRedelivery=%s)",
-            event_id,
-            (raw.get("deliveryContext") or {}).get("isRedelivery"),
-        )
-        return []
-    except OperationalError as exc:
-        raise DatabaseUnavailable(str(exc.orig)) from exc
-    except Exception:
-        log.exception("event %s (%s) failed; apologising", event_id, raw.get("type"))
-        return _apologise(sessions, raw)
+    for attempt in (1, 2):
+        try:
+            with sessions.begin() as session:
+                _record_event(session, raw, outcome="handled")
+                return _handle(session, registry, config, raw)
+        except DuplicateEvent:
+            log.info(
+                "skipping duplicate event %s (isRedelivery=%s)",
+                event_id,
+                (raw.get("deliveryContext") or {}).get("isRedelivery"),
+            )
+            return []
+        except OperationalError as exc:
+            # The pool is not pinged before use: a connection the server dropped fails here once, and the
+            # pool has been invalidated. The transaction did not commit (or, if the commit was lost on the
+            # way back, the retry finds the event recorded and skips it), so the event is simply run again.
+            if attempt == 1 and is_disconnect(exc):
+                log.warning("event %s: database connection lost, retrying: %s", event_id, exc.orig)
+                continue
+            raise DatabaseUnavailable(str(exc.orig)) from exc
+        except Exception:
+            log.exception("event %s (%s) failed; apologising", event_id, raw.get("type"))
+            return _apologise(sessions, raw)
+    raise AssertionError("unreachable")
 
 
 def _record_event(session: Session, raw: dict[str, Any], *, outcome: str) -> None:
+    """Record the event; DuplicateEvent when its webhookEventId is already recorded (by anyone)."""
     event_id = raw.get("webhookEventId")
     if not event_id:
         return  # nothing to dedupe on; LINE always sends one, hand-made bodies may not
-    try:
-        with session.begin_nested():
-            session.add(
-                ProcessedEvent(
-                    webhook_event_id=str(event_id)[:64],
-                    event_type=str(raw.get("type"))[:40],
-                    is_redelivery=bool((raw.get("deliveryContext") or {}).get("isRedelivery")),
-                    outcome=outcome,
-                )
-            )
-    except IntegrityError as exc:
-        raise DuplicateEvent(event_id) from exc
+    table = ProcessedEvent.__table__
+    inserted = session.execute(
+        upsert(session, table)
+        .values(
+            webhook_event_id=str(event_id)[:64],
+            event_type=str(raw.get("type"))[:40],
+            is_redelivery=bool((raw.get("deliveryContext") or {}).get("isRedelivery")),
+            outcome=outcome,
+        )
+        .on_conflict_do_nothing(index_elements=[table.c.webhook_event_id])
+        .returning(table.c.id)  # no row when it was already there (rowcount is not reliable with RETURNING)
+    ).first()
+    if inserted is None:
+        raise DuplicateEvent(event_id)
 
 
-def _handle(session: Session, registry: Registry, config: Mapping[str, Any], raw: dict[str, Any]) -> list[int]:
+def _handle(
+    session: Session, registry: Registry, config: Mapping[str, Any], raw: dict[str, Any]
+) -> list[ClaimedRow]:
     parsed = parse_event(raw)
     kind = event_kind(raw, parsed)
     now = utcnow()
@@ -114,14 +134,13 @@ def _handle(session: Session, registry: Registry, config: Mapping[str, Any], raw
         if ctx.chat_id:
             ctx.push(ctx.chat_id, *ctx.replies)
         return []
-    rows = enqueue_reply(
+    return enqueue_claimed_reply(
         session,
         reply_token=reply_token,
         to=ctx.chat_id,
         messages=ctx.replies,
         source_event_id=raw.get("webhookEventId"),
     )
-    return [row.id for row in rows]
 
 
 def route(registry: Registry, ctx: Context) -> Handler:
@@ -158,17 +177,10 @@ def _route_text(registry: Registry, ctx: Context) -> Handler:
 
 
 def get_or_create_user(session: Session, line_user_id: str, now: Any) -> LineUser:
-    user = session.scalar(select(LineUser).where(LineUser.line_user_id == line_user_id))
-    if user is None:
-        try:
-            with session.begin_nested():
-                user = LineUser(line_user_id=line_user_id, created_at=now, last_seen_at=now)
-                session.add(user)
-        except IntegrityError:
-            # Another worker created the same user a moment ago.
-            user = session.scalars(select(LineUser).where(LineUser.line_user_id == line_user_id)).one()
-    user.last_seen_at = now
-    return user
+    """The user, created on first contact, last_seen_at set to now: one upsert, race-free across workers."""
+    stmt = upsert(session, LineUser).values(line_user_id=line_user_id, created_at=now, last_seen_at=now)
+    stmt = stmt.on_conflict_do_update(index_elements=[LineUser.line_user_id], set_={"last_seen_at": now})
+    return session.scalars(stmt.returning(LineUser), execution_options={"populate_existing": True}).one()
 
 
 def _load_conversation(ctx: Context) -> None:
@@ -194,7 +206,7 @@ def _message_text(raw: dict[str, Any], limit: int) -> tuple[str, bool]:
     return text, False
 
 
-def _apologise(sessions: sessionmaker[Session], raw: dict[str, Any]) -> list[int]:
+def _apologise(sessions: sessionmaker[Session], raw: dict[str, Any]) -> list[ClaimedRow]:
     reply_token = raw.get("replyToken")
     try:
         with sessions.begin() as session:
@@ -204,11 +216,10 @@ def _apologise(sessions: sessionmaker[Session], raw: dict[str, Any]) -> list[int
                 pass
             if not reply_token:
                 return []
-            rows = enqueue_reply(
+            return enqueue_claimed_reply(
                 session, reply_token=reply_token, to=chat_id_of(raw), messages=[text(texts.APOLOGY)],
                 source_event_id=raw.get("webhookEventId"),
             )
-            return [row.id for row in rows]
     except Exception:
         log.exception("could not even record the apology for event %s", raw.get("webhookEventId"))
         return []

@@ -3,6 +3,11 @@
 Rows are written in the same transaction as the change that caused them, so nothing is sent that was
 not committed and nothing committed is lost. A sender claims a row with a conditional UPDATE (a lease),
 so the in-request send and any number of sender loops never deliver the same row twice at once.
+
+A webhook's reply is inserted already claimed by the request that will send it right after the commit
+(enqueue_claimed_reply, then Sender.send_claimed): status "sending" with a lease, attempts 1. Should that
+send fail, the outcome is recorded as for any claimed row; should the process die first, the lease runs
+out and `send_due` takes the row like any other.
 """
 
 from __future__ import annotations
@@ -10,15 +15,17 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.db import read_only
 from bot.line_api import Outcome, Result, Transport
 from bot.messages import Message, fit
 from models import OutboxKind, OutboxMessage, OutboxStatus, utcnow
@@ -55,6 +62,53 @@ def enqueue_reply(
         )
     session.add_all(rows)
     session.flush()
+    return rows
+
+
+@dataclass(frozen=True)
+class ClaimedRow:
+    """An outbox row this process inserted already claimed (see enqueue_claimed_reply): what sending needs."""
+
+    id: int
+    kind: OutboxKind
+    to: str | None
+    reply_token: str | None
+    messages: list[Message]
+    retry_key: str
+    attempts: int = 1
+
+
+def enqueue_claimed_reply(
+    session: Session,
+    *,
+    reply_token: str,
+    to: str | None,
+    messages: Sequence[Message],
+    source_event_id: str | None = None,
+    now: datetime | None = None,
+) -> list[ClaimedRow]:
+    """As enqueue_reply, but the rows are claimed by the caller from the start (status "sending", a lease
+    of CLAIM_LEASE, attempts 1), so that it sends them with Sender.send_claimed once the transaction has
+    committed, with no claim of its own. Plain INSERTs, without the ORM's unit of work."""
+    now = now or utcnow()
+    table = OutboxMessage.__table__
+    rows: list[ClaimedRow] = []
+    for i, batch in enumerate(fit(messages)):
+        if i > 0 and not to:
+            log.warning("dropping %d messages beyond 5: no recipient id to push to", len(batch))
+            break
+        kind = OutboxKind.REPLY if i == 0 else OutboxKind.PUSH
+        token = reply_token if i == 0 else None
+        retry_key = str(uuid.uuid4())
+        result = session.execute(
+            insert(table).values(
+                kind=kind, to=to, reply_token=token, messages=batch, retry_key=retry_key,
+                source_event_id=source_event_id, status=OutboxStatus.SENDING, attempts=1,
+                next_attempt_at=now + CLAIM_LEASE, created_at=now, updated_at=now,
+            )
+        )
+        row_id = result.inserted_primary_key[0]
+        rows.append(ClaimedRow(row_id, kind, to, token, batch, retry_key))
     return rows
 
 
@@ -116,8 +170,16 @@ class Sender:
             stats.add(self._send_one(row_id))
         return stats
 
+    def send_claimed(self, rows: Iterable[ClaimedRow]) -> SendStats:
+        """Deliver rows this process inserted already claimed (enqueue_claimed_reply), after their commit."""
+        stats = SendStats()
+        for row in sorted(rows, key=lambda r: r.id):
+            stats.add(self._deliver_claimed(row))
+        return stats
+
     def send_due(self, limit: int = 200) -> SendStats:
         with self._sessions() as session:
+            read_only(session)
             ids = session.scalars(
                 select(OutboxMessage.id)
                 .where(
@@ -140,13 +202,21 @@ class Sender:
             stop.wait(interval_seconds)
 
     def _send_one(self, row_id: int) -> SendStats:
+        row = self._claim(row_id)
+        if row is None:
+            return SendStats(skipped=1)
+        return self._deliver_claimed(row)
+
+    def _deliver_claimed(self, row: OutboxMessage | ClaimedRow) -> SendStats:
         stats = SendStats()
-        # A refused reply token turns the row into a push; that is tried at once, hence the loop.
-        for _ in range(2):
-            row = self._claim(row_id)
-            if row is None:
-                stats.skipped += 1
-                return stats
+        # A refused reply token turns the row into a push; that is claimed again and tried at once.
+        for attempt in range(2):
+            if attempt:
+                claimed = self._claim(row.id)
+                if claimed is None:
+                    stats.skipped += 1
+                    return stats
+                row = claimed
             outcome = self._deliver(row)
             if not self._record(row, outcome):
                 break
@@ -181,7 +251,7 @@ class Sender:
                 return None
             return session.get(OutboxMessage, row_id)
 
-    def _deliver(self, row: OutboxMessage) -> Outcome:
+    def _deliver(self, row: OutboxMessage | ClaimedRow) -> Outcome:
         messages: list[dict[str, Any]] = row.messages
         if row.kind is OutboxKind.REPLY and row.reply_token:
             return self.transport.reply(row.reply_token, messages)
@@ -189,7 +259,7 @@ class Sender:
             return Outcome(Result.FAILED, "push without a recipient")
         return self.transport.push(row.to, messages, row.retry_key)
 
-    def _record(self, row: OutboxMessage, outcome: Outcome) -> bool:
+    def _record(self, row: OutboxMessage | ClaimedRow, outcome: Outcome) -> bool:
         """Store the outcome; True when the row was turned into a push and should be tried again now."""
         now = self._clock()
         values: dict[str, Any] = {"updated_at": now, "last_error": outcome.detail or None}

@@ -12,7 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import runtime
+from bot.db import READ_ONLY
 from bot.dispatch import DatabaseUnavailable, process_event
+from bot.outbox import ClaimedRow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
@@ -33,18 +35,19 @@ def callback():  # type: ignore[no-untyped-def]
     if events is None:
         log.warning("webhook: malformed body (%d bytes)", len(body))
         return jsonify(error="malformed body"), 400
-    outbox_ids: list[int] = []
+    claimed: list[ClaimedRow] = []
     try:
         for raw in events:
-            outbox_ids.extend(process_event(rt.sessions, rt.registry, current_app.config, raw))
+            claimed.extend(process_event(rt.sessions, rt.registry, current_app.config, raw))
     except DatabaseUnavailable as exc:
         # Not 200: LINE then redelivers the body, and the events already stored are skipped as duplicates.
         log.error("webhook: database unavailable, asking LINE to redeliver: %s", exc)
         return jsonify(error="database unavailable"), 503
     finally:
-        if outbox_ids:
-            # Reply tokens expire soon, so replies go out now; what fails stays for the sender loop.
-            rt.sender.send_ids(outbox_ids)
+        if claimed:
+            # Reply tokens expire soon, so replies go out now; what fails stays for the sender loop. The rows
+            # were inserted already claimed by this request, so no claim is needed here.
+            rt.sender.send_claimed(claimed)
     return jsonify(status="ok"), 200
 
 
@@ -66,7 +69,7 @@ def healthz():  # type: ignore[no-untyped-def]
     rt = runtime(current_app)
     try:
         with rt.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+            conn.execution_options(**{READ_ONLY: True}).execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         log.error("healthz: database unavailable: %s", exc)
         return jsonify(status="error", database="unavailable"), 503

@@ -131,9 +131,9 @@ def test_text_of_ten_thousand_characters_is_refused_politely(webhook, fake_line,
 
 def test_zero_width_characters_and_thai_digits_are_understood(webhook, fake_line):
     webhook.post(ev.text("สวัส\u200bดี\u200dค่ะ"), ev.text("ข้อ ๕"))
-    greeting, measure = (r.body["messages"][0]["text"] for r in fake_line.delivered())
-    assert greeting.startswith("สวัสดีค่ะ")
-    assert measure.startswith("มาตรการที่ 5:")
+    greeting, measure = (r.body["messages"][0] for r in fake_line.delivered())
+    assert greeting["text"].startswith("สวัสดีค่ะ")
+    assert measure["type"] == "flex" and measure["altText"].startswith("มาตรการที่ 5:")
 
 
 def test_group_join_is_welcomed_in_the_group(webhook, fake_line):
