@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
 
 from pythainlp.util import normalize as thai_normalize
 from pythainlp.util import thai_digit_to_arabic_digit
@@ -18,15 +21,21 @@ POLITE_PARTICLES = ("ครับผม", "ครับ", "คร้าบ", "�
 _PARTICLE_TAIL = re.compile("(?:" + "|".join(sorted(POLITE_PARTICLES, key=len, reverse=True)) + r")+$")
 
 
-def normalize(text: str) -> str:
-    """Canonical form of what a person typed: no invisible characters, Arabic digits, lower case."""
+def clean(text: str) -> str:
+    """What a person typed, without invisible characters, with Arabic digits, in lower case.
+
+    Codes (registration codes, tracking codes) are read from this form: their letters may repeat.
+    """
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
     text = thai_normalize(text)
     text = thai_digit_to_arabic_digit(text)
-    text = _REPEATED_LETTER.sub(r"\1", text)
-    text = text.lower()
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", text.lower()).strip()
+
+
+def normalize(text: str) -> str:
+    """Canonical form for understanding: clean(), and emphasis ("มากกกก") collapsed."""
+    return _REPEATED_LETTER.sub(r"\1", clean(text))
 
 
 def match_key(text: str) -> str:
@@ -44,3 +53,106 @@ def has_words(text: str) -> bool:
 def _is_thai_mark(ch: str) -> bool:
     # Thai vowels and tone marks are Unicode "Mn" (not alphanumeric) but are part of the word.
     return "\u0e00" <= ch <= "\u0e7f"
+
+
+# -- matching questions -------------------------------------------------------------------------------
+# Everything below serves the question matcher (bot.qa): words as the knowledge base spells them.
+
+VOCABULARY_FILE = Path(__file__).resolve().parent / "data" / "vocabulary.toml"
+# Punctuation separates words; a hyphen inside a word does not ("e-service" is "eservice").
+_INNER_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+_NOT_A_WORD_CHAR = re.compile(r"[^\w\u0e00-\u0e7f]+")
+_NOMINALISER = "การ"
+
+
+class VocabularyError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The office's words (data/vocabulary.toml): terms for the tokenizer, variants, stopwords, out-of-scope."""
+
+    terms: frozenset[str]
+    variants: dict[str, tuple[str, ...]]
+    stopwords: frozenset[str]
+    out_of_scope: frozenset[str]
+
+
+def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise VocabularyError(f"{path}: {exc}") from exc
+
+    def words(name: str) -> frozenset[str]:
+        values = document.get(name, [])
+        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+            raise VocabularyError(f"{path.name}: '{name}' must be a list of non-empty strings")
+        return frozenset(matching_text(v) for v in values)
+
+    variants = document.get("variants", {})
+    if not isinstance(variants, dict) or not all(isinstance(v, str) and v.strip() for v in variants.values()):
+        raise VocabularyError(f"{path.name}: [variants] must map words to non-empty strings")
+    return Vocabulary(
+        terms=words("terms"),
+        variants={matching_text(k): tuple(matching_text(v).split()) for k, v in variants.items()},
+        stopwords=words("stopwords"),
+        out_of_scope=words("out_of_scope"),
+    )
+
+
+def matching_text(text: str) -> str:
+    """normalize(), then punctuation as spaces: what the tokenizer is given."""
+    text = _INNER_HYPHEN.sub("", normalize(text))
+    return _SPACES.sub(" ", _NOT_A_WORD_CHAR.sub(" ", text).replace("_", " ")).strip()
+
+
+class Analyzer:
+    """Text -> the words that say what it is about: tokenized (newmm with the office's terms), variants mapped
+    to standard words, particles and question words dropped.
+
+    Building one loads pythainlp's dictionary into a trie (about half a second), so build it once per process.
+    """
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        from pythainlp.corpus import thai_words
+        from pythainlp.tokenize import Trie
+
+        self.vocabulary = vocabulary
+        self._trie = Trie(set(thai_words()) | set(vocabulary.terms) | set(vocabulary.variants))
+
+    def words(self, text: str) -> list[str]:
+        """Every standard word of the text, stopwords included."""
+        from pythainlp.tokenize import word_tokenize
+
+        out: list[str] = []
+        for token in word_tokenize(matching_text(text), custom_dict=self._trie, engine="newmm", keep_whitespace=False):
+            token = token.strip()
+            if token:
+                out.extend(self._standard(token))
+        return out
+
+    def _standard(self, token: str) -> tuple[str, ...]:
+        if token in self.vocabulary.variants:
+            return self.vocabulary.variants[token]
+        # "การร้องเรียน" is "ร้องเรียน" made a noun: the same topic, so the same word.
+        rest = token.removeprefix(_NOMINALISER)
+        if rest != token and len(rest) >= 3 and rest in self._trie:
+            return (_NOMINALISER, *self.vocabulary.variants.get(rest, (rest,)))
+        return (token,)
+
+    def content_words(self, words: list[str]) -> list[str]:
+        return [w for w in words if w not in self.vocabulary.stopwords]
+
+    def out_of_scope_words(self, words: list[str]) -> list[str]:
+        return [w for w in words if w in self.vocabulary.out_of_scope]
+
+
+def char_ngrams(text: str, n: int = 3) -> list[str]:
+    """Overlapping character n-grams of a text without spaces: "คู่มือ" and "คู่มื" share most of theirs,
+    which is how a typo still finds its word."""
+    compact = text.replace(" ", "")
+    if len(compact) <= n:
+        return [compact] if compact else []
+    return [compact[i : i + n] for i in range(len(compact) - n + 1)]

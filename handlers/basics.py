@@ -59,6 +59,5 @@ def no_words(ctx: Context) -> None:
     menu_reply(ctx, texts.NO_WORDS)
 
 
-@registry.on_fallback
-def fallback(ctx: Context) -> None:
-    menu_reply(ctx, texts.FALLBACK)
+# What no flow or intent claims is a question: handlers/questions.py registers the fallback, and answers
+# texts.FALLBACK (with the menu) when the knowledge base has nothing for it.

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from bot import texts
 from bot.context import Context
 from bot.messages import Choice
 from bot.office import contact_settings, office_name
 from bot.registry import registry
 from handlers.basics import menu_reply
+from models import Setting
 
 registry.menu_item(Choice(texts.QR_CONTACT), order=90)
 
@@ -18,12 +21,20 @@ registry.menu_item(Choice(texts.QR_CONTACT), order=90)
     priority=30,
 )
 def contact(ctx: Context) -> None:
-    settings = contact_settings(ctx.session)
-    if not settings:
+    block = contact_block(ctx.session)
+    if block is None:
         menu_reply(ctx, texts.CONTACT_MISSING)
         return
-    lines = [texts.CONTACT_HEADER.format(office=office_name(ctx.session))]
-    for setting in settings:
-        value = setting.value + (texts.CONTACT_EXAMPLE_MARK if setting.is_example else "")
-        lines.append(texts.CONTACT_LINE.format(label=setting.label, value=value))
-    menu_reply(ctx, "\n".join(lines))
+    menu_reply(ctx, texts.CONTACT_HEADER.format(office=office_name(ctx.session)) + "\n" + block)
+
+
+def contact_block(session: Session) -> str | None:
+    """One line per contact setting, example values marked as such; None when the office has set none."""
+    settings = contact_settings(session)
+    if not settings:
+        return None
+    return "\n".join(texts.CONTACT_LINE.format(label=s.label, value=setting_value(s)) for s in settings)
+
+
+def setting_value(setting: Setting) -> str:
+    return setting.value + (texts.CONTACT_EXAMPLE_MARK if setting.is_example else "")

@@ -6,14 +6,23 @@ import re
 
 from bot import texts
 from bot.context import Context
-from bot.messages import Choice, text
+from bot.messages import Choice, Message, clip, flex, text
 from bot.office import current_fiscal_year, current_measures, office_name
 from bot.registry import registry
 from handlers.basics import menu_reply
+from models import Measure
 
 registry.menu_item(Choice(texts.QR_MEASURES), order=10)
 
-_MEASURE_NUMBER = re.compile(r"^(?:มาตรการ|ข้อ)\s*(?:ที่)?\s*(\d{1,2})$")
+# "มาตรการที่ 5", "ข้อ ๕", "ขอดูมาตรการข้อ 5 หน่อย", "มาตรการที่ 5 คืออะไร" (on the match key: no spaces, no particles).
+_MEASURE_NUMBER = re.compile(
+    r"^(?:ขอดู|ดู|อยากรู้)?(?:มาตรการ|ข้อ)(?:ข้อ)?(?:ที่)?(\d{1,2})(?:คืออะไร|คือ|อะไร|เรื่องอะไร|ว่าอย่างไร)?$"
+)
+# Keeps a card well inside LINE's size limits for a bubble, whatever the report holds.
+MAX_CARD_ITEM = 400
+MAX_CARD_ITEMS = 10
+ACCENT = "#0B6E4F"
+MUTED = "#6B6B6B"
 _LIST_WORDS = ("อะไรบ้าง", "ทั้งหมด", "กี่ข้อ", "มีกี่", "บ้าง", "7ข้อ", "list")
 
 
@@ -24,10 +33,6 @@ def _asks_for_list(ctx: Context) -> bool:
 def _measure_number(ctx: Context) -> int | None:
     found = _MEASURE_NUMBER.match(ctx.key)
     return int(found.group(1)) if found else None
-
-
-def _bullets(items: list[str]) -> str:
-    return "\n".join(f"• {item}" for item in items) or "-"
 
 
 @registry.intent("measures", phrases=("มาตรการ", texts.QR_MEASURES), match=_asks_for_list, priority=20)
@@ -55,14 +60,44 @@ def show_measure(ctx: Context) -> None:
         else:
             menu_reply(ctx, texts.MEASURE_NOT_FOUND.format(number=number, count=len(measures)))
         return
-    body = texts.MEASURE_DETAIL.format(
-        number=measure.number,
-        title=measure.title,
-        steps=_bullets(measure.steps),
-        period=measure.period,
-        responsible=measure.responsible,
-        results=_bullets(measure.results),
-        outcomes=_bullets(measure.outcomes),
-    )
     others = [Choice(texts.QR_MEASURE_N.format(number=n)) for n in sorted(measures) if n != measure.number]
-    ctx.reply(text(body, [*others, Choice(texts.QR_MEASURES), Choice(texts.QR_MENU)]))
+    ctx.reply(measure_card(measure, [*others, Choice(texts.QR_MEASURES), Choice(texts.QR_MENU)]))
+
+
+def measure_card(measure: Measure, choices: list[Choice] | None = None) -> Message:
+    """A measure as a Flex card, every word straight from the imported report: title, steps, period,
+    responsible unit, what was done and the outcome."""
+    alt = texts.MEASURE_CARD_ALT.format(
+        number=measure.number, title=measure.title, responsible=measure.responsible, steps=" ".join(measure.steps)
+    )
+    body = [
+        _section(texts.MEASURE_CARD_STEPS, measure.steps),
+        _section(texts.MEASURE_CARD_PERIOD, [measure.period]),
+        _section(texts.MEASURE_CARD_RESPONSIBLE, [measure.responsible]),
+        _section(texts.MEASURE_CARD_RESULTS, measure.results),
+        _section(texts.MEASURE_CARD_OUTCOMES, measure.outcomes),
+    ]
+    header = [
+        _card_text(texts.MEASURE_CARD_NUMBER.format(number=measure.number, fiscal_year=measure.fiscal_year),
+                   size="sm", color=ACCENT, weight="bold"),
+        _card_text(measure.title, size="md", weight="bold"),
+    ]
+    contents = {
+        "type": "bubble",
+        "size": "giga",
+        "header": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": header},
+        "body": {"type": "box", "layout": "vertical", "spacing": "lg", "contents": body},
+    }
+    return flex(alt, contents, choices or [])
+
+
+def _section(title: str, items: list[str]) -> dict[str, object]:
+    lines = [item for item in items if item.strip()][:MAX_CARD_ITEMS] or ["-"]
+    bullet = len(lines) > 1
+    contents = [_card_text(title, size="sm", color=MUTED, weight="bold")]
+    contents += [_card_text(("• " if bullet else "") + clip(line, MAX_CARD_ITEM), size="sm") for line in lines]
+    return {"type": "box", "layout": "vertical", "spacing": "xs", "contents": contents}
+
+
+def _card_text(value: str, **style: str) -> dict[str, object]:
+    return {"type": "text", "text": value or " ", "wrap": True, **style}

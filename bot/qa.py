@@ -1,0 +1,270 @@
+"""Question answering: rank the knowledge base against what a person typed, then decide how sure we are.
+
+Ranking is TF-IDF cosine similarity in two spaces, combined: the question's words (after the office's
+vocabulary mapped informal forms to standard ones) and character 3-grams of those words run together (which
+survive typos, missing spaces and a tokenizer that split a misspelled word into syllables). Every way of
+asking an entry is its own document; an entry scores as its best document.
+
+The index is built once per process and rebuilt only when the knowledge version changes (bot.knowledge).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from bot.knowledge import (
+    KNOWLEDGE_FILE,
+    Entry,
+    Knowledge,
+    build_knowledge,
+    knowledge_version,
+    load_curated,
+    measure_texts,
+)
+from bot.thai import VOCABULARY_FILE, Analyzer, char_ngrams, load_vocabulary
+
+# The weight of the word space against the character space in the combined score.
+WORD_WEIGHT = 0.55
+# A measure's own sentences (steps, results) say what it is, but are not ways of asking: they count less.
+BACKGROUND_WEIGHT = 0.85
+# Decision thresholds, set on the labelled set in tests/ (see test_qa_accuracy).
+# A candidate: the combined score (0..1) of an entry worth offering at all.
+CANDIDATE_SCORE = 0.18
+# Confident: the best entry explains most of the question (by IDF) ...
+CONFIDENT_EXPLAINED = 0.75
+# ... and clearly better than the runner-up, by score or by how much of the question it explains.
+CONFIDENT_MARGIN = 0.08
+CONFIDENT_EXPLAINED_MARGIN = 0.3
+# A typo'd word counts as known to an entry when this share of its character 3-grams is in the entry.
+FUZZY_WORD_SHARE = 0.6
+CLOSE_CALL_CHOICES = 3
+# Below this many documents per feature nothing is skipped when scoring (see Space.max_postings).
+MIN_SKIPPED_POSTINGS = 1000
+
+
+class Verdict(enum.StrEnum):
+    CONFIDENT = "confident"
+    CLOSE_CALL = "close_call"
+    NO_MATCH = "no_match"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry: Entry
+    score: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    # The best in-scope entries, best first (at most CLOSE_CALL_CHOICES).
+    candidates: tuple[Candidate, ...]
+    # The best of everything, out-of-scope examples included: what the log shows staff.
+    best: Candidate | None
+    key: str
+    # How much of the question the top candidate explains (0..1).
+    explained: float = 0.0
+
+    @property
+    def answer(self) -> Entry | None:
+        return self.candidates[0].entry if self.verdict is Verdict.CONFIDENT else None
+
+    @property
+    def top(self) -> Entry | None:
+        return self.candidates[0].entry if self.candidates else None
+
+
+@dataclass(frozen=True)
+class Features:
+    words: list[str]
+    content: list[str]
+    grams: list[str]
+
+
+class Space:
+    """One TF-IDF space: an inverted index from feature to (document, weight), documents L2-normalised."""
+
+    def __init__(self, documents: Sequence[Sequence[str]]) -> None:
+        self.size = len(documents)
+        df: Counter[str] = Counter()
+        for features in documents:
+            df.update(set(features))
+        self.idf = {f: math.log((self.size + 1) / (n + 1)) + 1.0 for f, n in df.items()}
+        self.unknown_idf = math.log(self.size + 1) + 1.0
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for doc, features in enumerate(documents):
+            vector = self._vector(features)
+            for feature, weight in vector.items():
+                postings[feature].append((doc, weight))
+        self.postings = {f: tuple(p) for f, p in postings.items()}
+        # A feature in a twentieth of a big index ("การ" as a 3-gram) costs the most to score and says the least
+        # (its IDF is low); it is skipped at query time. Small indexes keep everything.
+        self.max_postings = max(MIN_SKIPPED_POSTINGS, self.size // 20)
+
+    def _vector(self, features: Iterable[str]) -> dict[str, float]:
+        counts = Counter(features)
+        vector = {f: (1.0 + math.log(n)) * self.idf.get(f, self.unknown_idf) for f, n in counts.items()}
+        norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
+        return {f: w / norm for f, w in vector.items()}
+
+    def similarities(self, features: Sequence[str]) -> dict[int, float]:
+        """Cosine similarity of the query with every document that shares a feature with it."""
+        scores: dict[int, float] = defaultdict(float)
+        for feature, q_weight in self._vector(features).items():
+            postings = self.postings.get(feature, ())
+            if len(postings) > self.max_postings:
+                continue
+            for doc, d_weight in postings:
+                scores[doc] += q_weight * d_weight
+        return scores
+
+
+class Matcher:
+    """The knowledge base, indexed: answers `decide(text)` without touching the database."""
+
+    def __init__(self, knowledge: Knowledge, analyzer: Analyzer) -> None:
+        self.knowledge = knowledge
+        self.analyzer = analyzer
+        self.entries = knowledge.entries
+        self._index = {entry.id: i for i, entry in enumerate(self.entries)}
+        documents: list[Features] = []
+        self._doc_entry: list[int] = []
+        self._doc_weight: list[float] = []
+        for index, entry in enumerate(self.entries):
+            for text, weight in _documents_of(entry):
+                features = self.features(text)
+                if features.content:
+                    documents.append(features)
+                    self._doc_entry.append(index)
+                    self._doc_weight.append(weight)
+        self.words = Space([d.content for d in documents])
+        self.grams = Space([d.grams for d in documents])
+        # What each entry knows, for "how much of the question does this entry explain?"
+        self._entry_words: list[set[str]] = [set() for _ in self.entries]
+        self._entry_grams: list[set[str]] = [set() for _ in self.entries]
+        for doc, features in enumerate(documents):
+            self._entry_words[self._doc_entry[doc]].update(features.content)
+            self._entry_grams[self._doc_entry[doc]].update(features.grams)
+
+    def features(self, text: str) -> Features:
+        words = self.analyzer.words(text)
+        content = self.analyzer.content_words(words)
+        return Features(words, content, char_ngrams("".join(content)))
+
+    def rank(self, features: Features) -> list[Candidate]:
+        word_scores = self.words.similarities(features.content)
+        gram_scores = self.grams.similarities(features.grams)
+        best: dict[int, float] = {}
+        for doc in word_scores.keys() | gram_scores.keys():
+            combined = WORD_WEIGHT * word_scores.get(doc, 0.0) + (1 - WORD_WEIGHT) * gram_scores.get(doc, 0.0)
+            combined *= self._doc_weight[doc]
+            entry = self._doc_entry[doc]
+            if combined > best.get(entry, 0.0):
+                best[entry] = combined
+        ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
+        return [Candidate(self.entries[i], score) for i, score in ranked]
+
+    def explained(self, features: Features, entry: int) -> float:
+        """The share of the question (its words weighted by IDF) that the entry knows.
+
+        A word the entry lacks but nearly has (a typo: most of its character 3-grams are there) counts
+        partly; a word the whole knowledge base lacks weighs the most, so "ยืมเงิน" is not explained by
+        the asset loans just because they share "ยืม".
+        """
+        words, grams = self._entry_words[entry], self._entry_grams[entry]
+        total = known = 0.0
+        for word in set(features.content):
+            idf = self.words.idf.get(word, self.words.unknown_idf)
+            total += idf
+            if word in words:
+                known += idf
+                continue
+            word_grams = set(char_ngrams(word))
+            if len(word) >= 4 and word_grams:
+                share = len(word_grams & grams) / len(word_grams)
+                if share >= FUZZY_WORD_SHARE:
+                    known += idf * share
+        return known / total if total else 0.0
+
+    def decide(self, text: str) -> Decision:
+        features = self.features(text)
+        key = " ".join(features.content)
+        if not features.content:
+            return Decision(Verdict.NO_MATCH, (), None, key)
+        ranked = self.rank(features)
+        best = ranked[0] if ranked else None
+        if self.analyzer.out_of_scope_words(features.words):
+            return Decision(Verdict.OUT_OF_SCOPE, (), best, key)
+        if best is not None and best.entry.out_of_scope and best.score >= CANDIDATE_SCORE:
+            return Decision(Verdict.OUT_OF_SCOPE, (), best, key)
+        choices = tuple(c for c in ranked if not c.entry.out_of_scope and c.score >= CANDIDATE_SCORE)
+        choices = choices[:CLOSE_CALL_CHOICES]
+        if not choices:
+            return Decision(Verdict.NO_MATCH, (), best, key)
+        explained = [self.explained(features, self._index[c.entry.id]) for c in choices]
+        verdict = Verdict.CONFIDENT if self._is_sure(choices, explained) else Verdict.CLOSE_CALL
+        return Decision(verdict, choices, best, key, explained[0])
+
+    @staticmethod
+    def _is_sure(choices: Sequence[Candidate], explained: Sequence[float]) -> bool:
+        if explained[0] < CONFIDENT_EXPLAINED:
+            return False
+        if len(choices) == 1:
+            return True
+        return (
+            choices[0].score - choices[1].score >= CONFIDENT_MARGIN
+            or explained[0] - explained[1] >= CONFIDENT_EXPLAINED_MARGIN
+        )
+
+
+def _documents_of(entry: Entry) -> list[tuple[str, float]]:
+    # The button label is a way of asking too ("เวลาทำการ"); an out-of-scope example's id is not.
+    asked = entry.questions if entry.out_of_scope else (entry.label, *entry.questions)
+    return [(q, 1.0) for q in asked] + [(b, BACKGROUND_WEIGHT) for b in entry.background]
+
+
+# -- one matcher per process, rebuilt when the knowledge changes ------------------------------------------------
+
+_lock = threading.Lock()
+_analyzers: dict[str, Analyzer] = {}
+_matchers: dict[str, tuple[str, Matcher]] = {}
+
+
+def analyzer() -> Analyzer:
+    """The process's analyzer; rebuilt (trie and all) only when vocabulary.toml changes."""
+    stat = VOCABULARY_FILE.stat()
+    version = f"{stat.st_mtime_ns}:{stat.st_size}"
+    with _lock:
+        if version not in _analyzers:
+            _analyzers.clear()
+            _analyzers[version] = Analyzer(load_vocabulary())
+        return _analyzers[version]
+
+
+def matcher_for(session: Session) -> Matcher:
+    """The matcher for this database's knowledge, built on first use and when the knowledge version changes.
+
+    Per-process state, but only a cache of what the database and the bundled files hold: any number of
+    workers each build their own and agree.
+    """
+    measures = measure_texts(session)
+    version = knowledge_version(measures)
+    database = str(session.get_bind().engine.url)
+    cached = _matchers.get(database)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    words = analyzer()
+    with _lock:
+        cached = _matchers.get(database)
+        if cached is None or cached[0] != version:
+            curated, refusals = load_curated(KNOWLEDGE_FILE)
+            _matchers[database] = (version, Matcher(build_knowledge(curated, refusals, measures), words))
+        return _matchers[database][1]

@@ -1,0 +1,62 @@
+"""The log of questions the knowledge base could not answer: written by the Q&A handler, read by staff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.qa import Decision
+from models import UnansweredQuestion
+
+MAX_LOGGED_TEXT = 1000
+MAX_LOGGED_KEY = 500
+
+
+@dataclass(frozen=True)
+class UnansweredSummary:
+    """One question as staff see it: how often it was asked, one way it was typed, and when last."""
+
+    count: int
+    example: str
+    normalized: str
+    last_asked: datetime
+    best_entry: str | None
+
+
+def log_unanswered(session: Session, question: str, decision: Decision) -> None:
+    """Kept for staff review: what was asked, never who asked it."""
+    session.add(
+        UnansweredQuestion(
+            text=question[:MAX_LOGGED_TEXT],
+            normalized=(decision.key or question.strip())[:MAX_LOGGED_KEY],
+            best_entry=decision.best.entry.id[:100] if decision.best else None,
+            best_score=round(decision.best.score, 4) if decision.best else None,
+        )
+    )
+
+
+def unanswered_summary(session: Session, limit: int | None = None) -> list[UnansweredSummary]:
+    """Logged questions grouped by their normalised form, the most frequent first (then the most recent)."""
+    grouped = (
+        select(
+            UnansweredQuestion.normalized,
+            func.count().label("n"),
+            func.max(UnansweredQuestion.id).label("last_id"),
+        )
+        .group_by(UnansweredQuestion.normalized)
+        .subquery()
+    )
+    query = (
+        select(grouped.c.n, UnansweredQuestion)
+        .join(UnansweredQuestion, UnansweredQuestion.id == grouped.c.last_id)
+        .order_by(grouped.c.n.desc(), grouped.c.last_id.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        UnansweredSummary(n, row.text, row.normalized, row.asked_at, row.best_entry)
+        for n, row in session.execute(query)
+    ]

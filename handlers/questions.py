@@ -1,0 +1,116 @@
+"""Questions in people's own words: whatever no flow or intent claims is matched against the knowledge base.
+
+A confident match is answered (with related topics as buttons); a close call asks which topic was meant;
+no match says so politely, shows the menu, and logs the question for staff (`report unanswered`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session
+
+from bot import texts
+from bot.context import Context
+from bot.knowledge import PLACEHOLDER, Entry
+from bot.messages import Choice, Message, text
+from bot.office import current_measures, office_name
+from bot.qa import Matcher, Verdict, matcher_for
+from bot.registry import registry
+from bot.unanswered import log_unanswered
+from handlers.basics import menu_reply
+from handlers.contact import contact_block, setting_value
+from handlers.measures import measure_card
+from models import Measure, Setting
+
+log = logging.getLogger(__name__)
+
+ANSWER_POSTBACK = "qa"
+
+
+@registry.on_fallback
+def answer_question(ctx: Context) -> None:
+    matcher = matcher_for(ctx.session)
+    decision = matcher.decide(ctx.text)
+    if decision.verdict is Verdict.CONFIDENT and decision.answer is not None:
+        reply_with_entry(ctx, matcher, decision.answer)
+    elif not ctx.is_one_to_one:
+        # In a group the bot hears every conversation; it speaks only when sure it was asked something it knows.
+        return
+    elif decision.verdict is Verdict.CLOSE_CALL:
+        choices = [entry_choice(c.entry) for c in decision.candidates]
+        ctx.reply(text(texts.QA_WHICH_ONE, [*choices, Choice(texts.QR_MENU)]))
+    else:
+        log_unanswered(ctx.session, ctx.text, decision)
+        log.info("unanswered question logged (%s)", decision.verdict)
+        menu_reply(ctx, texts.FALLBACK)
+
+
+@registry.postback(ANSWER_POSTBACK)
+def answer_chosen(ctx: Context) -> None:
+    """A tap on a topic button (a close call's choice, or a related topic)."""
+    matcher = matcher_for(ctx.session)
+    entry = matcher.knowledge.by_id().get(ctx.postback_data.get("entry", ""))
+    if entry is None or entry.out_of_scope:
+        menu_reply(ctx, texts.BUTTON_EXPIRED)
+        return
+    reply_with_entry(ctx, matcher, entry)
+
+
+def entry_choice(entry: Entry) -> Choice:
+    return Choice(entry.label, data=f"action={ANSWER_POSTBACK}&entry={entry.id}")
+
+
+def reply_with_entry(ctx: Context, matcher: Matcher, entry: Entry) -> None:
+    """The entry's answer, from the report and settings as they are now, with its related topics as buttons."""
+    known = matcher.knowledge.by_id()
+    choices = [entry_choice(known[r]) for r in entry.related if r in known] + [Choice(texts.QR_MENU)]
+    ctx.reply(*answer_messages(ctx.session, entry, choices))
+
+
+def answer_messages(session: Session, entry: Entry, choices: list[Choice]) -> list[Message]:
+    measure = _measure(session, entry.measure) if entry.measure is not None else None
+    if entry.measure is not None and measure is None:
+        return [text(texts.QA_MEASURE_MISSING, choices)]
+    messages: list[Message] = []
+    if entry.answer:
+        messages.append(text(fill_answer(session, entry.answer, measure)))
+    elif measure is not None:
+        messages.append(text(texts.QA_MEASURE_LEAD.format(number=measure.number, office=office_name(session))))
+    if measure is not None:
+        messages.append(measure_card(measure))
+    # The buttons go on the last message: LINE shows only that one's.
+    messages[-1] = _with_choices(messages[-1], choices)
+    return messages
+
+
+def fill_answer(session: Session, template: str, measure: Measure | None) -> str:
+    """An answer's fields filled from the database; a setting the office has not given says so, never guesses."""
+
+    def value(match: object) -> str:
+        name = match.group(1)  # type: ignore[attr-defined]
+        head, _, rest = name.partition(".")
+        if name == "office":
+            return office_name(session)
+        if name == "contacts":
+            return contact_block(session) or texts.QA_FACT_MISSING
+        if name == "measure_count":
+            return str(len(current_measures(session)))
+        if head == "setting":
+            setting = session.get(Setting, rest)
+            return setting_value(setting) if setting is not None else texts.QA_FACT_MISSING
+        if head == "measure" and measure is not None:
+            return str(getattr(measure, rest))
+        return texts.QA_FACT_MISSING
+
+    return PLACEHOLDER.sub(value, template)
+
+
+def _measure(session: Session, number: int) -> Measure | None:
+    return next((m for m in current_measures(session) if m.number == number), None)
+
+
+def _with_choices(message: Message, choices: list[Choice]) -> Message:
+    carrier = text(" ", choices)
+    return {**message, "quickReply": carrier["quickReply"]}
+

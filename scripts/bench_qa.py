@@ -1,0 +1,176 @@
+"""Benchmark of the question matcher: cold start, warm answer time by knowledge-base size, and accuracy on
+the labelled set (tests/data/qa_labelled.tsv) beside a plain keyword-match baseline, in one run.
+
+    python scripts/bench_qa.py [--rounds 5] [--sizes 1000 10000]
+
+Goals (issue 3): p99 <= 5 ms at 1,000 entries and <= 15 ms at 10,000; cold start <= 3 s.
+No database is needed: the measures come from the bundled report, as `seed` would import them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+COLD_START = """
+import time
+t0 = time.perf_counter()
+from bot.importer import load_bundled_report
+from bot.knowledge import MeasureText, build_knowledge, load_curated
+from bot.qa import Matcher, analyzer
+t1 = time.perf_counter()
+report = load_bundled_report()
+measures = [MeasureText(m.number, m.title, tuple(m.steps), tuple(m.results), tuple(m.outcomes))
+            for m in report.measures]
+curated, refusals = load_curated()
+matcher = Matcher(build_knowledge(curated, refusals, measures), analyzer())
+t2 = time.perf_counter()
+matcher.decide("ITA คืออะไร")
+t3 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2)
+"""
+
+
+def cold_start() -> tuple[float, float, float]:
+    out = subprocess.run([sys.executable, "-c", COLD_START], cwd=ROOT, capture_output=True, text=True, check=True)
+    imports, build, first = (float(x) for x in out.stdout.split())
+    return imports, build, first
+
+
+def real_matcher():  # type: ignore[no-untyped-def]
+    from bot.importer import load_bundled_report
+    from bot.knowledge import MeasureText, build_knowledge, load_curated
+    from bot.qa import Matcher, analyzer
+
+    report = load_bundled_report()
+    measures = [
+        MeasureText(m.number, m.title, tuple(m.steps), tuple(m.results), tuple(m.outcomes)) for m in report.measures
+    ]
+    curated, refusals = load_curated()
+    return Matcher(build_knowledge(curated, refusals, measures), analyzer())
+
+
+def synthetic_matcher(size: int, seed: int = 7):  # type: ignore[no-untyped-def]
+    """The real entries plus `size` made-up ones, three ways of asking each, words drawn Zipf-like from
+    pythainlp's dictionary and the knowledge base's own words, so posting lists are long where they would be."""
+    from pythainlp.corpus import thai_words
+
+    from bot.knowledge import Entry, Knowledge
+    from bot.qa import Matcher
+
+    base = real_matcher()
+    rng = random.Random(seed)
+    common = sorted(base.words.idf)  # the knowledge base's own words come up often
+    vocabulary = common * 20 + sorted(thai_words())[::5]
+    weights = [1.0 / (1 + i) ** 0.7 for i in range(len(vocabulary))]
+    entries = list(base.knowledge.entries)
+    for n in range(size - len(entries)):
+        forms = tuple("".join(rng.choices(vocabulary, weights, k=rng.randint(3, 7))) for _ in range(3))
+        entries.append(Entry(id=f"synthetic-{n}", label=f"เรื่อง {n}", questions=forms, answer="-"))
+    started = time.perf_counter()
+    matcher = Matcher(Knowledge(entries), base.analyzer)
+    return matcher, time.perf_counter() - started
+
+
+def timings(matcher, questions: list[str], rounds: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    for question in questions:  # warm up
+        matcher.decide(question)
+    samples = []
+    for _ in range(rounds):
+        for question in questions:
+            started = time.perf_counter()
+            matcher.decide(question)
+            samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+class KeywordBaseline:
+    """What a LINE OA's keyword auto-reply does: a message containing an entry's keyword gets that entry's answer.
+
+    The keywords are generous (the entry's label parts and every word of three letters or more of its ways of
+    asking, as an administrator would pick them); there is no normalisation, no typo tolerance and no refusal.
+    """
+
+    def __init__(self, matcher) -> None:  # type: ignore[no-untyped-def]
+        self.keywords: list[tuple[str, str]] = []
+        for entry in matcher.knowledge.entries:
+            if entry.out_of_scope:
+                continue
+            words = {w for q in entry.questions for w in matcher.analyzer.content_words(matcher.analyzer.words(q))}
+            words |= {part.strip().lower() for part in entry.label.replace("/", " ").split()}
+            self.keywords += [(entry.id, w) for w in words if len(w) >= 3]
+
+    def judge(self, question: str):  # type: ignore[no-untyped-def]
+        from tests.qa_labelled import Outcome
+
+        text = question.lower()
+        hits: dict[str, int] = {}
+        for entry, word in self.keywords:
+            if word in text:
+                hits[entry] = hits.get(entry, 0) + len(word)
+        if not hits:
+            return Outcome(None, False)
+        return Outcome(max(hits, key=lambda e: hits[e]), True)
+
+
+def accuracy(matcher) -> tuple[object, object]:  # type: ignore[no-untyped-def]
+    from bot.qa import Verdict
+    from tests.qa_labelled import Outcome, load_labelled, score
+
+    items = load_labelled()
+
+    def judge(question: str) -> Outcome:
+        decision = matcher.decide(question)
+        return Outcome(decision.top.id if decision.top else None, decision.verdict is Verdict.CONFIDENT)
+
+    return score(items, judge), score(items, KeywordBaseline(matcher).judge)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5, help="passes over the labelled questions per size")
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000], help="synthetic knowledge-base sizes")
+    args = parser.parse_args()
+
+    from tests.qa_labelled import load_labelled
+
+    imports, build, first = cold_start()
+    print(f"cold start: {imports + build + first:.2f} s  (imports {imports:.2f} s, index build {build:.2f} s, "
+          f"first answer {first * 1000:.1f} ms; goal <= 3 s)")
+
+    questions = [item.question for item in load_labelled()]
+    matcher = real_matcher()
+    p50, p99 = timings(matcher, questions, args.rounds)
+    print(f"\n{'knowledge base':<22}{'entries':>8}{'docs':>8}{'build s':>9}{'p50 ms':>9}{'p99 ms':>9}  goal")
+    print(f"{'real':<22}{len(matcher.entries):>8}{matcher.words.size:>8}{'-':>9}{p50:>9.2f}{p99:>9.2f}")
+    goals = {1000: 5.0, 10000: 15.0}
+    for size in args.sizes:
+        synthetic, built = synthetic_matcher(size)
+        p50, p99 = timings(synthetic, questions, max(1, args.rounds // 2))
+        goal = f"p99 <= {goals[size]:.0f} ms" if size in goals else ""
+        print(f"{f'synthetic {size:,}':<22}{len(synthetic.entries):>8}{synthetic.words.size:>8}{built:>9.2f}"
+              f"{p50:>9.2f}{p99:>9.2f}  {goal}")
+
+    ours, baseline = accuracy(matcher)
+    print(f"\nlabelled set: {ours.total} questions")  # type: ignore[attr-defined]
+    print(f"{'':<28}{'top-1 acc':>10}{'sure+wrong':>12}{'out-of-scope answered':>23}")
+    for name, result in (("matcher", ours), ("keyword baseline", baseline)):
+        wrong = sum(t.confident_wrong for t in result.topics.values())  # type: ignore[attr-defined]
+        print(f"{name:<28}{result.accuracy:>10.1%}{wrong:>12}{result.out_of_scope_answered:>23}")  # type: ignore[attr-defined]
+    print()
+    print(ours.table("matcher, by topic"))  # type: ignore[attr-defined]
+    print()
+    print(baseline.table("keyword baseline, by topic"))  # type: ignore[attr-defined]
+
+
+if __name__ == "__main__":
+    main()
