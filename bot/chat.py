@@ -19,8 +19,8 @@ from typing import Any, TextIO
 from flask import Flask
 from sqlalchemy import select
 
-from bot import runtime
-from bot.line_api import Outcome, Result, render_messages
+from bot import runtime, texts
+from bot.line_api import Outcome, Result, choices_of, render_messages
 from models import Measure
 
 PROMPT = "คุณ: "
@@ -43,14 +43,13 @@ class ChatTransport:
         if to == self.user_id:
             self._show(messages)
         else:
-            self.out.write(f"[ส่งถึง {to}]\n{render_messages(messages)}\n")
+            self.out.write(texts.CONSOLE_PUSH_TO.format(to=to) + "\n" + render_messages(messages) + "\n")
         return Outcome(Result.DELIVERED)
 
     def _show(self, messages: list[dict[str, Any]]) -> None:
         self.out.write(render_messages(messages) + "\n")
         self.out.flush()
-        items = [(m.get("quickReply") or {}).get("items") for m in messages]
-        self.choices = [item["action"] for item in (items[-1] or [])] if items else []
+        self.choices = choices_of(messages)
 
 
 def sign(secret: str, body: str) -> str:

@@ -19,6 +19,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(chat_command)
     app.cli.add_command(sender_command)
+    app.cli.add_command(staff_group)
+    app.cli.add_command(scheduler_command)
 
 
 db_group = AppGroup("db", help="Database migrations (Alembic).")
@@ -68,7 +70,8 @@ def chat_command(user_id: str) -> None:
     """Talk to the bot in the terminal, through the real webhook path."""
     from bot.chat import run_chat
 
-    logging.getLogger().setLevel(logging.WARNING)
+    # The terminal is the conversation; operational warnings would interleave with it.
+    logging.getLogger().setLevel(logging.ERROR)
     run_chat(current_app._get_current_object(), user_id)  # type: ignore[attr-defined]
 
 
@@ -84,8 +87,129 @@ def sender_command(once: bool, interval: float) -> None:
         stats = sender.send_due()
         click.echo(f"delivered {stats.delivered}, retrying {stats.retrying}, failed {stats.failed}")
         return
+    click.echo("sender running; Ctrl-C to stop")
+    sender.run_forever(_stop_on_signals(), interval)
+
+
+def _stop_on_signals() -> threading.Event:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    click.echo("sender running; Ctrl-C to stop")
-    sender.run_forever(stop, interval)
+    return stop
+
+
+staff_group = AppGroup("staff", help="Staff who act on the office's tasks from LINE.")
+
+
+@staff_group.command("invite")
+@click.option("--unit", required=True, help="The unit, as named in the report (e.g. กองคลัง).")
+@click.option("--name", required=True, help="The staff member's name, as colleagues know it.")
+@click.option("--role", type=click.Choice(["staff", "head", "admin"]), default="staff", show_default=True)
+@click.option("--valid-hours", default=72, show_default=True, help="How long the code works.")
+def staff_invite(unit: str, name: str, role: str, valid_hours: int) -> None:
+    """Print a one-time code; the staff member sends "ลงทะเบียน <code>" to the bot."""
+    from bot import runtime
+    from bot.staff import InviteError, create_invite
+    from models import Role, utcnow
+
+    try:
+        with runtime(current_app).sessions.begin() as session:
+            code = create_invite(session, unit_name=unit, name=name, role=Role(role), now=utcnow(),
+                                 valid_hours=valid_hours)
+    except InviteError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"code for {name} ({role}, {unit}), valid {valid_hours} h, works once:\n\n    {code}\n")
+    click.echo(f'The staff member sends this to the bot in LINE:  ลงทะเบียน {code}')
+
+
+@staff_group.command("list")
+def staff_list() -> None:
+    """Registered staff, by unit."""
+    from bot import runtime
+    from bot.staff import list_staff
+
+    with runtime(current_app).sessions() as session:
+        staff = list_staff(session)
+        if not staff:
+            click.echo("no staff registered yet; see `flask --app wsgi staff invite --help`")
+        for user in staff:
+            unit = user.unit.name if user.unit else "-"
+            click.echo(f"{unit}\t{user.role.value}\t{user.display_name or '-'}\t{user.line_user_id}")
+
+
+@staff_group.command("remove")
+@click.argument("who")
+def staff_remove(who: str) -> None:
+    """Make a staff member (LINE user id or exact name) a citizen again."""
+    from bot import runtime
+    from bot.staff import InviteError, remove_staff
+
+    try:
+        with runtime(current_app).sessions.begin() as session:
+            user = remove_staff(session, who)
+            click.echo(f"removed {user.display_name or user.line_user_id} from staff")
+    except InviteError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.command("scheduler")
+def scheduler_command() -> None:
+    """The long-running scheduler: reminders when due, the morning digest, and the outbox sender."""
+    from zoneinfo import ZoneInfo
+
+    from bot import runtime
+    from bot.schedule import parse_time
+    from bot.scheduler import run_scheduler
+
+    rt = runtime(current_app)
+    config = current_app.config
+    click.echo("scheduler running; Ctrl-C to stop")
+    run_scheduler(
+        rt.sessions, rt.sender, ZoneInfo(config["BOT_TIMEZONE"]),
+        tick_seconds=float(config["SCHEDULER_TICK_SECONDS"]),
+        digest_at=parse_time(config["DIGEST_TIME"]),
+        stop=_stop_on_signals(),
+    )
+
+
+@report_group.command("measures")
+@click.option("--fy", "fiscal_year", type=int, required=True, help="Fiscal year, Buddhist era (e.g. 2570).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False), help="File to write (default: stdout for csv).")
+def report_measures(fiscal_year: int, fmt: str, output: str | None) -> None:
+    """The report's table of measures for a fiscal year, with what staff recorded as done."""
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    from bot import runtime
+    from bot.reports import measure_report, write_csv, write_xlsx
+
+    with runtime(current_app).sessions() as session:
+        table = measure_report(session, fiscal_year, ZoneInfo(current_app.config["BOT_TIMEZONE"]))
+    if fmt == "xlsx":
+        path = Path(output or f"measures-{fiscal_year}.xlsx")
+        write_xlsx(table, path)
+        click.echo(f"wrote {path}")
+    elif output:
+        Path(output).write_text(write_csv(table), encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(write_csv(table), nl=False)
+
+
+@report_group.command("unanswered")
+@click.option("--limit", type=int, default=None, help="Show only the most frequent N questions.")
+def report_unanswered(limit: int | None) -> None:
+    """Questions the bot could not answer, the most frequent first (who asked is never stored)."""
+    from bot import runtime
+    from bot.unanswered import unanswered_summary
+
+    with runtime(current_app).sessions() as session:
+        rows = unanswered_summary(session, limit)
+    if not rows:
+        click.echo("no unanswered questions logged")
+        return
+    click.echo(f"{'times':>5}  {'last asked (UTC)':<16}  {'closest topic':<26}  question")
+    for row in rows:
+        closest = row.best_entry or "-"
+        click.echo(f"{row.count:>5}  {row.last_asked:%Y-%m-%d %H:%M}  {closest:<26}  {row.example}")

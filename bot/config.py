@@ -26,6 +26,10 @@ def config_from_env(instance_path: str) -> dict[str, Any]:
         "SEND_TIMEOUT_SECONDS": float(env.get("BOT_SEND_TIMEOUT_SECONDS", "10")),
         "SENDER_MAX_ATTEMPTS": int(env.get("BOT_SENDER_MAX_ATTEMPTS", "12")),
         "AUTO_MIGRATE": env.get("BOT_AUTO_MIGRATE", "1") != "0",
+        "MEDIA_DIR": env.get("BOT_MEDIA_DIR") or str(Path(instance_path) / "media"),
+        "SCHEDULER_TICK_SECONDS": float(env.get("BOT_SCHEDULER_TICK_SECONDS", "60")),
+        # When each unit head gets the morning digest of what is pending (office time zone).
+        "DIGEST_TIME": env.get("BOT_DIGEST_TIME", "07:30"),
     }
 
 

@@ -136,15 +136,36 @@ class ConsoleTransport:
 
 
 def render_messages(messages: list[dict[str, Any]]) -> str:
-    """Plain-text view of LINE messages, with quick replies as numbered choices."""
-    lines: list[str] = []
-    for message in messages:
-        lines.append(_render_one(message))
-        items = (message.get("quickReply") or {}).get("items") or []
-        if items:
-            lines.append(f"  [{texts.CONSOLE_QUICK_REPLY_HINT}]")
-            lines.extend(f"  {i}. {item['action'].get('label', '')}" for i, item in enumerate(items, 1))
+    """Plain-text view of LINE messages; quick replies and card buttons become numbered choices."""
+    lines = [_render_one(message) for message in messages]
+    choices = choices_of(messages)
+    if choices:
+        lines.append(f"  [{texts.CONSOLE_QUICK_REPLY_HINT}]")
+        lines.extend(f"  {i}. {action.get('label', '')}" for i, action in enumerate(choices, 1))
     return "\n".join(lines)
+
+
+def choices_of(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The actions a person can tap: buttons on the cards, then the quick reply of the last message."""
+    actions: list[dict[str, Any]] = []
+    for message in messages:
+        if message.get("type") == "flex":
+            actions.extend(_flex_actions(message.get("contents") or {}))
+    if messages:
+        items = (messages[-1].get("quickReply") or {}).get("items") or []
+        actions.extend(item["action"] for item in items)
+    return actions
+
+
+def _flex_actions(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, list):
+        return [action for child in node for action in _flex_actions(child)]
+    if not isinstance(node, dict):
+        return []
+    if node.get("type") == "button" and isinstance(node.get("action"), dict):
+        return [node["action"]]
+    parts = ("header", "hero", "body", "footer", "contents")
+    return [action for key in parts for action in _flex_actions(node.get(key))]
 
 
 def _render_one(message: dict[str, Any]) -> str:
@@ -153,4 +174,6 @@ def _render_one(message: dict[str, Any]) -> str:
         return f"บอท: {message.get('text', '')}"
     if kind == "flex":
         return f"บอท: [การ์ด] {message.get('altText', '')}"
+    if kind == "image":
+        return f"บอท: [รูปภาพ] {message.get('originalContentUrl', '')}"
     return f"บอท: [{kind}]"

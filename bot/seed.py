@@ -85,7 +85,20 @@ def seed(session: Session, report: ReportRecord, contacts: list[ContactSetting])
 
 
 def seed_bundled(session: Session) -> SeedStats:
-    return seed(session, load_bundled_report(), load_contacts())
+    """Everything bundled; every file is read and checked before the first row is written."""
+    from bot.reminder_rules import load_holidays, load_rules, seed_rules
+
+    report = load_bundled_report()
+    contacts = load_contacts()
+    known_units = {name for m in report.measures for name in m.units}
+    try:
+        rules = load_rules(known_units=known_units)
+        holidays = load_holidays()
+    except ValueError as exc:
+        raise SeedError(str(exc)) from exc
+    stats = seed(session, report, contacts)
+    stats.changed.extend(seed_rules(session, rules, holidays))
+    return stats
 
 
 def _upsert_setting(

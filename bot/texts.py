@@ -71,3 +71,61 @@ MENU_WORDS = ("เมนู", "menu", "help", "ช่วยเหลือ", "�
 # Console rendering of what would be sent (terminal chat and console mode).
 CONSOLE_QUICK_REPLY_HINT = "พิมพ์หมายเลขเพื่อเลือก"
 CONSOLE_PUSH_TO = "ส่งถึง {to}"
+
+# --- Staff registration (handlers/staff.py) ------------------------------------------------------
+REGISTER_HOW = "หากท่านเป็นเจ้าหน้าที่ กรุณาพิมพ์ \"ลงทะเบียน\" ตามด้วยรหัสที่ได้รับจากผู้ดูแลระบบ เช่น ลงทะเบียน ABCD-2345 ค่ะ"
+REGISTER_OK = "ลงทะเบียนเรียบร้อยแล้วค่ะ คุณ{name} เป็น{role}ของ{unit} จะได้รับการแจ้งเตือนงานของหน่วยงานทาง LINE นี้"
+REGISTER_WRONG = "ขออภัยค่ะ รหัสไม่ถูกต้อง กรุณาตรวจสอบรหัสอีกครั้ง หรือขอรหัสใหม่จากผู้ดูแลระบบ"
+REGISTER_EXPIRED = "ขออภัยค่ะ รหัสนี้หมดอายุแล้ว กรุณาขอรหัสใหม่จากผู้ดูแลระบบ"
+REGISTER_USED = "ขออภัยค่ะ รหัสนี้ถูกใช้ไปแล้ว รหัสใช้ได้ครั้งเดียว กรุณาขอรหัสใหม่จากผู้ดูแลระบบ"
+REGISTER_THROTTLED = "ขออภัยค่ะ กรอกรหัสผิดหลายครั้ง กรุณารอ 15 นาทีแล้วลองใหม่ หรือติดต่อผู้ดูแลระบบ"
+ROLE_NAMES = {"staff": "เจ้าหน้าที่", "head": "หัวหน้าหน่วยงาน", "admin": "ผู้ดูแลระบบ"}
+REGISTER_WORDS = ("ลงทะเบียน", "ลงทะเบียนเจ้าหน้าที่", "register")
+
+# --- Reminders (handlers/reminders.py, bot/scheduler.py) ----------------------------------------
+REMINDER_ALT = "แจ้งเตือนงานมาตรการที่ {measure}: {task}"
+REMINDER_TITLE = "แจ้งเตือนงานตามมาตรการ ITA"
+REMINDER_MEASURE = "มาตรการที่ {measure}"
+REMINDER_DUE = "กำหนด {when}"
+REMINDER_LATE = "ส่งล่าช้าเนื่องจากระบบขัดข้อง (กำหนดเดิม {when})"
+REMINDER_SNOOZED_AGAIN = "แจ้งเตือนอีกครั้งตามที่เลื่อนไว้"
+REMINDER_UNITS_ALL = "ทุกหน่วยงาน"
+BTN_DONE = "ทำแล้ว"
+BTN_SNOOZE = "เลื่อน 1 วัน"
+REMINDER_DONE_ASK_NOTE = (
+    "บันทึกว่า \"{task}\" ทำแล้วค่ะ ✅\n"
+    "ต้องการแนบหมายเหตุสั้น ๆ หรือรูปหลักฐานไหมคะ พิมพ์หมายเหตุหรือส่งรูปได้เลย หรือแตะ \"ข้าม\""
+)
+REMINDER_NOTE_SAVED = "บันทึกหมายเหตุเรียบร้อยแล้วค่ะ ขอบคุณค่ะ"
+REMINDER_PHOTO_SAVED = "บันทึกรูปหลักฐานเรียบร้อยแล้วค่ะ ขอบคุณค่ะ"
+REMINDER_NOTE_SKIPPED = "รับทราบค่ะ บันทึกโดยไม่มีหมายเหตุ"
+REMINDER_NOTE_PROMPT = "กรุณาพิมพ์หมายเหตุ ส่งรูปหลักฐาน หรือแตะ \"ข้าม\" ค่ะ"
+REMINDER_NOTE_TRIMMED = "หมายเหตุยาวเกิน {limit} ตัวอักษร ระบบบันทึกไว้เฉพาะ {limit} ตัวอักษรแรกค่ะ"
+REMINDER_PHOTO_FAILED = "ขออภัยค่ะ รับรูปนี้ไม่ได้ ({reason}) พิมพ์หมายเหตุแทน หรือแตะ \"ข้าม\" ได้ค่ะ"
+REMINDER_ALREADY_DONE = "งานนี้บันทึกว่าทำแล้วเมื่อ {when} ค่ะ"
+REMINDER_SNOOZED = "เลื่อนการแจ้งเตือนไปเป็น {when} แล้วค่ะ"
+REMINDER_ALREADY_SNOOZED = "งานนี้เลื่อนไว้แล้ว จะแจ้งเตือนอีกครั้ง {when} ค่ะ"
+REMINDER_NOT_YOURS = "ขออภัยค่ะ งานนี้เป็นของ{units} ท่านไม่มีสิทธิ์บันทึกงานนี้"
+REMINDER_GONE = "ขออภัยค่ะ ไม่พบงานนี้ในระบบแล้ว"
+QR_SKIP = "ข้าม"
+SKIP_WORDS = ("ข้าม", "ไม่มี", "ไม่ระบุ", "skip")
+DIGEST_HEADER = "สรุปงานค้างของ{unit} ประจำวันที่ {day}"
+DIGEST_REMINDER_LINE = "• มาตรการที่ {measure}: {task} (กำหนด {when})"
+DIGEST_FOOTER = "แตะ \"ทำแล้ว\" ในการแจ้งเตือนแต่ละรายการเมื่อดำเนินการเสร็จค่ะ"
+PHOTO_TOO_LARGE = "ไฟล์ใหญ่เกิน {limit_mb} MB"
+PHOTO_WRONG_TYPE = "รองรับเฉพาะรูป JPEG หรือ PNG"
+PHOTO_UNAVAILABLE = "ระบบยังไม่ได้เชื่อมต่อ LINE จึงดาวน์โหลดรูปไม่ได้"
+
+# --- Questions and answers (handlers/questions.py, handlers/measures.py) ----------------------------
+# The no-match answer is FALLBACK above. Curated answers live in bot/data/knowledge.toml (the office edits them).
+QA_WHICH_ONE = "หมายถึงเรื่องใดคะ เลือกจากด้านล่างได้เลยค่ะ"
+QA_MEASURE_LEAD = "เรื่องนี้อยู่ในมาตรการที่ {number} ของ{office}ค่ะ รายละเอียดตามการ์ดด้านล่างนะคะ"
+QA_FACT_MISSING = "(หน่วยงานยังไม่ได้ระบุข้อมูลนี้)"
+QA_MEASURE_MISSING = "ขออภัยค่ะ ขณะนี้ไม่พบข้อมูลมาตรการนี้ในรายงานของหน่วยงาน กรุณาเลือกจากเมนูนะคะ"
+MEASURE_CARD_ALT = "มาตรการที่ {number}: {title} | ผู้รับผิดชอบ: {responsible} | ขั้นตอน: {steps}"
+MEASURE_CARD_NUMBER = "มาตรการที่ {number} · ปีงบประมาณ {fiscal_year}"
+MEASURE_CARD_STEPS = "ขั้นตอนหรือวิธีปฏิบัติ"
+MEASURE_CARD_PERIOD = "ช่วงเวลา"
+MEASURE_CARD_RESPONSIBLE = "ผู้รับผิดชอบ"
+MEASURE_CARD_RESULTS = "ผลการดำเนินการ"
+MEASURE_CARD_OUTCOMES = "ผลลัพธ์"

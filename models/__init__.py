@@ -5,10 +5,21 @@ from models.conversation import Conversation
 from models.event import ProcessedEvent
 from models.office import Measure, Setting, Unit, measure_unit
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
-from models.user import LineUser, Role
+from models.question_log import UnansweredQuestion
+from models.reminder import Holiday, OccurrenceStatus, ReminderOccurrence, ReminderRule, SchedulerMark
+from models.staff import RegistrationAttempt, StaffInvite
+from models.user import STAFF_ROLES, LineUser, Role
 
 __all__ = [
     "Base",
+    "Holiday",
+    "OccurrenceStatus",
+    "RegistrationAttempt",
+    "ReminderOccurrence",
+    "ReminderRule",
+    "STAFF_ROLES",
+    "SchedulerMark",
+    "StaffInvite",
     "Conversation",
     "LineUser",
     "Measure",
@@ -18,6 +29,7 @@ __all__ = [
     "ProcessedEvent",
     "Role",
     "Setting",
+    "UnansweredQuestion",
     "Unit",
     "measure_unit",
     "utcnow",

@@ -13,7 +13,11 @@ from models.office import Unit
 class Role(enum.StrEnum):
     CITIZEN = "citizen"
     STAFF = "staff"
-    ADMIN = "admin"
+    HEAD = "head"  # head of a unit: staff rights, plus the unit's morning digest
+    ADMIN = "admin"  # may act for every unit
+
+
+STAFF_ROLES = (Role.STAFF, Role.HEAD, Role.ADMIN)
 
 
 class LineUser(Base):
@@ -34,3 +38,13 @@ class LineUser(Base):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     unit: Mapped[Unit | None] = relationship()
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    def may_act_for(self, unit_id: int | None) -> bool:
+        """Staff act for their own unit; admins for every unit; a task of all units is anyone's on staff."""
+        if self.role is Role.ADMIN:
+            return True
+        return self.is_staff and (unit_id is None or self.unit_id == unit_id)

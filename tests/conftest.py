@@ -87,6 +87,7 @@ def app(database_url: str, fake_line: FakeLine, tmp_path: Any):  # type: ignore[
         "LINE_API_BASE_URL": fake_line.base_url,
         "LINE_DATA_API_BASE_URL": fake_line.base_url,
         "SEND_TIMEOUT_SECONDS": 5,
+        "MEDIA_DIR": str(tmp_path / "media"),
     })
     yield app
     runtime(app).engine.dispose()

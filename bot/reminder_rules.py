@@ -1,0 +1,156 @@
+"""Reminder rules and holidays from the office's data files, checked before anything is written."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.schedule import RuleTiming, Schedule, ScheduleError, parse_schedule
+from models import Holiday, ReminderRule, Unit
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+RULES_FILE = DATA_DIR / "reminder_rules.toml"
+HOLIDAYS_FILE = DATA_DIR / "holidays.toml"
+ALL_UNITS = "ทุกหน่วยงาน"
+_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+
+
+class RuleError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class RuleRecord:
+    key: str
+    measure: int | None
+    units: tuple[str, ...]  # empty: every unit
+    task: str
+    schedule: dict[str, Any]
+    grace_hours: int
+    line: int
+
+
+def load_rules(path: Path = RULES_FILE, known_units: set[str] | None = None) -> list[RuleRecord]:
+    """Every rule of the file, or RuleError naming the file, the line of the bad rule and the reason."""
+    raw = path.read_text(encoding="utf-8")
+    try:
+        document = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"{path.name}: {exc}") from exc
+    lines = _table_lines(raw, "rule")
+    records = []
+    for i, entry in enumerate(document.get("rule", [])):
+        line = lines[i] if i < len(lines) else 0
+        try:
+            records.append(_rule(entry, line, known_units))
+        except (RuleError, ScheduleError) as exc:
+            raise RuleError(f"{path.name}, line {line}: rule {entry.get('key', '?')!r}: {exc}") from None
+    keys = [r.key for r in records]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        raise RuleError(f"{path.name}: duplicate rule keys: {', '.join(duplicates)}")
+    return records
+
+
+def _table_lines(raw: str, name: str) -> list[int]:
+    header = f"[[{name}]]"
+    return [n for n, line in enumerate(raw.splitlines(), 1) if line.strip() == header]
+
+
+def _rule(entry: dict[str, Any], line: int, known_units: set[str] | None) -> RuleRecord:
+    key = entry.get("key")
+    if not isinstance(key, str) or not _KEY.match(key):
+        raise RuleError("'key' must be lower-case letters, digits, '.', '_' or '-'")
+    measure = entry.get("measure")
+    if measure is not None and (not isinstance(measure, int) or not 1 <= measure <= 99):
+        raise RuleError("'measure' must be the measure's number")
+    task = entry.get("task")
+    if not isinstance(task, str) or not task.strip():
+        raise RuleError("'task' must say what to do")
+    units = entry.get("units", [ALL_UNITS])
+    if not isinstance(units, list) or not units or not all(isinstance(u, str) and u.strip() for u in units):
+        raise RuleError("'units' must be a list of unit names, or [\"ทุกหน่วยงาน\"]")
+    names = () if ALL_UNITS in units else tuple(u.strip() for u in units)
+    unknown = [u for u in names if known_units is not None and u not in known_units]
+    if unknown:
+        raise RuleError(f"unknown unit(s) {', '.join(unknown)}; known: {', '.join(sorted(known_units or []))}")
+    grace = entry.get("grace_hours", 12)
+    if not isinstance(grace, int) or isinstance(grace, bool) or not 0 <= grace <= 24 * 31:
+        raise RuleError("'grace_hours' must be a whole number of hours from 0 to 744")
+    parse_schedule(entry.get("schedule"))  # refuse a bad schedule now, not at the first tick
+    return RuleRecord(key, measure, names, task.strip(), dict(entry["schedule"]), grace, line)
+
+
+def load_holidays(path: Path = HOLIDAYS_FILE) -> dict[date, str]:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"{path.name}: {exc}") from exc
+    holidays: dict[date, str] = {}
+    for n, entry in enumerate(document.get("holiday", []), 1):
+        day, name = entry.get("date"), entry.get("name")
+        if not isinstance(day, date) or not isinstance(name, str) or not name.strip():
+            raise RuleError(f"{path.name}: holiday #{n} needs a date (YYYY-MM-DD) and a name")
+        holidays[day] = name.strip()
+    return holidays
+
+
+def seed_rules(session: Session, records: list[RuleRecord], holidays: dict[date, str]) -> list[str]:
+    """Upsert rules by key (a rule gone from the file is switched off) and replace the holiday list."""
+    changed: list[str] = []
+    units = {u.name: u for u in session.scalars(select(Unit))}
+    existing = {r.key: r for r in session.scalars(select(ReminderRule))}
+    for record in records:
+        rule = existing.pop(record.key, None)
+        if rule is None:
+            rule = ReminderRule(key=record.key)
+            session.add(rule)
+        wanted = {
+            "measure_number": record.measure,
+            "task": record.task,
+            "schedule": record.schedule,
+            "grace_hours": record.grace_hours,
+            "active": True,
+        }
+        dirty = [name for name, value in wanted.items() if getattr(rule, name) != value]
+        for name in dirty:
+            setattr(rule, name, wanted[name])
+        rule_units = [units[name] for name in record.units]
+        if {u.name for u in rule.units} != set(record.units):
+            rule.units = rule_units
+            dirty.append("units")
+        if dirty:
+            changed.append(f"rule {record.key}")
+    for rule in existing.values():
+        if rule.active:
+            rule.active = False
+            changed.append(f"rule {rule.key} switched off")
+    stored = {h.day: h for h in session.scalars(select(Holiday))}
+    for day, name in holidays.items():
+        holiday = stored.pop(day, None)
+        if holiday is None:
+            session.add(Holiday(day=day, name=name))
+            changed.append(f"holiday {day}")
+        elif holiday.name != name:
+            holiday.name = name
+            changed.append(f"holiday {day}")
+    for holiday in stored.values():
+        session.delete(holiday)
+        changed.append(f"holiday {holiday.day} removed")
+    session.flush()
+    return changed
+
+
+def timing_of(rule: ReminderRule) -> RuleTiming:
+    return RuleTiming(rule.key, schedule_of(rule), timedelta(hours=rule.grace_hours))
+
+
+def schedule_of(rule: ReminderRule) -> Schedule:
+    return parse_schedule(rule.schedule)

@@ -1,0 +1,260 @@
+"""The scheduler: every tick, what became due is written to the outbox exactly once.
+
+Exactly once comes from the database, not from the process: each due time of a rule is a row with a
+unique (rule, due time), inserted in the same transaction as its pushes. Two schedulers, or one that was
+killed and restarted, therefore write each reminder once. The mark of how far a scheduler has looked is
+advanced only after the writes, so a crash makes the next tick look again, never skip.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from bot import texts
+from bot.cards import reminder_card
+from bot.messages import text
+from bot.office import current_measures
+from bot.outbox import Sender, enqueue_push
+from bot.reminder_rules import timing_of
+from bot.schedule import Due, ScheduleError, due_reminders, lateness
+from bot.staff import staff_of_units
+from bot.thaidate import fiscal_year_bounds, fiscal_year_of, thai_date, thai_datetime
+from models import (
+    Holiday,
+    LineUser,
+    OccurrenceStatus,
+    ReminderOccurrence,
+    ReminderRule,
+    Role,
+    SchedulerMark,
+    utcnow,
+)
+from models.outbox import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+MARK = "reminders"
+FIRST_RUN_LOOKBACK = timedelta(days=1)
+MAX_CATCH_UP = timedelta(days=400)
+CHUNK = 500
+# A scheduler that was down at digest time still sends it within this window, and not later in the day.
+DIGEST_WINDOW = timedelta(hours=1)
+SNOOZE = timedelta(days=1)
+PENDING = (OccurrenceStatus.SENT, OccurrenceStatus.SNOOZED)
+
+# Sections of a unit head's morning digest; complaints and loans add theirs here when they exist.
+DigestSection = Callable[[Session, LineUser, datetime, ZoneInfo], list[str]]
+DIGEST_SECTIONS: list[DigestSection] = []
+
+
+@dataclass
+class TickStats:
+    sent: int = 0
+    late: int = 0
+    missed: int = 0
+    already: int = 0
+    resent_after_snooze: int = 0
+    digests: int = 0
+
+
+def tick(sessions: sessionmaker[Session], now: datetime, tz: ZoneInfo, digest_at: time = time(7, 30)) -> TickStats:
+    stats = TickStats()
+    since, rules, holidays, titles = _load(sessions, now)
+    timings = []
+    for rule in rules.values():
+        try:
+            timings.append(timing_of(rule))
+        except ScheduleError as exc:
+            log.error("rule %s has a bad schedule and is skipped: %s", rule.key, exc)
+    dues = due_reminders(timings, since, now, holidays=holidays, tz=tz)
+    for start in range(0, len(dues), CHUNK):
+        with sessions.begin() as session:
+            recipients: dict[tuple[int, ...], list[LineUser]] = {}
+            for due in dues[start : start + CHUNK]:
+                _record_due(session, rules[due.rule_key], due, now, tz, titles, recipients, stats)
+    with sessions.begin() as session:
+        _resend_snoozed(session, now, tz, titles, stats)
+    with sessions.begin() as session:
+        _send_digests(session, now, tz, digest_at, stats)
+    with sessions.begin() as session:
+        _advance_mark(session, now)
+    return stats
+
+
+def _load(
+    sessions: sessionmaker[Session], now: datetime
+) -> tuple[datetime, dict[str, ReminderRule], set, dict[int, str]]:
+    with sessions() as session:
+        mark = session.get(SchedulerMark, MARK)
+        since = mark.until if mark else now - FIRST_RUN_LOOKBACK
+        since = max(since, now - MAX_CATCH_UP)
+        rules = {
+            r.key: r
+            for r in session.scalars(
+                select(ReminderRule).where(ReminderRule.active.is_(True)).options(selectinload(ReminderRule.units))
+            )
+        }
+        holidays = set(session.scalars(select(Holiday.day)))
+        titles = {m.number: m.title for m in current_measures(session)}
+    return since, rules, holidays, titles
+
+
+def _record_due(
+    session: Session,
+    rule: ReminderRule,
+    due: Due,
+    now: datetime,
+    tz: ZoneInfo,
+    titles: dict[int, str],
+    recipients: dict[tuple[int, ...], list[LineUser]],
+    stats: TickStats,
+) -> None:
+    state = lateness(due.due_at, now, timedelta(hours=rule.grace_hours))
+    occurrence = ReminderOccurrence(
+        rule_id=rule.id,
+        due_at=due.due_at,
+        status=OccurrenceStatus.MISSED if state == "missed" else OccurrenceStatus.SENT,
+        sent_late=state == "late",
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(occurrence)
+    except IntegrityError:
+        stats.already += 1  # another scheduler, or this one before a restart, wrote it
+        return
+    if state == "missed":
+        stats.missed += 1
+        log.warning("reminder %s due %s was missed during downtime; recorded, not sent", rule.key, due.due_at)
+        return
+    unit_ids = tuple(u.id for u in rule.units)
+    if unit_ids not in recipients:
+        recipients[unit_ids] = staff_of_units(session, list(unit_ids))
+    staff = recipients[unit_ids]
+    occurrence.recipients = len(staff)
+    if not staff:
+        log.warning("reminder %s has no registered staff to go to", rule.key)
+    card = reminder_card(rule, occurrence, tz, measure_title=titles.get(rule.measure_number or 0))
+    for user in staff:
+        enqueue_push(session, to=user.line_user_id, messages=[card])
+    stats.sent += 1
+    stats.late += state == "late"
+
+
+def _resend_snoozed(session: Session, now: datetime, tz: ZoneInfo, titles: dict[int, str], stats: TickStats) -> None:
+    due_again = session.scalars(
+        select(ReminderOccurrence)
+        .where(ReminderOccurrence.status == OccurrenceStatus.SNOOZED, ReminderOccurrence.snoozed_until <= now)
+        .options(selectinload(ReminderOccurrence.rule).selectinload(ReminderRule.units))
+    ).all()
+    for occurrence in due_again:
+        woken = session.execute(
+            update(ReminderOccurrence)
+            .where(ReminderOccurrence.id == occurrence.id, ReminderOccurrence.status == OccurrenceStatus.SNOOZED)
+            .values(status=OccurrenceStatus.SENT)
+            .execution_options(synchronize_session=False)
+        )
+        if woken.rowcount != 1:
+            continue
+        rule = occurrence.rule
+        card = reminder_card(rule, occurrence, tz, measure_title=titles.get(rule.measure_number or 0), again=True)
+        for user in staff_of_units(session, [u.id for u in rule.units]):
+            enqueue_push(session, to=user.line_user_id, messages=[card])
+        stats.resent_after_snooze += 1
+
+
+def _send_digests(session: Session, now: datetime, tz: ZoneInfo, digest_at: time, stats: TickStats) -> None:
+    local_now = now.astimezone(tz)
+    start = datetime.combine(local_now.date(), digest_at, tzinfo=tz)
+    if not start <= local_now < start + DIGEST_WINDOW:
+        return
+    heads = session.scalars(
+        select(LineUser).where(LineUser.role == Role.HEAD, LineUser.is_following.is_(True)).options(
+            selectinload(LineUser.unit)
+        )
+    ).all()
+    for head in heads:
+        key = f"digest:{local_now.date().isoformat()}:{head.id}"
+        if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)) is not None:
+            continue
+        lines = pending_reminder_lines(session, head, now, tz)
+        for section in DIGEST_SECTIONS:
+            lines.extend(section(session, head, now, tz))
+        if not lines:
+            continue
+        unit = head.unit.name if head.unit else ""
+        body = "\n".join([texts.DIGEST_HEADER.format(unit=unit, day=thai_date(local_now)), *lines, texts.DIGEST_FOOTER])
+        if enqueue_push(session, to=head.line_user_id, messages=[text(body)], dedupe_key=key):
+            stats.digests += 1
+
+
+def pending_reminder_lines(session: Session, head: LineUser, now: datetime, tz: ZoneInfo) -> list[str]:
+    fy_start, _ = fiscal_year_bounds(fiscal_year_of(now.astimezone(tz).date()), tz)
+    pending = session.scalars(
+        select(ReminderOccurrence)
+        .where(ReminderOccurrence.status.in_(PENDING), ReminderOccurrence.due_at >= fy_start)
+        .order_by(ReminderOccurrence.due_at)
+        .options(selectinload(ReminderOccurrence.rule).selectinload(ReminderRule.units))
+    ).all()
+    return [
+        texts.DIGEST_REMINDER_LINE.format(
+            measure=o.rule.measure_number or "-", task=o.rule.task, when=thai_datetime(o.due_at, tz)
+        )
+        for o in pending
+        if not o.rule.units or head.unit_id in {u.id for u in o.rule.units}
+    ]
+
+
+def _advance_mark(session: Session, now: datetime) -> None:
+    mark = session.get(SchedulerMark, MARK)
+    if mark is None:
+        try:
+            with session.begin_nested():
+                session.add(SchedulerMark(name=MARK, until=now))
+        except IntegrityError:
+            mark = session.get(SchedulerMark, MARK)
+    if mark is not None and mark.until < now:
+        mark.until = now
+
+
+def run_scheduler(
+    sessions: sessionmaker[Session],
+    sender: Sender,
+    tz: ZoneInfo,
+    *,
+    tick_seconds: float,
+    digest_at: time,
+    stop: threading.Event,
+    send_interval: float = 2.0,
+) -> None:
+    """The long-running process: APScheduler runs the reminder tick and the outbox sender."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    def reminder_job() -> None:
+        stats = tick(sessions, utcnow(), tz, digest_at)
+        if stats.sent or stats.missed or stats.resent_after_snooze or stats.digests:
+            log.info("scheduler tick: %s", stats)
+
+    def send_job() -> None:
+        sender.send_due()
+
+    scheduler = BackgroundScheduler(timezone=tz)
+    # coalesce + max_instances=1: a slow round is never run twice at once, and missed rounds collapse into one.
+    scheduler.add_job(reminder_job, "interval", seconds=tick_seconds, next_run_time=datetime.now(tz),
+                      coalesce=True, max_instances=1, id="reminders")
+    scheduler.add_job(send_job, "interval", seconds=send_interval, next_run_time=datetime.now(tz),
+                      coalesce=True, max_instances=1, id="sender")
+    scheduler.start()
+    try:
+        stop.wait()
+    finally:
+        scheduler.shutdown(wait=True)

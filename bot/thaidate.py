@@ -1,0 +1,38 @@
+"""Dates the Thai way: Buddhist Era, Thai month abbreviations, and the government fiscal year."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from pythainlp.util import thai_strftime
+
+BE_OFFSET = 543
+
+
+def local(moment: datetime, tz: ZoneInfo) -> datetime:
+    return moment.astimezone(tz)
+
+
+def thai_date(day: date | datetime) -> str:
+    """25 พ.ย. 2569"""
+    moment = day if isinstance(day, datetime) else datetime(day.year, day.month, day.day)
+    return thai_strftime(moment, "%-d %b %Y")
+
+
+def thai_datetime(moment: datetime, tz: ZoneInfo) -> str:
+    """25 พ.ย. 2569 เวลา 09:00 น. (in the office's time zone)"""
+    return thai_strftime(moment.astimezone(tz), "%-d %b %Y เวลา %H:%M น.")
+
+
+def fiscal_year_of(day: date) -> int:
+    """Fiscal year N (BE) runs from 1 October of N-1 to 30 September of N."""
+    return day.year + BE_OFFSET + (1 if day.month >= 10 else 0)
+
+
+def fiscal_year_bounds(fiscal_year: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """[start, end) of fiscal year N (BE) as aware UTC datetimes."""
+    ce_end_year = fiscal_year - BE_OFFSET
+    start = datetime(ce_end_year - 1, 10, 1, tzinfo=tz)
+    end = datetime(ce_end_year, 10, 1, tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)

@@ -1,0 +1,142 @@
+"""Staff act on reminders from LINE: ทำแล้ว (done, then an optional note or photo) and เลื่อน (snooze a day)."""
+
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlalchemy.orm import selectinload
+
+from bot import texts
+from bot.context import Context
+from bot.media import MediaError, save_message_image
+from bot.messages import Choice, text
+from bot.registry import registry
+from bot.scheduler import SNOOZE
+from bot.thai import match_key
+from bot.thaidate import thai_datetime
+from models import OccurrenceStatus, ReminderOccurrence, ReminderRule
+
+log = logging.getLogger(__name__)
+
+NOTE_FLOW = "reminder_note"
+NOTE_LIMIT = 500
+SKIP_KEYS = frozenset(match_key(w) for w in texts.SKIP_WORDS)
+
+
+def _tz(ctx: Context) -> ZoneInfo:
+    return ZoneInfo(ctx.config["BOT_TIMEZONE"])
+
+
+def _occurrence_for_staff(ctx: Context) -> ReminderOccurrence | None:
+    """The occurrence a button names, if this user may act on it; otherwise the reply says why and None."""
+    try:
+        occurrence_id = int(ctx.postback_data.get("id", ""))
+    except ValueError:
+        occurrence_id = 0
+    occurrence = ctx.session.get(
+        ReminderOccurrence,
+        occurrence_id,
+        options=[selectinload(ReminderOccurrence.rule).selectinload(ReminderRule.units)],
+    )
+    if occurrence is None:
+        ctx.reply(text(texts.REMINDER_GONE))
+        return None
+    units = occurrence.rule.units
+    allowed = ctx.user is not None and (
+        any(ctx.user.may_act_for(u.id) for u in units) if units else ctx.user.may_act_for(None)
+    )
+    if not allowed:
+        log.warning("user %s may not act on reminder %s", ctx.user and ctx.user.line_user_id, occurrence.id)
+        names = ", ".join(u.name for u in units) or texts.REMINDER_UNITS_ALL
+        ctx.reply(text(texts.REMINDER_NOT_YOURS.format(units=names)))
+        return None
+    return occurrence
+
+
+def _set_status(ctx: Context, occurrence: ReminderOccurrence, allowed_from: tuple[OccurrenceStatus, ...],
+                **values: object) -> bool:
+    """A conditional update, so that a double tap or two staff tapping at once have one effect."""
+    changed = ctx.session.execute(
+        update(ReminderOccurrence)
+        .where(ReminderOccurrence.id == occurrence.id, ReminderOccurrence.status.in_(allowed_from))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    ctx.session.refresh(occurrence)
+    return changed.rowcount == 1
+
+
+@registry.postback("reminder_done")
+def mark_done(ctx: Context) -> None:
+    occurrence = _occurrence_for_staff(ctx)
+    if occurrence is None:
+        return
+    open_states = (OccurrenceStatus.SENT, OccurrenceStatus.SNOOZED, OccurrenceStatus.MISSED)
+    assert ctx.user is not None
+    if not _set_status(ctx, occurrence, open_states, status=OccurrenceStatus.DONE, done_at=ctx.now,
+                       done_by_id=ctx.user.id):
+        ctx.reply(text(texts.REMINDER_ALREADY_DONE.format(when=_when(ctx, occurrence))))
+        return
+    ctx.start_flow(NOTE_FLOW, "note", {"occurrence_id": occurrence.id})
+    ctx.reply(text(texts.REMINDER_DONE_ASK_NOTE.format(task=occurrence.rule.task), [Choice(texts.QR_SKIP)]))
+
+
+@registry.postback("reminder_snooze")
+def snooze(ctx: Context) -> None:
+    occurrence = _occurrence_for_staff(ctx)
+    if occurrence is None:
+        return
+    if occurrence.status is OccurrenceStatus.DONE:
+        ctx.reply(text(texts.REMINDER_ALREADY_DONE.format(when=_when(ctx, occurrence))))
+        return
+    until = ctx.now + SNOOZE
+    if not _set_status(ctx, occurrence, (OccurrenceStatus.SENT,), status=OccurrenceStatus.SNOOZED,
+                       snoozed_until=until, snooze_count=occurrence.snooze_count + 1):
+        if occurrence.status is OccurrenceStatus.DONE:
+            ctx.reply(text(texts.REMINDER_ALREADY_DONE.format(when=_when(ctx, occurrence))))
+        else:
+            when = thai_datetime(occurrence.snoozed_until or until, _tz(ctx))
+            ctx.reply(text(texts.REMINDER_ALREADY_SNOOZED.format(when=when)))
+        return
+    ctx.reply(text(texts.REMINDER_SNOOZED.format(when=thai_datetime(until, _tz(ctx)))))
+
+
+def _when(ctx: Context, occurrence: ReminderOccurrence) -> str:
+    return thai_datetime(occurrence.done_at or ctx.now, _tz(ctx))
+
+
+@registry.flow(NOTE_FLOW)
+def note_or_photo(ctx: Context) -> None:
+    assert ctx.conversation is not None
+    occurrence = ctx.session.get(ReminderOccurrence, ctx.conversation.data.get("occurrence_id"))
+    if occurrence is None:
+        ctx.end_flow()
+        ctx.reply(text(texts.REMINDER_GONE))
+        return
+    if ctx.kind == "message:image":
+        _save_photo(ctx, occurrence)
+        return
+    if ctx.kind != "message:text" or not ctx.has_words:
+        ctx.reply(text(texts.REMINDER_NOTE_PROMPT, [Choice(texts.QR_SKIP)]))
+        return
+    ctx.end_flow()
+    if ctx.key in SKIP_KEYS:
+        ctx.reply(text(texts.REMINDER_NOTE_SKIPPED))
+        return
+    occurrence.note = ctx.text.strip()[:NOTE_LIMIT]
+    ctx.reply(text(texts.REMINDER_NOTE_SAVED))
+    if ctx.text_truncated or len(ctx.text.strip()) > NOTE_LIMIT:
+        ctx.reply(text(texts.REMINDER_NOTE_TRIMMED.format(limit=NOTE_LIMIT)))
+
+
+def _save_photo(ctx: Context, occurrence: ReminderOccurrence) -> None:
+    message_id = str((ctx.raw.get("message") or {}).get("id", ""))
+    try:
+        occurrence.evidence_path = save_message_image(ctx.config, message_id, "evidence", ctx.now)
+    except MediaError as exc:
+        ctx.reply(text(texts.REMINDER_PHOTO_FAILED.format(reason=exc), [Choice(texts.QR_SKIP)]))
+        return
+    ctx.end_flow()
+    ctx.reply(text(texts.REMINDER_PHOTO_SAVED))

@@ -1,0 +1,61 @@
+"""Staff registration: "ลงทะเบียน <code>" links a LINE user to a unit with the role of the invite."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from bot import texts
+from bot.context import Context
+from bot.messages import text
+from bot.registry import registry
+from bot.staff import Registration, register_with_code
+from bot.thai import clean
+
+log = logging.getLogger(__name__)
+
+_REGISTER = re.compile(
+    r"^(?:" + "|".join(re.escape(w.lower()) for w in sorted(texts.REGISTER_WORDS, key=len, reverse=True)) + r")"
+    r"\s*[:\-]?\s*(?P<code>.*)$"
+)
+_TRAILING_THAI = re.compile(r"[\s\u0e00-\u0e7f]+$")
+_CODE = re.compile(r"^[a-z0-9][a-z0-9\- ]{3,20}$")
+
+REFUSALS = {
+    Registration.WRONG: texts.REGISTER_WRONG,
+    Registration.EXPIRED: texts.REGISTER_EXPIRED,
+    Registration.USED: texts.REGISTER_USED,
+    Registration.THROTTLED: texts.REGISTER_THROTTLED,
+}
+
+
+def _code_in(ctx: Context) -> str | None:
+    """The code after the register word ("" when the word stands alone); None when this is not a registration.
+
+    "ลงทะเบียนยืมเต็นท์" is someone registering to borrow, not staff registering: no code, not ours.
+    """
+    # Not ctx.normalized: that collapses emphasis ("AAA" -> "A"), and a code may repeat a letter.
+    found = _REGISTER.match(clean(ctx.text))
+    if not found:
+        return None
+    rest = found.group("code").strip()
+    # A polite particle typed after the code ("... ABCD-2345 ค่ะ") is not part of it.
+    code = _TRAILING_THAI.sub("", rest).strip()
+    if rest and not _CODE.match(code):
+        return None
+    return code
+
+
+@registry.intent("register", match=lambda ctx: ctx.is_one_to_one and _code_in(ctx) is not None, priority=3)
+def register(ctx: Context) -> None:
+    code = _code_in(ctx) or ""
+    if ctx.user is None or not code:
+        ctx.reply(text(texts.REGISTER_HOW))
+        return
+    result = register_with_code(ctx.session, ctx.user, code, ctx.now)
+    if result.outcome is not Registration.OK:
+        log.warning("registration refused for %s: %s", ctx.user.line_user_id, result.outcome.value)
+        ctx.reply(text(REFUSALS[result.outcome]))
+        return
+    role = texts.ROLE_NAMES.get(result.role.value if result.role else "staff", "")
+    ctx.reply(text(texts.REGISTER_OK.format(name=ctx.user.display_name, role=role, unit=result.unit_name)))
