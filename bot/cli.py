@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from bot.db import current_revision, head_revision, upgrade
+from bot.db import current_revisions, head_revisions, upgrade
 
 
 def register(app: Flask) -> None:
@@ -35,7 +35,7 @@ def db_upgrade() -> None:
 
     engine = runtime(current_app).engine
     upgrade(engine)
-    click.echo(f"database at revision {current_revision(engine)}")
+    click.echo(f"database at revision {_revisions(current_revisions(engine))}")
 
 
 @db_group.command("current")
@@ -43,7 +43,12 @@ def db_current() -> None:
     """Show the database's schema revision and the newest one."""
     from bot import runtime
 
-    click.echo(f"current {current_revision(runtime(current_app).engine)}, head {head_revision()}")
+    current = current_revisions(runtime(current_app).engine)
+    click.echo(f"current {_revisions(current)}, head {_revisions(head_revisions())}")
+
+
+def _revisions(revisions: frozenset[str]) -> str:
+    return ", ".join(sorted(revisions)) or "none"
 
 
 @click.command("seed")

@@ -104,16 +104,17 @@ def alembic_config(engine: Engine | None = None) -> AlembicConfig:
     return cfg
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+def head_revisions() -> frozenset[str]:
+    """The newest migration of each branch: capabilities built side by side may each add a branch."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revisions(engine: Engine) -> frozenset[str]:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return frozenset(MigrationContext.configure(conn).get_current_heads())
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Migrate under a lock so that several workers starting at once migrate exactly once."""
     with _migration_lock(engine), engine.begin() as conn:
         cfg = alembic_config(engine)
@@ -123,9 +124,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def ensure_migrated(engine: Engine) -> bool:
     """Upgrade a database that is behind; return True when a migration ran."""
-    if current_revision(engine) == head_revision():
+    if current_revisions(engine) == head_revisions():
         return False
-    log.info("migrating database %s to %s", engine.url.render_as_string(), head_revision())
+    log.info("migrating database %s to %s", engine.url.render_as_string(), ", ".join(sorted(head_revisions())))
     upgrade(engine)
     return True
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -54,6 +54,21 @@ PENDING = (OccurrenceStatus.SENT, OccurrenceStatus.SNOOZED)
 # Sections of a unit head's morning digest; complaints and loans add theirs here when they exist.
 DigestSection = Callable[[Session, LineUser, datetime, ZoneInfo], list[str]]
 DIGEST_SECTIONS: list[DigestSection] = []
+# Other capabilities' timed work (due-date reminders of loans, unacknowledged complaints), run on every tick,
+# each in its own transaction. A job must be idempotent (enqueue_push with a dedupe_key): ticks overlap
+# when two schedulers run, and a restarted scheduler repeats its last tick. It returns how many it sent.
+TickJob = Callable[[Session, datetime, ZoneInfo], int]
+TICK_JOBS: dict[str, TickJob] = {}
+
+
+def tick_job(name: str) -> Callable[[TickJob], TickJob]:
+    """Register a function to run on every scheduler tick (see TICK_JOBS)."""
+
+    def register(job: TickJob) -> TickJob:
+        TICK_JOBS[name] = job
+        return job
+
+    return register
 
 
 @dataclass
@@ -64,6 +79,7 @@ class TickStats:
     already: int = 0
     resent_after_snooze: int = 0
     digests: int = 0
+    jobs: dict[str, int] = field(default_factory=dict)
 
 
 def tick(sessions: sessionmaker[Session], now: datetime, tz: ZoneInfo, digest_at: time = time(7, 30)) -> TickStats:
@@ -83,11 +99,22 @@ def tick(sessions: sessionmaker[Session], now: datetime, tz: ZoneInfo, digest_at
                 _record_due(session, rules[due.rule_key], due, now, tz, titles, recipients, stats)
     with sessions.begin() as session:
         _resend_snoozed(session, now, tz, titles, stats)
+    _run_tick_jobs(sessions, now, tz, stats)
     with sessions.begin() as session:
         _send_digests(session, now, tz, digest_at, stats)
     with sessions.begin() as session:
         _advance_mark(session, now)
     return stats
+
+
+def _run_tick_jobs(sessions: sessionmaker[Session], now: datetime, tz: ZoneInfo, stats: TickStats) -> None:
+    for name, job in TICK_JOBS.items():
+        # One failing job must not stop the reminders, the digest or the other jobs; it is retried next tick.
+        try:
+            with sessions.begin() as session:
+                stats.jobs[name] = job(session, now, tz)
+        except Exception:
+            log.exception("scheduler job %s failed; it runs again on the next tick", name)
 
 
 def _load(
@@ -241,7 +268,7 @@ def run_scheduler(
 
     def reminder_job() -> None:
         stats = tick(sessions, utcnow(), tz, digest_at)
-        if stats.sent or stats.missed or stats.resent_after_snooze or stats.digests:
+        if stats.sent or stats.missed or stats.resent_after_snooze or stats.digests or any(stats.jobs.values()):
             log.info("scheduler tick: %s", stats)
 
     def send_job() -> None:

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from bot import runtime, texts
+from bot import runtime, scheduler, texts
+from bot.messages import text
+from bot.outbox import enqueue_push
 from bot.scheduler import MARK, tick
 from bot.seed import SeedError, seed_bundled
 from bot.staff import create_invite
@@ -226,6 +228,21 @@ def test_the_morning_digest_goes_to_the_unit_head_once(office, fake_line):
     assert digests[0].startswith("สรุปงานค้างของกองคลัง ประจำวันที่ 8 ธ.ค. 2569")
     assert "รายงานผลการจัดซื้อจัดจ้าง" in digests[0]
     assert not any(m["type"] == "text" for where, m in fake_line.delivered_messages() if where == f"push:{FINANCE}")
+
+
+def test_a_failing_tick_job_does_not_stop_the_others_or_the_reminders(office, fake_line, monkeypatch):
+    def broken(session, now, tz):
+        raise RuntimeError("boom")
+
+    def greets(session, now, tz):
+        enqueue_push(session, to=CLERK, messages=[text("งานอื่น")], dedupe_key=f"job:{now.date()}")
+        return 1
+
+    monkeypatch.setattr(scheduler, "TICK_JOBS", {"broken": broken, "greets": greets})
+    stats = run_tick(office, at(9 + 1 / 60))
+    assert stats.sent == 2 and stats.jobs == {"greets": 1}
+    run_tick(office, at(9 + 2 / 60))  # the job runs again; its dedupe key keeps it to one message
+    assert [m["text"] for where, m in fake_line.delivered_messages() if m.get("text") == "งานอื่น"] == ["งานอื่น"]
 
 
 def test_xlsx_report_is_written(office, tmp_path):

@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select
 
 from bot import runtime
-from bot.db import current_revision, head_revision, make_engine, upgrade
+from bot.db import current_revisions, head_revisions, make_engine, upgrade
 from bot.importer import load_bundled_report
 from bot.seed import SeedError, load_contacts, seed, seed_bundled
 from models import Base, Measure, Setting, Unit
@@ -86,7 +86,7 @@ def test_a_failing_seed_leaves_nothing_half_imported(app):
 
 def test_migrations_match_the_models(database_url):
     engine = make_engine(database_url)
-    assert current_revision(engine) == head_revision()
+    assert current_revisions(engine) == head_revisions()
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
@@ -97,7 +97,7 @@ def test_a_fresh_database_is_migrated_once_even_when_asked_twice(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
     upgrade(engine)
     upgrade(engine)
-    assert current_revision(engine) == head_revision()
+    assert current_revisions(engine) == head_revisions()
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
