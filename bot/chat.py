@@ -10,7 +10,9 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -21,10 +23,12 @@ from sqlalchemy import select
 
 from bot import runtime, texts
 from bot.line_api import Outcome, Result, choices_of, render_messages
-from models import Measure
+from models import Measure, OutboxKind, OutboxMessage, OutboxStatus
 
 PROMPT = "คุณ: "
 INTRO = "คุยกับบอทได้เลย พิมพ์ข้อความแล้วกด Enter (ออกด้วย Ctrl-D)"
+PUSH_POLL_SECONDS = 1.0
+log = logging.getLogger(__name__)
 
 
 class ChatTransport:
@@ -34,6 +38,8 @@ class ChatTransport:
         self.user_id = user_id
         self.out = out
         self.choices: list[dict[str, Any]] = []
+        self.shown_retry_keys: set[str] = set()
+        self._lock = threading.Lock()
 
     def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> Outcome:
         self._show(messages)
@@ -41,15 +47,62 @@ class ChatTransport:
 
     def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> Outcome:
         if to == self.user_id:
+            self.shown_retry_keys.add(retry_key)
             self._show(messages)
         else:
             self.out.write(texts.CONSOLE_PUSH_TO.format(to=to) + "\n" + render_messages(messages) + "\n")
         return Outcome(Result.DELIVERED)
 
     def _show(self, messages: list[dict[str, Any]]) -> None:
-        self.out.write(render_messages(messages) + "\n")
-        self.out.flush()
-        self.choices = choices_of(messages)
+        with self._lock:
+            self.out.write(render_messages(messages) + "\n")
+            self.out.flush()
+            self.choices = choices_of(messages)
+
+
+class PushWatcher(threading.Thread):
+    """Shows what other processes (the scheduler, a clerk acting from LINE) pushed to the chatting user.
+
+    The terminal stands for the user's phone: a push sent by any process reaches it, once, with its buttons
+    as numbered choices. Pushes this chat sent itself were shown already (their retry keys are known).
+    It also runs the sender as `flask --app wsgi sender` would, so that a chat with no other process running
+    still delivers pushes (a citizen's report to the clerk chatting in another terminal, say).
+    """
+
+    def __init__(self, app: Flask, transport: ChatTransport, interval: float = PUSH_POLL_SECONDS) -> None:
+        super().__init__(name="chat-push-watcher", daemon=True)
+        self.sessions = runtime(app).sessions
+        self.sender = runtime(app).sender
+        self.transport = transport
+        self.interval = interval
+        self.stop = threading.Event()
+        with self.sessions() as session:
+            # Only what arrives from now on: the chat is not a history viewer.
+            self.last_id = session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id.desc()).limit(1)) or 0
+
+    def run(self) -> None:
+        while not self.stop.wait(self.interval):
+            try:
+                self.sender.send_due()
+                self.show_new_pushes()
+            except Exception:  # a locked or restarting database: the next poll tries again
+                log.exception("chat: could not check for new messages")
+
+    def show_new_pushes(self) -> None:
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.id > self.last_id,
+                    OutboxMessage.to == self.transport.user_id,
+                    OutboxMessage.kind == OutboxKind.PUSH,
+                ).order_by(OutboxMessage.id)
+            ).all()
+        for row in rows:
+            if row.status not in (OutboxStatus.SENT, OutboxStatus.FAILED):
+                return  # not delivered yet: shown on a later poll, in order
+            self.last_id = row.id
+            if row.status is OutboxStatus.SENT and row.retry_key not in self.transport.shown_retry_keys:
+                self.transport._show(row.messages)
 
 
 def sign(secret: str, body: str) -> str:
@@ -95,7 +148,19 @@ def run_chat(app: Flask, user_id: str, read: Callable[[str], str] = input, out: 
     transport = ChatTransport(user_id, out)
     rt.sender.transport = transport
     client = app.test_client()
+    watcher = PushWatcher(app, transport)
+    watcher.start()
     out.write(INTRO + "\n")
+    try:
+        _converse(client, rt.channel_secret, user_id, transport, read, out)
+    finally:
+        watcher.stop.set()
+        watcher.join()
+
+
+def _converse(
+    client: Any, secret: str, user_id: str, transport: ChatTransport, read: Callable[[str], str], out: TextIO
+) -> None:
     while True:
         try:
             line = read(PROMPT)
@@ -107,7 +172,7 @@ def run_chat(app: Flask, user_id: str, read: Callable[[str], str] = input, out: 
         body = webhook_body(user_id, event_for_input(line, transport.choices))
         response = client.post(
             "/callback", data=body.encode("utf-8"),
-            headers={"X-Line-Signature": sign(rt.channel_secret, body), "Content-Type": "application/json"},
+            headers={"X-Line-Signature": sign(secret, body), "Content-Type": "application/json"},
         )
         if response.status_code != 200:
             out.write(f"(เว็บฮุกตอบ {response.status_code}: {response.get_data(as_text=True)})\n")

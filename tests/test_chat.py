@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
 
 from bot import create_app, runtime
 from bot.chat import run_chat
@@ -40,3 +42,42 @@ def test_chat_ends_cleanly_on_eof(database_url):
     assert output.endswith("\n")
     assert count(app, ProcessedEvent) == 0
     runtime(app).engine.dispose()
+
+
+def test_a_push_sent_by_another_process_reaches_the_chatting_user_with_its_buttons(database_url):
+    from bot.messages import Choice, text
+    from bot.outbox import enqueue_push
+
+    user = "Uchat0000000000000000000000000001"
+    shown = threading.Event()
+    out = io.StringIO()
+    app = create_app({"DATABASE_URL": database_url, "LINE_CHANNEL_ACCESS_TOKEN": None})
+    steps = iter(["สวัสดี", "wait", "1"])
+
+    def read(prompt: str) -> str:
+        step = next(steps, None)
+        if step is None:
+            raise EOFError
+        if step == "wait":
+            # Another process (the scheduler, say) queues a push for this user while the chat waits.
+            with runtime(app).sessions.begin() as session:
+                enqueue_push(session, to=user, messages=[text("เตือนความจำค่ะ", [Choice("เมนู")])])
+            assert _wait_for(lambda: "เตือนความจำค่ะ" in out.getvalue()), out.getvalue()
+            shown.set()
+            return ""
+        return step
+
+    run_chat(app, user, read=read, out=out)
+    output = out.getvalue()
+    assert shown.is_set() and output.count("เตือนความจำค่ะ") == 1
+    assert output.index("เตือนความจำค่ะ") < output.rindex("  1. มาตรการ 7 ข้อ"), "1 picked the push's button"
+    runtime(app).engine.dispose()
+
+
+def _wait_for(condition, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
