@@ -168,6 +168,8 @@ def scheduler_command() -> None:
 
     rt = runtime(current_app)
     config = current_app.config
+    # APScheduler logs every run of every job at INFO (one line each 2 s for the sender): keep its warnings.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     click.echo("scheduler running; Ctrl-C to stop")
     run_scheduler(
         rt.sessions, rt.sender, ZoneInfo(config["BOT_TIMEZONE"]),

@@ -168,12 +168,24 @@ def _flex_actions(node: Any) -> list[dict[str, Any]]:
     return [action for key in parts for action in _flex_actions(node.get(key))]
 
 
+def _flex_texts(node: Any) -> list[str]:
+    """The text of a card's body, in order (a carousel's bubbles have their own bodies)."""
+    if isinstance(node, list):
+        return [t for child in node for t in _flex_texts(child)]
+    if not isinstance(node, dict):
+        return []
+    if node.get("type") == "text":
+        return [str(node.get("text", ""))]
+    return [t for key in ("contents", "body") for t in _flex_texts(node.get(key))]
+
+
 def _render_one(message: dict[str, Any]) -> str:
     kind = message.get("type")
     if kind == "text":
         return f"บอท: {message.get('text', '')}"
     if kind == "flex":
-        return f"บอท: [การ์ด] {message.get('altText', '')}"
+        body = (message.get("contents") or {}).get("body")
+        return "\n".join([f"บอท: [การ์ด] {message.get('altText', '')}", *(f"  | {t}" for t in _flex_texts(body))])
     if kind == "image":
         return f"บอท: [รูปภาพ] {message.get('originalContentUrl', '')}"
     return f"บอท: [{kind}]"

@@ -32,6 +32,7 @@ def test_chat_seeds_on_first_run_and_picks_quick_replies_by_number(database_url)
     assert "บอท: สวัสดีค่ะ" in output
     assert "  1. มาตรการ 7 ข้อ" in output
     assert "มาตรการที่ 3: การทบทวนหลังการปฏิบัติงาน" in output, "1 picked the measures, then 3 picked measure 3"
+    assert "  | ผู้รับผิดชอบ\n  | สำนักปลัด" in output, "the card's body is shown, not only its alt text"
     assert count(app, Measure) == 7
     assert count(app, ProcessedEvent) == 4, "every line took the webhook path; the empty line was skipped"
     runtime(app).engine.dispose()
