@@ -1,10 +1,12 @@
-"""Operator commands: `flask --app wsgi db upgrade | seed | chat | sender`."""
+"""Operator commands: `flask --app wsgi db | seed | chat | sender | scheduler | staff | report`."""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
+from collections.abc import Callable
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -179,13 +181,36 @@ def scheduler_command() -> None:
     )
 
 
+def fiscal_year_report_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--fy, --format and --output: what every year-end report command takes."""
+    for option in reversed((
+        click.option("--fy", "fiscal_year", type=int, required=True, help="Fiscal year, Buddhist era (e.g. 2570)."),
+        click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True),
+        click.option("--output", type=click.Path(dir_okay=False), help="File to write (default: stdout for csv)."),
+    )):
+        command = option(command)
+    return command
+
+
+def emit_report(
+    fmt: str, output: str | None, default_xlsx: str, csv_text: Callable[[], str], write_xlsx: Callable[[Path], None]
+) -> None:
+    """Write a report as the options ask: an xlsx file, a csv file, or csv on stdout."""
+    if fmt == "xlsx":
+        path = Path(output or default_xlsx)
+        write_xlsx(path)
+        click.echo(f"wrote {path}")
+    elif output:
+        Path(output).write_text(csv_text(), encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(csv_text(), nl=False)
+
+
 @report_group.command("measures")
-@click.option("--fy", "fiscal_year", type=int, required=True, help="Fiscal year, Buddhist era (e.g. 2570).")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
-@click.option("--output", type=click.Path(dir_okay=False), help="File to write (default: stdout for csv).")
+@fiscal_year_report_options
 def report_measures(fiscal_year: int, fmt: str, output: str | None) -> None:
     """The report's table of measures for a fiscal year, with what staff recorded as done."""
-    from pathlib import Path
     from zoneinfo import ZoneInfo
 
     from bot import runtime
@@ -193,15 +218,7 @@ def report_measures(fiscal_year: int, fmt: str, output: str | None) -> None:
 
     with runtime(current_app).sessions() as session:
         table = measure_report(session, fiscal_year, ZoneInfo(current_app.config["BOT_TIMEZONE"]))
-    if fmt == "xlsx":
-        path = Path(output or f"measures-{fiscal_year}.xlsx")
-        write_xlsx(table, path)
-        click.echo(f"wrote {path}")
-    elif output:
-        Path(output).write_text(write_csv(table), encoding="utf-8")
-        click.echo(f"wrote {output}")
-    else:
-        click.echo(write_csv(table), nl=False)
+    emit_report(fmt, output, f"measures-{fiscal_year}.xlsx", lambda: write_csv(table), lambda p: write_xlsx(table, p))
 
 
 @report_group.command("unanswered")
@@ -220,3 +237,37 @@ def report_unanswered(limit: int | None) -> None:
     for row in rows:
         closest = row.best_entry or "-"
         click.echo(f"{row.count:>5}  {row.last_asked:%Y-%m-%d %H:%M}  {closest:<26}  {row.example}")
+
+
+@report_group.command("complaints")
+@fiscal_year_report_options
+def report_complaints(fiscal_year: int, fmt: str, output: str | None) -> None:
+    """Feedback and complaints of a fiscal year: counts, median days to acknowledge and close, satisfaction."""
+
+    from bot import runtime
+    from bot.feedback_report import complaints_report
+    from bot.reports import write_csv, write_xlsx
+
+    with runtime(current_app).sessions() as session:
+        table = complaints_report(session, fiscal_year)
+    emit_report(fmt, output, f"complaints-{fiscal_year}.xlsx", lambda: write_csv(table), lambda p: write_xlsx(table, p))
+
+
+@report_group.command("loans")
+@fiscal_year_report_options
+@click.option("--chart", type=click.Path(dir_okay=False), help="PNG chart file (default: loans-<fy>.png).")
+def report_loans(fiscal_year: int, fmt: str, output: str | None, chart: str | None) -> None:
+    """The loan ledger (สมุดคุม), statistics per item and month, and a chart of loans per month."""
+    from zoneinfo import ZoneInfo
+
+    from bot import runtime
+    from bot.loan_report import loan_report, report_csv, write_chart, write_report_xlsx
+
+    with runtime(current_app).sessions() as session:
+        report = loan_report(session, fiscal_year, ZoneInfo(current_app.config["BOT_TIMEZONE"]))
+    emit_report(
+        fmt, output, f"loans-{fiscal_year}.xlsx", lambda: report_csv(report), lambda p: write_report_xlsx(report, p)
+    )
+    chart_path = Path(chart or f"loans-{fiscal_year}.png")
+    write_chart(report, chart_path)
+    click.echo(f"wrote {chart_path}", err=output is None and fmt == "csv")

@@ -86,6 +86,8 @@ def seed(session: Session, report: ReportRecord, contacts: list[ContactSetting])
 
 def seed_bundled(session: Session) -> SeedStats:
     """Everything bundled; every file is read and checked before the first row is written."""
+    from bot.assets import load_catalogue, seed_assets
+    from bot.feedback import load_settings as load_feedback_settings
     from bot.reminder_rules import load_holidays, load_rules, seed_rules
 
     report = load_bundled_report()
@@ -94,10 +96,13 @@ def seed_bundled(session: Session) -> SeedStats:
     try:
         rules = load_rules(known_units=known_units)
         holidays = load_holidays()
+        load_feedback_settings(known_units=known_units)  # checked only: it is read from the file at start-up
+        catalogue = load_catalogue(known_units=known_units)
     except ValueError as exc:
         raise SeedError(str(exc)) from exc
     stats = seed(session, report, contacts)
     stats.changed.extend(seed_rules(session, rules, holidays))
+    stats.changed.extend(seed_assets(session, catalogue))
     return stats
 
 

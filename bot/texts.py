@@ -129,3 +129,320 @@ MEASURE_CARD_PERIOD = "ช่วงเวลา"
 MEASURE_CARD_RESPONSIBLE = "ผู้รับผิดชอบ"
 MEASURE_CARD_RESULTS = "ผลการดำเนินการ"
 MEASURE_CARD_OUTCOMES = "ผลลัพธ์"
+
+# -- feedback and complaints (handlers/feedback.py, handlers/feedback_staff.py, bot/feedback*.py) ---------------
+QR_FEEDBACK = "แจ้งเรื่อง/ร้องเรียน"
+QR_MY_REPORTS = "เรื่องของฉัน"
+QR_NEXT = "ถัดไป"
+QR_NAMED = "เปิดเผยชื่อ"
+QR_ANONYMOUS = "ไม่เปิดเผยชื่อ"
+QR_CONFIRM = "ยืนยัน"
+QR_EDIT = "แก้ไข"
+FB_TRACK_TEXT = "ติดตามเรื่อง {code}"  # what a tap on a tracking code sends
+# Phrases that start the flow (compared with bot.thai.match_key); a category's own phrases are in feedback.toml.
+FEEDBACK_WORDS = ("ร้องเรียน", "แจ้งเรื่อง", "ร้องทุกข์", "แจ้งเรื่องร้องเรียน", "ส่งเรื่อง", QR_FEEDBACK, "complain")
+MY_REPORTS_WORDS = (QR_MY_REPORTS, "เรื่องที่ฉันแจ้ง", "เรื่องที่แจ้งไว้", "my reports")
+TRACK_WORDS = ("ติดตามเรื่อง", "ติดตาม", "ตามเรื่อง", "เช็คสถานะ", "track")
+NEXT_WORDS = (QR_NEXT, "ต่อไป", "เสร็จ", "พอแล้ว", "ครบแล้ว", "next")
+CONFIRM_WORDS = (QR_CONFIRM, "ตกลง", "ใช่", "ถูกต้อง", "ok", "confirm")
+NAMED_WORDS = (QR_NAMED, "เปิดเผย", "ระบุชื่อ")
+ANONYMOUS_WORDS = (QR_ANONYMOUS, "ไม่ระบุชื่อ", "ไม่บอกชื่อ", "anonymous")
+
+FB_NEEDS_ONE_TO_ONE = "การแจ้งเรื่องทำได้ในแชตส่วนตัวกับบัญชีนี้ค่ะ กรุณาทักแชตส่วนตัวแล้วพิมพ์ \"ร้องเรียน\" นะคะ"
+FB_DAILY_CAP = (
+    "ขออภัยค่ะ วันนี้ท่านแจ้งเรื่องครบ {cap} เรื่องแล้ว ซึ่งเป็นจำนวนสูงสุดต่อวัน "
+    "กรุณาแจ้งเพิ่มในวันพรุ่งนี้ หรือติดต่อหน่วยงานโดยตรงนะคะ"
+)
+FB_ASK_CATEGORY = "ยินดีรับเรื่องค่ะ 🙏 เรื่องที่จะแจ้งเป็นประเภทใดคะ แตะเลือกจากปุ่มด้านล่างได้เลยค่ะ\n{categories}"
+FB_CATEGORY_LINE = "• {label}: {description}"
+FB_BAD_CATEGORY = "ขออภัยค่ะ ไม่พบประเภทนี้ กรุณาแตะเลือกประเภทจากปุ่มด้านล่าง หรือพิมพ์ \"ยกเลิก\" ค่ะ"
+FB_ASK_ANONYMOUS_FIRST = (
+    "เรื่อง{category} ท่านเลือกแจ้งแบบไม่เปิดเผยชื่อได้ค่ะ ระบบจะไม่เก็บบัญชี LINE ของท่านไว้กับเรื่องนี้เลย "
+    "และจะไม่แจ้งความคืบหน้ากลับทาง LINE แต่ท่านติดตามได้ด้วยรหัสติดตามเรื่องค่ะ\nต้องการเปิดเผยชื่อหรือไม่คะ"
+)
+FB_ASK_ANONYMOUS = (
+    "ต้องการแจ้งแบบเปิดเผยชื่อหรือไม่คะ\n"
+    "• เปิดเผยชื่อ: ระบบแจ้งความคืบหน้าให้ทาง LINE นี้\n"
+    "• ไม่เปิดเผยชื่อ: ระบบไม่เก็บบัญชี LINE ของท่านไว้กับเรื่องนี้ ท่านติดตามได้ด้วยรหัสติดตามเรื่องค่ะ"
+)
+FB_BAD_ANONYMOUS = "กรุณาแตะ \"เปิดเผยชื่อ\" หรือ \"ไม่เปิดเผยชื่อ\" ค่ะ"
+FB_ASK_DETAILS = "กรุณาพิมพ์รายละเอียดของเรื่องค่ะ เช่น เกิดอะไรขึ้น ที่ไหน เมื่อไร"
+FB_DETAILS_TOO_SHORT = "รายละเอียดสั้นเกินไปค่ะ กรุณาเล่าเพิ่มอีกสักนิด (อย่างน้อย {minimum} ตัวอักษร) เพื่อให้เจ้าหน้าที่ดำเนินการได้ค่ะ"
+FB_DETAILS_TRIMMED = (
+    "รายละเอียดยาวเกิน {limit:,} ตัวอักษร ระบบเก็บไว้เฉพาะ {limit:,} ตัวอักษรแรกค่ะ "
+    "หากส่วนที่ถูกตัดสำคัญ แตะ \"แก้ไข\" ในหน้าสรุปเพื่อเขียนให้สั้นลงได้ค่ะ"
+)
+FB_TEXT_EXPECTED = "ขั้นตอนนี้ต้องการคำตอบเป็นข้อความค่ะ"
+FB_ASK_PHOTOS = "มีรูปภาพประกอบไหมคะ ส่งรูปได้สูงสุด {limit} รูป แล้วแตะ \"ถัดไป\" หรือแตะ \"ข้าม\" หากไม่มีรูปค่ะ"
+FB_ASK_PHOTOS_AGAIN = "ส่งรูปใหม่ได้สูงสุด {limit} รูป (รูปเดิมถูกนำออกแล้ว) แล้วแตะ \"ถัดไป\" หรือแตะ \"ข้าม\" หากไม่ต้องการรูปค่ะ"
+FB_PHOTO_SAVED = "ได้รับรูปที่ {n} แล้วค่ะ ส่งเพิ่มได้อีก {left} รูป หรือแตะ \"ถัดไป\" ค่ะ"
+FB_PHOTO_LAST = "ได้รับรูปที่ {n} แล้วค่ะ ครบจำนวนที่รับได้แล้ว"
+FB_PHOTO_FAILED = "ขออภัยค่ะ รับรูปนี้ไม่ได้ ({reason}) ส่งรูปอื่น หรือแตะ \"ถัดไป\" ค่ะ"
+FB_PHOTOS_PROMPT = "ขั้นตอนนี้รับรูปภาพค่ะ กรุณาส่งรูป หรือแตะ \"ถัดไป\" / \"ข้าม\" ค่ะ"
+FB_ASK_LOCATION = (
+    "ต้องการระบุตำแหน่งไหมคะ แตะ \"+\" ข้างช่องพิมพ์ เลือก \"ตำแหน่งที่ตั้ง\" (Location) แล้วส่งมาได้เลย "
+    "หรือแตะ \"ข้าม\" ค่ะ"
+)
+FB_LOCATION_SAVED = "ได้รับตำแหน่งแล้วค่ะ"
+FB_LOCATION_PROMPT = "ขั้นตอนนี้รับตำแหน่งที่ตั้งค่ะ กรุณาส่ง Location หรือแตะ \"ข้าม\" ค่ะ"
+FB_ASK_PHONE = "ขอเบอร์โทรศัพท์ให้เจ้าหน้าที่ติดต่อกลับค่ะ (ไม่บังคับ) พิมพ์เบอร์ เช่น 0812345678 หรือแตะ \"ข้าม\" ค่ะ"
+FB_BAD_PHONE = (
+    "เบอร์โทรศัพท์ไม่ถูกต้องค่ะ กรุณาพิมพ์เบอร์ที่ขึ้นต้นด้วย 0 เช่น 0812345678 หรือ 02-123-4567 "
+    "หรือแตะ \"ข้าม\" ค่ะ"
+)
+FB_SUMMARY = (
+    "สรุปเรื่องที่จะแจ้งค่ะ\n"
+    "ประเภท: {category}\n"
+    "รายละเอียด: {details}\n"
+    "รูปภาพ: {photos}\n"
+    "ตำแหน่ง: {location}\n"
+    "ผู้แจ้ง: {who}\n"
+    "เบอร์ติดต่อ: {phone}\n\n"
+    "ถูกต้องไหมคะ แตะ \"ยืนยัน\" เพื่อส่งเรื่อง หรือ \"แก้ไข\" ค่ะ"
+)
+FB_NONE = "ไม่มี"
+FB_PHOTOS_COUNT = "{n} รูป"
+FB_LOCATION_SHARED = "ส่งตำแหน่งแล้ว"
+FB_WHO_ANONYMOUS = "ไม่เปิดเผยชื่อ"
+FB_WHO_NAMED = "เปิดเผยชื่อ (แจ้งความคืบหน้าทาง LINE นี้)"
+FB_BAD_CONFIRM = "กรุณาแตะ \"ยืนยัน\" เพื่อส่งเรื่อง \"แก้ไข\" เพื่อแก้ หรือ \"ยกเลิก\" ค่ะ"
+FB_ASK_EDIT = "ต้องการแก้ไขส่วนใดคะ"
+FB_BAD_EDIT = "กรุณาแตะเลือกส่วนที่ต้องการแก้ไขจากปุ่มด้านล่างค่ะ"
+# The parts of a report the citizen may edit from the summary: step -> button label.
+FB_EDIT_PARTS = {
+    "category": "ประเภท",
+    "details": "รายละเอียด",
+    "photos": "รูปภาพ",
+    "location": "ตำแหน่ง",
+    "anonymous": "การเปิดเผยชื่อ",
+    "phone": "เบอร์ติดต่อ",
+}
+FB_SUBMITTED = "ส่งเรื่องเรียบร้อยแล้วค่ะ ✅\nรหัสติดตามเรื่อง: {code}\nเรื่องถูกส่งถึง{unit}แล้ว\n{follow}"
+FB_FOLLOW_NAMED = "ระบบจะแจ้งความคืบหน้าทาง LINE นี้ และพิมพ์ \"ติดตามเรื่อง {code}\" ได้ทุกเมื่อค่ะ"
+FB_FOLLOW_ANONYMOUS = (
+    "เรื่องนี้ไม่เปิดเผยชื่อ ระบบจึงไม่แจ้งความคืบหน้ากลับ กรุณาจดรหัสนี้ไว้ "
+    "แล้วพิมพ์ \"ติดตามเรื่อง {code}\" เพื่อดูความคืบหน้าค่ะ"
+)
+FB_UNIT_UNKNOWN = "หน่วยงานที่รับผิดชอบ"
+
+# Staff: the card of a new report, its buttons, and the answers to them.
+FB_CARD_ALT = "เรื่องใหม่ {code}: {category} — {details}"
+FB_CARD_ALT_REMINDER = "ยังไม่มีผู้รับเรื่อง {code}: {category}"
+FB_CARD_TITLE = "เรื่องที่ประชาชนแจ้งเข้ามา"
+FB_CARD_FORWARDED = "ส่งต่อมาจาก{unit}"
+FB_CARD_REMINDER = "ยังไม่มีผู้รับเรื่อง แจ้งมาแล้ว {days} วัน"
+FB_CARD_WHEN = "แจ้งเมื่อ {when}"
+FB_CARD_PHOTOS = "รูปภาพ {n} รูป (เก็บไว้ในระบบ)"
+FB_CARD_LOCATION = "ตำแหน่ง: {place}"
+FB_CARD_MAP = "ดูแผนที่"
+FB_CARD_REPORTER = "ผู้แจ้ง: {who}"
+FB_CARD_PHONE = "ติดต่อกลับ: {phone}"
+FB_CARD_NAMED = "เปิดเผยชื่อ (ระบบแจ้งความคืบหน้าให้อัตโนมัติ)"
+BTN_FB_ACK = "รับเรื่อง"
+BTN_FB_PROGRESS = "กำลังดำเนินการ"
+BTN_FB_DONE = "เสร็จสิ้น"
+BTN_FB_FORWARD = "ส่งต่อ"
+FB_NOT_YOURS = "ขออภัยค่ะ เรื่องนี้อยู่ในความรับผิดชอบของ{unit} ท่านไม่มีสิทธิ์ดำเนินการเรื่องนี้"
+FB_GONE = "ขออภัยค่ะ ไม่พบเรื่องนี้ในระบบแล้ว"
+FB_STATUS_SET = "บันทึกสถานะเรื่อง {code} เป็น \"{status}\" แล้วค่ะ"
+FB_ALREADY = "เรื่อง {code} มีสถานะ \"{status}\" อยู่แล้วค่ะ ไม่ได้เปลี่ยนแปลงอะไร"
+FB_ASK_CLOSING_NOTE = "กรุณาพิมพ์สรุปผลการดำเนินการเรื่อง {code} สั้น ๆ ค่ะ ข้อความนี้จะแจ้งถึงผู้แจ้งด้วย"
+FB_CLOSING_NOTE_PROMPT = "กรุณาพิมพ์สรุปผลการดำเนินการเป็นข้อความ หรือพิมพ์ \"ยกเลิก\" ค่ะ"
+FB_CLOSING_NOTE_TRIMMED = "สรุปผลยาวเกิน {limit:,} ตัวอักษร ระบบเก็บไว้เฉพาะ {limit:,} ตัวอักษรแรกค่ะ"
+FB_CLOSED = "ปิดเรื่อง {code} เรียบร้อยแล้วค่ะ ✅"
+FB_ASK_FORWARD = "ต้องการส่งต่อเรื่อง {code} ไปหน่วยงานใดคะ"
+FB_NO_OTHER_UNIT = "ไม่มีหน่วยงานอื่นให้ส่งต่อค่ะ"
+FB_FORWARDED = "ส่งต่อเรื่อง {code} ไปยัง{unit}แล้วค่ะ"
+FB_ALREADY_FORWARDED = "เรื่อง {code} ไม่ได้อยู่ที่หน่วยงานเดิมแล้ว (ปัจจุบันอยู่ที่{unit}) จึงไม่ได้ส่งต่อซ้ำค่ะ"
+FB_STATUS_NAMES = {
+    "new": "รอรับเรื่อง",
+    "acknowledged": "รับเรื่องแล้ว",
+    "in_progress": "กำลังดำเนินการ",
+    "done": "เสร็จสิ้น",
+}
+FB_EVENT_NAMES = {
+    "created": "แจ้งเรื่อง ส่งถึง{unit}",
+    "acknowledged": "{unit} รับเรื่องแล้ว",
+    "in_progress": "{unit} กำลังดำเนินการ",
+    "forwarded": "ส่งต่อไปยัง{unit}",
+    "done": "ดำเนินการเสร็จสิ้น",
+    "rated": "ผู้แจ้งให้คะแนนความพึงพอใจ",
+}
+
+# Back to the citizen.
+FB_PUSH_STATUS = "ความคืบหน้าเรื่อง {code}: {status}ค่ะ"
+FB_PUSH_FORWARDED = "ความคืบหน้าเรื่อง {code}: ส่งต่อไปยัง{unit}เพื่อดำเนินการค่ะ"
+FB_PUSH_DONE = (
+    "เรื่อง {code} ดำเนินการเสร็จสิ้นแล้วค่ะ ✅\nผลการดำเนินการ: {note}\n\n"
+    "รบกวนให้คะแนนความพึงพอใจ 1–5 (5 = พอใจมากที่สุด) ด้วยนะคะ"
+)
+FB_RATING_LABEL = "{score} ⭐"
+FB_RATED = "ขอบคุณสำหรับคะแนน {score} จาก 5 ค่ะ ความเห็นของท่านช่วยให้เราปรับปรุงบริการค่ะ"
+FB_ALREADY_RATED = "ท่านให้คะแนนเรื่องนี้ไปแล้ว ({score} จาก 5) ขอบคุณค่ะ"
+FB_RATE_NOT_YOURS = "ขออภัยค่ะ ผู้แจ้งเรื่องนี้เท่านั้นที่ให้คะแนนได้ค่ะ"
+
+# Following up.
+FB_TRACK_HOW = "กรุณาพิมพ์ \"ติดตามเรื่อง\" ตามด้วยรหัสติดตาม เช่น ติดตามเรื่อง FB-2570-000123 ค่ะ"
+FB_TRACK_NOT_FOUND = "ไม่พบเรื่องรหัส {code} ค่ะ กรุณาตรวจสอบรหัสอีกครั้ง"
+FB_TRACK_NOT_YOURS = "เรื่อง {code} เป็นเรื่องที่เปิดเผยชื่อผู้แจ้ง จึงดูได้เฉพาะผู้แจ้งและเจ้าหน้าที่ที่รับผิดชอบค่ะ"
+FB_TRACK_HEADER = "เรื่อง {code} ({category})\nสถานะ: {status}\nหน่วยงาน: {unit}\n\nความคืบหน้า"
+FB_TRACK_LINE = "• {when}: {what}"
+FB_TRACK_NOTE = "  ผลการดำเนินการ: {note}"
+FB_MY_NONE = "ท่านยังไม่มีเรื่องที่แจ้งไว้ค่ะ (เรื่องที่แจ้งแบบไม่เปิดเผยชื่อ ติดตามได้ด้วยรหัสติดตามเท่านั้น)"
+FB_MY_HEADER = "เรื่องที่ท่านแจ้งไว้ล่าสุดค่ะ"
+FB_MY_LINE = "• {code} {category}: {status} (แจ้ง {when})"
+FB_MY_FOOTER = "แตะรหัสด้านล่างเพื่อดูความคืบหน้าค่ะ"
+
+# Reminders of reports nobody acknowledged (bot/feedback_jobs.py), and the head's digest.
+FB_REMIND_HEAD = (
+    "เรื่อง {code} ({category}) ของ{unit} แจ้งมาแล้ว {days} วัน ยังไม่มีผู้รับเรื่องค่ะ "
+    "กรุณาติดตามให้เจ้าหน้าที่รับเรื่องด้วยนะคะ"
+)
+DIGEST_FEEDBACK_LINE = "• เรื่อง {code} {category}: {status} (แจ้ง {when})"
+
+# -- borrowing assets (handlers/loans.py, bot/loans.py, bot/loan_cards.py, bot/loan_report.py) ----------------
+QR_BORROW = "ยืมของ"
+QR_MY_LOANS = "รายการยืมของฉัน"
+QR_CONFIRM = "ยืนยัน"
+QR_CHANGE_QUANTITY = "เปลี่ยนจำนวน"
+CONFIRM_WORDS = ("ยืนยัน", "ตกลง", "ok", "โอเค", "ใช่", "ถูกต้อง", "confirm")
+# What starts the flow; a borrowing *question* ("ยืมเต็นท์ได้บ่", "ยืมของต้องทำยังไง") is answered by the Q&A.
+BORROW_WORDS = ("ยืม", "borrow")
+BORROW_QUESTION_WORDS = (
+    "ได้ไหม", "ได้มั้ย", "ได้มั๊ย", "ได้บ่", "ได้ป่าว", "ได้หรือเปล่า", "ได้หรือไม่", "ไหม", "มั้ย", "บ่",
+    "ยังไง", "อย่างไร", "ยังงัย", "ทำไง", "จั่งได๋", "เฮ็ด", "ต้อง", "ระเบียบ", "แบบฟอร์ม", "ขั้นตอน", "สมุดคุม",
+    "เมื่อไหร่", "เมื่อไร", "ที่ไหน", "ใคร", "อะไร", "หรือเปล่า", "เปล่า", "เสียเงิน", "ค่าใช้จ่าย", "?", "can i",
+    "how", "คืนยังไง", "กี่วัน",
+)
+MY_LOANS_WORDS = ("รายการยืม", "รายการยืมของฉัน", "คำขอยืม", "คำขอยืมของฉัน", "ดูรายการยืม", "ยกเลิกการยืม",
+                  "ยกเลิกคำขอยืม", "สถานะการยืม", "ติดตามการยืม")
+STAFF_LOANS_WORDS = ("งานยืมคืน", "รายการยืมค้าง", "คำขอยืมรออนุมัติ", "จัดการการยืม")
+LOAN_CODE = "ยืม-{id:04d}"
+LOAN_EXAMPLE_NOTE = "หมายเหตุ: รายการของนี้เป็นข้อมูลตัวอย่าง รอหน่วยงานยืนยันค่ะ"
+LOAN_NO_ASSETS = "ขออภัยค่ะ ขณะนี้หน่วยงานยังไม่ได้ลงรายการของที่ให้ยืม กรุณาติดต่อหน่วยงานโดยตรงนะคะ"
+LOAN_ASK_ITEM = "ต้องการยืมอะไรคะ เลือกจากด้านล่าง หรือพิมพ์ชื่อของได้เลยค่ะ\n{items}"
+LOAN_ITEM_LINE = "• {name}: มี {quantity} {unit} ยืมได้ครั้งละไม่เกิน {max_days} วัน"
+LOAN_ITEM_UNKNOWN = "ขออภัยค่ะ ไม่พบของชิ้นนี้ในรายการที่ให้ยืม กรุณาเลือกจากด้านล่างนะคะ"
+LOAN_ONE_ITEM_AT_A_TIME = "ระบบรับคำขอครั้งละ 1 รายการค่ะ ขอเริ่มจาก{name}ก่อน แล้วค่อยขอ{others}เป็นคำขอถัดไปนะคะ"
+LOAN_ASK_QUANTITY = "ต้องการยืม{name}กี่{unit}คะ (หน่วยงานมีทั้งหมด {quantity} {unit})"
+LOAN_BAD_QUANTITY = "กรุณาพิมพ์จำนวนเป็นตัวเลข ตั้งแต่ 1 ถึง {quantity} {unit} ค่ะ"
+LOAN_ASK_DATES = (
+    "ต้องการยืม{name} {quantity} {unit} วันไหนถึงวันไหนคะ\n"
+    "พิมพ์ได้เช่น \"5-7 ธ.ค.\" \"พรุ่งนี้\" หรือ \"เสาร์นี้\" "
+    "(ยืมได้ไม่เกิน {max_days} วัน และต้องขอล่วงหน้าอย่างน้อย {lead_days} วัน)"
+)
+LOAN_DATE_PROBLEMS = {
+    "unreadable": "ขออภัยค่ะ อ่านวันที่ไม่ออก กรุณาพิมพ์เช่น \"5-7 ธ.ค.\" \"5/12/69\" หรือ \"พรุ่งนี้\" นะคะ",
+    "impossible": "วันที่นี้ไม่มีในปฏิทินค่ะ (เช่น 31 ก.พ.) กรุณาตรวจสอบอีกครั้งนะคะ",
+    "past": "วันที่นี้ผ่านมาแล้วค่ะ กรุณาเลือกวันตั้งแต่วันนี้เป็นต้นไปนะคะ",
+    "too_far": "วันที่นี้ไกลเกิน 1 ปีค่ะ กรุณาตรวจสอบปีอีกครั้ง (เช่น 2569 หรือ 69) นะคะ",
+    "end_before_start": "วันคืนต้องไม่ก่อนวันยืมค่ะ กรุณาพิมพ์ช่วงวันใหม่ เช่น \"5-7 ธ.ค.\" นะคะ",
+}
+LOAN_TOO_LONG = "{name}ยืมได้ไม่เกิน {max_days} วันค่ะ ช่วง {start} - {end} ยาว {days} วัน กรุณาเลือกช่วงวันใหม่นะคะ"
+LOAN_TOO_SOON = "{name}ต้องขอล่วงหน้าอย่างน้อย {lead_days} วันค่ะ วันรับของที่เร็วที่สุดคือ {earliest} กรุณาเลือกวันใหม่นะคะ"
+LOAN_NOT_ENOUGH = "ขออภัยค่ะ ช่วง {start} - {end} มี{name}ว่างเพียง {free} {unit} (ต้องการ {quantity} {unit})"
+LOAN_SUGGEST = "ช่วงที่ใกล้ที่สุดที่ว่างครบ {quantity} {unit} คือ {start} - {end} ค่ะ แตะด้านล่างเพื่อเลือก หรือพิมพ์ช่วงวันใหม่ได้ค่ะ"
+LOAN_NO_SUGGESTION = "ไม่พบช่วงวันใกล้เคียงที่ว่างครบค่ะ กรุณาพิมพ์ช่วงวันอื่น หรือแตะ \"เปลี่ยนจำนวน\" นะคะ"
+LOAN_DATES_OK = "{name} {quantity} {unit} วันที่ {start} - {end} ว่างค่ะ"
+LOAN_ASK_PURPOSE = "ยืมไปใช้ในงานอะไร ที่ไหนคะ (เช่น งานบุญประจำปี บ้านเลขที่ 12 หมู่ 3)"
+LOAN_ASK_NAME = "ขอชื่อ-นามสกุลของผู้ยืมค่ะ"
+LOAN_ASK_PHONE = "ขอเบอร์โทรศัพท์ที่ติดต่อได้ค่ะ"
+LOAN_BAD_PHONE = "เบอร์โทรศัพท์ไม่ถูกต้องค่ะ กรุณาพิมพ์ตัวเลข 9-10 หลัก เช่น 0812345678"
+LOAN_TEXT_TOO_SHORT = "ข้อความสั้นเกินไปค่ะ กรุณาพิมพ์อีกครั้งนะคะ"
+LOAN_TEXT_TOO_LONG = "ข้อความยาวเกิน {limit} ตัวอักษรค่ะ กรุณาพิมพ์ให้สั้นลงนะคะ"
+LOAN_SUMMARY = (
+    "กรุณาตรวจสอบคำขอยืมค่ะ\n"
+    "ของ: {name} {quantity} {unit}\n"
+    "วันที่: {start} - {end} ({days} วัน)\n"
+    "ใช้ในงาน: {purpose}\n"
+    "ผู้ยืม: {contact_name} โทร {phone}\n\n"
+    "ถูกต้องแล้วแตะ \"ยืนยัน\" หรือ \"ยกเลิก\" ค่ะ"
+)
+LOAN_CONFIRM_PROMPT = "แตะ \"ยืนยัน\" เพื่อส่งคำขอ หรือ \"ยกเลิก\" ค่ะ"
+LOAN_SUBMITTED = (
+    "ส่งคำขอยืมเรียบร้อยแล้วค่ะ เลขที่ {code}\n"
+    "เจ้าหน้าที่{unit}จะพิจารณาและแจ้งผลทาง LINE นี้ค่ะ ดูหรือยกเลิกคำขอได้โดยพิมพ์ \"รายการยืม\""
+)
+LOAN_TAKEN_MEANWHILE = "ขออภัยค่ะ ระหว่างนี้มีผู้ขอยืมไปก่อน ช่วงวันนี้{name}ว่างเหลือ {free} {unit} กรุณาเลือกช่วงวันใหม่นะคะ"
+LOAN_STATUS_NAMES = {
+    "pending": "รอพิจารณา",
+    "approved": "อนุมัติแล้ว รอรับของ",
+    "rejected": "ไม่อนุมัติ",
+    "cancelled": "ยกเลิกแล้ว",
+    "handed_over": "รับของแล้ว",
+    "returned": "คืนแล้ว",
+}
+CONDITION_NAMES = {"complete": "ครบ", "damaged": "ชำรุด", "lost": "สูญหาย"}
+MOVEMENT_NAMES = {
+    "requested": "ขอยืม",
+    "approved": "อนุมัติ",
+    "rejected": "ไม่อนุมัติ",
+    "cancelled": "ยกเลิก",
+    "handed_over": "ส่งมอบ",
+    "returned": "รับคืน",
+}
+LOAN_LIST_HEADER = "คำขอยืมของท่านค่ะ"
+LOAN_LIST_LINE = "• {code} {name} {quantity} {unit} วันที่ {start} - {end}: {status}"
+LOAN_LIST_EMPTY = "ท่านยังไม่มีคำขอยืมที่ค้างอยู่ค่ะ ต้องการยืมของ แตะ \"ยืมของ\" ได้เลยค่ะ"
+LOAN_LIST_CANCEL_HINT = "ยกเลิกคำขอได้จากปุ่มด้านล่าง (ก่อนวันรับของ) ค่ะ"
+QR_CANCEL_LOAN = "ยกเลิก {code}"
+LOAN_CANCELLED = "ยกเลิกคำขอ {code} เรียบร้อยแล้วค่ะ"
+LOAN_CANCEL_NOT_POSSIBLE = "คำขอ {code} ยกเลิกไม่ได้แล้วค่ะ สถานะ: {status} หากมีปัญหา กรุณาติดต่อหน่วยงานนะคะ"
+LOAN_NOT_YOUR_REQUEST = "ขออภัยค่ะ คำขอนี้ไม่ใช่ของท่าน"
+LOAN_GONE = "ขออภัยค่ะ ไม่พบคำขอยืมนี้ในระบบ"
+# Staff
+LOAN_CARD_ALT = "คำขอยืม {code}: {name} {quantity} {unit} วันที่ {start} - {end} ({status})"
+LOAN_CARD_TITLE = "คำขอยืมทรัพย์สินของทางราชการ"
+LOAN_CARD_ITEM = "{name} {quantity} {unit}"
+LOAN_CARD_DATES = "วันที่ {start} - {end} ({days} วัน)"
+LOAN_CARD_PURPOSE = "ใช้ในงาน: {purpose}"
+LOAN_CARD_BORROWER = "ผู้ยืม: {contact_name} โทร {phone}"
+LOAN_CARD_STATUS = "สถานะ: {status}"
+BTN_APPROVE = "อนุมัติ"
+BTN_REJECT = "ไม่อนุมัติ"
+BTN_HANDED_OVER = "ส่งมอบแล้ว"
+BTN_RETURN_COMPLETE = "คืนครบ"
+BTN_RETURN_DAMAGED = "คืน ชำรุด"
+BTN_RETURN_LOST = "สูญหาย"
+LOAN_APPROVED_STAFF = "อนุมัติคำขอ {code} แล้วค่ะ แจ้งผู้ยืมแล้ว เมื่อส่งมอบของให้แตะ \"ส่งมอบแล้ว\" ค่ะ"
+LOAN_REJECTED_STAFF = "บันทึกไม่อนุมัติคำขอ {code} แล้วค่ะ แจ้งผู้ยืมพร้อมเหตุผลแล้ว"
+LOAN_HANDED_OVER_STAFF = "บันทึกส่งมอบ {code} แล้วค่ะ เมื่อรับของคืนให้แตะปุ่มสภาพของที่คืนค่ะ"
+LOAN_RETURNED_STAFF = "บันทึกรับคืน {code} ({condition}) แล้วค่ะ ต้องการเพิ่มหมายเหตุ พิมพ์ได้เลย หรือแตะ \"ข้าม\""
+LOAN_NOTE_SAVED = "บันทึกหมายเหตุแล้วค่ะ"
+LOAN_ALREADY = "คำขอ {code} มีสถานะ \"{status}\" อยู่แล้วค่ะ ไม่ได้บันทึกซ้ำ"
+LOAN_NOT_YOURS = "ขออภัยค่ะ คำขอนี้เป็นของ{unit} ท่านไม่มีสิทธิ์ดำเนินการ"
+LOAN_APPROVE_NOT_ENOUGH = (
+    "อนุมัติไม่ได้ค่ะ ช่วง {start} - {end} มี{name}ที่อนุมัติไปแล้วจนเหลือว่างเพียง {free} {unit} "
+    "(คำขอนี้ {quantity} {unit}) กรุณาแตะ \"ไม่อนุมัติ\" พร้อมแจ้งเหตุผลค่ะ"
+)
+LOAN_ASK_REJECT_REASON = "กรุณาพิมพ์เหตุผลที่ไม่อนุมัติคำขอ {code} หรือเลือกจากด้านล่างค่ะ (ผู้ยืมจะได้รับเหตุผลนี้)"
+LOAN_REJECT_REASONS = ("ของไม่ว่างวันนั้น", "ของอยู่ระหว่างซ่อม", "ข้อมูลไม่ครบถ้วน")
+LOAN_STAFF_NONE = "ไม่มีรายการยืม-คืนที่รอดำเนินการค่ะ"
+LOAN_STAFF_HEADER = "รายการยืม-คืนที่รอดำเนินการ {count} รายการค่ะ"
+# To the citizen
+LOAN_NOTICE_NEW = "มีคำขอยืมใหม่ {code} ค่ะ"
+LOAN_NOTICE_APPROVED = (
+    "คำขอยืม {code} ({name} {quantity} {unit} วันที่ {start} - {end}) ได้รับการอนุมัติแล้วค่ะ 🎉\n"
+    "กรุณารับของที่{unit_name}ในวันที่ {start} ค่ะ"
+)
+LOAN_NOTICE_REJECTED = "ขออภัยค่ะ คำขอยืม {code} ({name} {quantity} {unit}) ไม่ได้รับการอนุมัติ\nเหตุผล: {reason}"
+LOAN_NOTICE_HANDED_OVER = "บันทึกการรับ{name} {quantity} {unit} ตามคำขอ {code} แล้วค่ะ กรุณาคืนภายในวันที่ {end} นะคะ"
+LOAN_NOTICE_RETURNED = "บันทึกการคืน{name} ตามคำขอ {code} แล้วค่ะ (สภาพ: {condition}) ขอบคุณที่ใช้บริการค่ะ"
+LOAN_NOTICE_CANCELLED_STAFF = "ผู้ยืมยกเลิกคำขอ {code} ({name} {quantity} {unit} วันที่ {start} - {end}) แล้วค่ะ"
+# Reminders (the scheduler's tick job)
+LOAN_REMIND_PICKUP = "พรุ่งนี้ ({start}) เป็นวันรับ{name} {quantity} {unit} ตามคำขอ {code} ค่ะ กรุณารับของที่{unit_name}นะคะ"
+LOAN_REMIND_DUE = "วันนี้ ({end}) ครบกำหนดคืน{name} {quantity} {unit} ตามคำขอ {code} ค่ะ กรุณานำมาคืนที่{unit_name}นะคะ"
+LOAN_REMIND_OVERDUE = (
+    "{name} {quantity} {unit} ตามคำขอ {code} เลยกำหนดคืน ({end}) มาแล้ว {days} วันค่ะ "
+    "กรุณานำมาคืนที่{unit_name}โดยเร็วนะคะ"
+)
+LOAN_REMIND_OVERDUE_STAFF = (
+    "{code}: {name} {quantity} {unit} ของ{contact_name} (โทร {phone}) เลยกำหนดคืน ({end}) มาแล้ว {days} วันค่ะ"
+)
+DIGEST_LOAN_LINE = "• คำขอยืม {code}: {name} {quantity} {unit} วันที่ {start} - {end} (รอพิจารณา)"
+# The year-end report (bot/loan_report.py)
+LOAN_REPORT_LEDGER_TITLE = "สมุดคุมการให้ยืม-คืนทรัพย์สินของทางราชการ ปีงบประมาณ {fiscal_year}"
+LOAN_REPORT_STATS_TITLE = "สถิติการให้ยืม-คืนทรัพย์สินของทางราชการ ปีงบประมาณ {fiscal_year}"
+LOAN_REPORT_MONTHS_TITLE = "จำนวนครั้งที่ให้ยืม รายเดือน ปีงบประมาณ {fiscal_year}"
+LOAN_REPORT_CHART_TITLE = "จำนวนครั้งที่ให้ยืมทรัพย์สิน รายเดือน ปีงบประมาณ {fiscal_year}"
+LOAN_REPORT_CHART_Y = "จำนวนครั้ง"

@@ -1,8 +1,11 @@
 """The bot's SQLAlchemy models; importing this package registers them all on Base.metadata."""
 
+from models.asset import Asset
 from models.base import Base, utcnow
 from models.conversation import Conversation
 from models.event import ProcessedEvent
+from models.feedback import OPEN_STATUSES, FeedbackCounter, FeedbackEvent, FeedbackReport, FeedbackStatus
+from models.loan import HOLDING, LENT, Condition, Loan, LoanEvent, LoanStatus, Movement
 from models.office import Measure, Setting, Unit, measure_unit
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from models.question_log import UnansweredQuestion
@@ -11,7 +14,20 @@ from models.staff import RegistrationAttempt, StaffInvite
 from models.user import STAFF_ROLES, LineUser, Role
 
 __all__ = [
+    "Asset",
+    "Condition",
+    "HOLDING",
+    "LENT",
+    "Loan",
+    "LoanEvent",
+    "LoanStatus",
+    "Movement",
     "Base",
+    "FeedbackCounter",
+    "FeedbackEvent",
+    "FeedbackReport",
+    "FeedbackStatus",
+    "OPEN_STATUSES",
     "Holiday",
     "OccurrenceStatus",
     "RegistrationAttempt",

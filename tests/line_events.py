@@ -80,3 +80,9 @@ def postback(data: str, user_id: str = CITIZEN) -> dict[str, Any]:
 
 def unknown(user_id: str = CITIZEN) -> dict[str, Any]:
     return {**_base(user_id, reply=False), "type": "somethingLineAddsNextYear", "detail": {"x": 1}}
+
+
+def file(user_id: str = CITIZEN, name: str = "report.pdf") -> dict[str, Any]:
+    n = next(_ids)
+    message = {"type": "file", "id": str(500000 + n), "fileName": name, "fileSize": 1024}
+    return {**_base(user_id), "type": "message", "message": message}

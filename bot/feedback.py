@@ -1,0 +1,314 @@
+"""Feedback and complaints: the office's settings (bot/data/feedback.toml), tracking codes, and the changes a
+report goes through. Handlers (handlers/feedback*.py) and the scheduler (bot/feedback_jobs.py) call these.
+
+Tracking codes are FB-<fiscal year>-<6 digits>, numbered by a counter row per fiscal year that is incremented
+in the same transaction that inserts the report: concurrent submissions queue on that row (PostgreSQL's
+ON CONFLICT DO UPDATE locks it; SQLite transactions here begin IMMEDIATE), and a rolled-back submission
+rolls its number back, so the numbers have no gaps.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.db import upsert
+from bot.thai import clean, match_key
+from bot.thaidate import fiscal_year_of
+from models import (
+    OPEN_STATUSES,
+    FeedbackCounter,
+    FeedbackEvent,
+    FeedbackReport,
+    FeedbackStatus,
+    LineUser,
+    Unit,
+)
+
+log = logging.getLogger(__name__)
+
+FEEDBACK_FILE = Path(__file__).resolve().parent / "data" / "feedback.toml"
+CODE_PREFIX = "FB"
+# "FB-2570-000123", forgiving of case, spaces, a missing dash and Thai digits (read from bot.thai.clean).
+CODE_PATTERN = re.compile(r"\bfb\s*-?\s*(\d{4})\s*-?\s*(\d{1,6})\b", re.IGNORECASE)
+MAX_LABEL = 20
+MIN_DETAILS_CHARS = 10
+NOTE_LIMIT = 1000
+# Mobile numbers have 10 digits (06, 08, 09), land lines 9 (02-07); "+66" stands for the leading 0.
+_PHONE = re.compile(r"^0(?:[689]\d{8}|[2-7]\d{7})$")
+_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
+
+
+class FeedbackDataError(ValueError):
+    """bot/data/feedback.toml is wrong: the message names the file, the entry and the reason."""
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    label: str
+    description: str
+    unit: str
+    anonymous_first: bool = False
+    phrases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FeedbackSettings:
+    categories: tuple[Category, ...]
+    daily_cap: int
+    remind_unit_after_days: int
+    remind_head_after_days: int
+    max_photos: int
+    max_details_chars: int
+    by_key: dict[str, Category] = field(default_factory=dict, compare=False)
+
+    def category(self, key: str) -> Category | None:
+        return self.by_key.get(key)
+
+    def category_for(self, text: str) -> Category | None:
+        """The category a typed answer or a starting phrase names (label, key or one of its phrases)."""
+        key = match_key(text)
+        for category in self.categories:
+            if key in {match_key(category.label), match_key(category.key), *map(match_key, category.phrases)}:
+                return category
+        return None
+
+    def label_of(self, key: str) -> str:
+        category = self.category(key)
+        return category.label if category else key
+
+
+def load_settings(path: Path = FEEDBACK_FILE, known_units: set[str] | None = None) -> FeedbackSettings:
+    """The settings, or FeedbackDataError saying what is wrong; unit names are checked when known_units is given."""
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise FeedbackDataError(f"{path.name}: {exc}") from exc
+    numbers = {name: _positive_int(document, name, path) for name in (
+        "daily_cap", "remind_unit_after_days", "remind_head_after_days", "max_photos", "max_details_chars")}
+    if numbers["remind_head_after_days"] < numbers["remind_unit_after_days"]:
+        raise FeedbackDataError(f"{path.name}: 'remind_head_after_days' must not be less than 'remind_unit_after_days'")
+    entries = document.get("category")
+    if not isinstance(entries, list) or not entries:
+        raise FeedbackDataError(f"{path.name}: at least one [[category]] is needed")
+    categories = tuple(
+        _category(entry, f"{path.name}: category #{i}", known_units) for i, entry in enumerate(entries, 1)
+    )
+    keys = [c.key for c in categories]
+    if len(set(keys)) != len(keys):
+        raise FeedbackDataError(f"{path.name}: duplicate category keys")
+    return FeedbackSettings(categories=categories, by_key={c.key: c for c in categories}, **numbers)
+
+
+def _positive_int(document: dict[str, Any], name: str, path: Path) -> int:
+    value = document.get(name)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise FeedbackDataError(f"{path.name}: '{name}' must be a whole number of at least 1")
+    return value
+
+
+def _category(entry: Any, where: str, known_units: set[str] | None) -> Category:
+    if not isinstance(entry, dict):
+        raise FeedbackDataError(f"{where}: must be a table")
+    for name in ("key", "label", "description", "unit"):
+        if not isinstance(entry.get(name), str) or not entry[name].strip():
+            raise FeedbackDataError(f"{where}: '{name}' must be a non-empty string")
+    if not re.fullmatch(r"[a-z][a-z0-9_-]{0,39}", entry["key"]):
+        raise FeedbackDataError(f"{where}: 'key' must be lower-case letters, digits, '_' or '-' (at most 40)")
+    if len(entry["label"].strip()) > MAX_LABEL:
+        raise FeedbackDataError(f"{where}: 'label' must be at most {MAX_LABEL} characters (LINE's button limit)")
+    if known_units is not None and entry["unit"].strip() not in known_units:
+        raise FeedbackDataError(f"{where}: unknown unit {entry['unit']!r}; known: {', '.join(sorted(known_units))}")
+    phrases = entry.get("phrases", [])
+    if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
+        raise FeedbackDataError(f"{where}: 'phrases' must be a list of non-empty strings")
+    anonymous_first = entry.get("anonymous_first", False)
+    if not isinstance(anonymous_first, bool):
+        raise FeedbackDataError(f"{where}: 'anonymous_first' must be true or false")
+    return Category(entry["key"], entry["label"].strip(), entry["description"].strip(), entry["unit"].strip(),
+                    anonymous_first, tuple(p.strip() for p in phrases))
+
+
+@functools.cache
+def settings() -> FeedbackSettings:
+    """The bundled settings, read once per process (at start-up, when the handlers are loaded)."""
+    return load_settings()
+
+
+# -- answers the citizen types --------------------------------------------------------------------------------
+
+def parse_phone(typed: str) -> str | None:
+    """A Thai phone number as digits ("0812345678"), Thai digits and separators allowed; None when it is not one."""
+    digits = _PHONE_SEPARATORS.sub("", clean(typed))
+    if digits.startswith("+66"):
+        digits = "0" + digits[3:]
+    return digits if _PHONE.match(digits) else None
+
+
+def parse_code(typed: str) -> str | None:
+    """The tracking code in a message, in its canonical form, or None."""
+    found = CODE_PATTERN.search(clean(typed))
+    if not found:
+        return None
+    return format_code(int(found.group(1)), int(found.group(2)))
+
+
+def format_code(fiscal_year: int, seq: int) -> str:
+    return f"{CODE_PREFIX}-{fiscal_year}-{seq:06d}"
+
+
+# -- counters ---------------------------------------------------------------------------------------------------
+
+def increment(session: Session, key: str) -> int:
+    """Add one to a counter and return its new value, creating it at 1; the row stays locked until commit."""
+    table = FeedbackCounter.__table__
+    stmt = (
+        upsert(session, table)
+        .values(key=key, value=1)
+        .on_conflict_do_update(index_elements=[table.c.key], set_={"value": table.c.value + 1})
+        .returning(table.c.value)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def _daily_key(user: LineUser, now: datetime, tz: ZoneInfo) -> str:
+    # The internal user number, not the LINE id, and no report id: the count says how many, never which.
+    return f"daily:{user.id}:{now.astimezone(tz).date().isoformat()}"
+
+
+def reports_today(session: Session, user: LineUser, now: datetime, tz: ZoneInfo) -> int:
+    return session.scalar(select(FeedbackCounter.value).where(FeedbackCounter.key == _daily_key(user, now, tz))) or 0
+
+
+def take_daily_quota(session: Session, user: LineUser, now: datetime, tz: ZoneInfo, cap: int) -> bool:
+    """Count one more report for today; False (and nothing to submit) when the cap was already reached."""
+    return increment(session, _daily_key(user, now, tz)) <= cap
+
+
+# -- a report's life --------------------------------------------------------------------------------------------
+
+@dataclass
+class Draft:
+    """What the citizen has told the flow so far (kept in the conversation's JSON between messages)."""
+
+    category: str
+    details: str
+    anonymous: bool = False
+    photos: list[str] = field(default_factory=list)
+    latitude: float | None = None
+    longitude: float | None = None
+    address: str | None = None
+    phone: str | None = None
+
+
+def unit_named(session: Session, name: str) -> Unit | None:
+    return session.scalar(select(Unit).where(Unit.name == name))
+
+
+def submit(session: Session, draft: Draft, reporter: LineUser | None, now: datetime, tz: ZoneInfo) -> FeedbackReport:
+    """Store a report with the next tracking code of its fiscal year. An anonymous draft stores no reporter."""
+    category = settings().category(draft.category)
+    unit = unit_named(session, category.unit) if category else None
+    fiscal_year = fiscal_year_of(now.astimezone(tz).date())
+    seq = increment(session, f"{CODE_PREFIX}-{fiscal_year}")
+    report = FeedbackReport(
+        code=format_code(fiscal_year, seq), fiscal_year=fiscal_year, seq=seq, category=draft.category,
+        unit_id=unit.id if unit else None,
+        reporter_id=None if draft.anonymous or reporter is None else reporter.id,
+        anonymous=draft.anonymous, details=draft.details, photos=list(draft.photos),
+        latitude=draft.latitude, longitude=draft.longitude, address=draft.address,
+        phone=None if draft.anonymous else draft.phone,
+        status=FeedbackStatus.NEW, created_at=now, assigned_at=now,
+    )
+    report.events.append(FeedbackEvent(kind="created", at=now, unit_id=report.unit_id))
+    session.add(report)
+    session.flush()
+    return report
+
+
+# What each staff action may change from, and what it sets.
+TRANSITIONS: dict[FeedbackStatus, tuple[FeedbackStatus, ...]] = {
+    FeedbackStatus.ACKNOWLEDGED: (FeedbackStatus.NEW,),
+    FeedbackStatus.IN_PROGRESS: (FeedbackStatus.NEW, FeedbackStatus.ACKNOWLEDGED),
+    FeedbackStatus.DONE: OPEN_STATUSES,
+}
+
+
+def change_status(session: Session, report: FeedbackReport, to: FeedbackStatus, actor: LineUser, now: datetime,
+                  note: str | None = None) -> FeedbackEvent | None:
+    """Move a report on, once: a conditional UPDATE, so a double tap or two staff at once have one effect.
+    Returns the history event, or None when the report was no longer in a state this applies to.
+
+    The first staff action of any kind counts as the acknowledgement (for the time-to-acknowledge statistic).
+    """
+    values: dict[str, Any] = {"status": to, "acknowledged_at": func.coalesce(FeedbackReport.acknowledged_at, now)}
+    if to is FeedbackStatus.DONE:
+        values.update(closed_at=now, closing_note=note)
+    changed = session.execute(
+        update(FeedbackReport)
+        .where(FeedbackReport.id == report.id, FeedbackReport.status.in_(TRANSITIONS[to]))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    return _record(session, report, changed, kind=to.value, at=now, actor_id=actor.id, unit_id=report.unit_id,
+                   note=note)
+
+
+def _record(session: Session, report: FeedbackReport, changed: bool, **event: Any) -> FeedbackEvent | None:
+    """The history event of a change that happened, and the report as the database now holds it."""
+    row = FeedbackEvent(report_id=report.id, **event) if changed else None
+    if row is not None:
+        session.add(row)
+    session.flush()
+    session.refresh(report)
+    return row
+
+
+def forward(session: Session, report: FeedbackReport, from_unit_id: int | None, to_unit: Unit, actor: LineUser,
+            now: datetime) -> FeedbackEvent | None:
+    """Hand a report to another unit, which must acknowledge it anew; once, even when tapped twice."""
+    changed = session.execute(
+        update(FeedbackReport)
+        .where(
+            FeedbackReport.id == report.id,
+            FeedbackReport.unit_id.is_(None) if from_unit_id is None else FeedbackReport.unit_id == from_unit_id,
+            FeedbackReport.status.in_(OPEN_STATUSES),
+        )
+        .values(unit_id=to_unit.id, status=FeedbackStatus.NEW, assigned_at=now,
+                unit_reminded_at=None, head_reminded_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    return _record(session, report, changed, kind="forwarded", at=now, actor_id=actor.id, unit_id=to_unit.id)
+
+
+def rate(session: Session, report: FeedbackReport, score: int, now: datetime) -> FeedbackEvent | None:
+    changed = session.execute(
+        update(FeedbackReport)
+        .where(FeedbackReport.id == report.id, FeedbackReport.rating.is_(None),
+               FeedbackReport.status == FeedbackStatus.DONE)
+        .values(rating=score, rated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    return _record(session, report, changed, kind="rated", at=now, note=str(score))
+
+
+def report_by_code(session: Session, code: str) -> FeedbackReport | None:
+    return session.scalar(select(FeedbackReport).where(FeedbackReport.code == code))
+
+
+def reports_of(session: Session, user: LineUser, limit: int = 5) -> list[FeedbackReport]:
+    return list(session.scalars(
+        select(FeedbackReport).where(FeedbackReport.reporter_id == user.id)
+        .order_by(FeedbackReport.created_at.desc(), FeedbackReport.id.desc()).limit(limit)
+    ))

@@ -1,0 +1,388 @@
+"""Citizens report a complaint, a problem, corruption, a suggestion or an information request, in a few taps.
+
+The flow: category -> details -> photos -> location -> anonymous or not -> phone -> summary (confirm or edit).
+A corruption report asks about anonymity first. Each step validates its answer and says what was wrong; the
+dispatcher handles "ยกเลิก", "เมนู" and expiry for every flow. An anonymous report keeps no LINE user id:
+the draft in the conversation never holds one, and the conversation is deleted when the flow ends.
+Also here: "ติดตามเรื่อง <code>" and "เรื่องของฉัน".
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot import texts
+from bot.context import Context
+from bot.feedback import MIN_DETAILS_CHARS as MIN_DETAILS
+from bot.feedback import (
+    Draft,
+    parse_code,
+    parse_phone,
+    report_by_code,
+    reports_of,
+    reports_today,
+    settings,
+    submit,
+    take_daily_quota,
+)
+from bot.feedback_card import history_text, my_reports_text, staff_card, unit_name
+from bot.feedback_notify import push_to_unit
+from bot.media import MediaError, save_message_image
+from bot.messages import Choice, text
+from bot.registry import registry
+from bot.thai import match_key
+from handlers.basics import menu_reply
+
+log = logging.getLogger(__name__)
+
+FLOW = "feedback"
+ORDER = ("category", "details", "photos", "location", "anonymous", "phone", "confirm")
+ORDER_ANONYMOUS_FIRST = ("category", "anonymous", "details", "photos", "location", "phone", "confirm")
+MAX_ADDRESS = 300
+
+
+def _keys(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(match_key(w) for w in words)
+
+
+SKIP_KEYS = _keys(texts.SKIP_WORDS)
+NEXT_KEYS = _keys(texts.NEXT_WORDS) | SKIP_KEYS
+CONFIRM_KEYS = _keys(texts.CONFIRM_WORDS)
+NAMED_KEYS = _keys(texts.NAMED_WORDS)
+ANONYMOUS_KEYS = _keys(texts.ANONYMOUS_WORDS)
+EDIT_KEYS = _keys((texts.QR_EDIT, "แก้", "edit"))
+EDIT_PARTS = {match_key(label): step for step, label in texts.FB_EDIT_PARTS.items()}
+
+registry.menu_item(Choice(texts.QR_FEEDBACK), order=50)
+registry.menu_item(Choice(texts.QR_MY_REPORTS), order=55)
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A bad answer: say what was wrong, stay at the step."""
+
+    problem: str
+
+
+@dataclass(frozen=True)
+class Goto:
+    step: str
+
+
+STAY = object()  # the step answered itself and waits for more (photos)
+FINISHED = object()  # the flow ended (submitted, or refused)
+Outcome = Retry | Goto | object | None  # None: the answer was taken, go to the next step
+
+
+def _tz(ctx: Context) -> ZoneInfo:
+    return ZoneInfo(ctx.config["BOT_TIMEZONE"])
+
+
+def _cancel() -> Choice:
+    return Choice(texts.QR_CANCEL)
+
+
+# -- starting -------------------------------------------------------------------------------------------------
+
+def _start_phrases() -> tuple[str, ...]:
+    return texts.FEEDBACK_WORDS + tuple(p for c in settings().categories for p in (*c.phrases, c.label))
+
+
+@registry.intent("feedback", phrases=_start_phrases(), priority=25)
+def start(ctx: Context) -> None:
+    if ctx.user is None or not ctx.is_one_to_one:
+        ctx.reply(text(texts.FB_NEEDS_ONE_TO_ONE))
+        return
+    config = settings()
+    if reports_today(ctx.session, ctx.user, ctx.now, _tz(ctx)) >= config.daily_cap:
+        menu_reply(ctx, texts.FB_DAILY_CAP.format(cap=config.daily_cap))
+        return
+    data: dict[str, Any] = {}
+    chosen = config.category_for(ctx.text)  # "แจ้งทุจริต" starts with its category chosen
+    step = "category"
+    if chosen is not None:
+        data["category"] = chosen.key
+        step = _next_step("category", data)
+    ctx.start_flow(FLOW, step, data)
+    _ask(ctx, step, data)
+
+
+# -- the steps ------------------------------------------------------------------------------------------------
+
+@registry.flow(FLOW)
+def in_flow(ctx: Context) -> None:
+    assert ctx.conversation is not None
+    step = ctx.conversation.step
+    data = dict(ctx.conversation.data)
+    handler = STEPS.get(step)
+    if handler is None:  # a step of an older version of this flow
+        ctx.end_flow()
+        menu_reply(ctx, texts.FLOW_EXPIRED)
+        return
+    outcome = handler(ctx, data)
+    if outcome is FINISHED:
+        return
+    if outcome is STAY:
+        ctx.set_step(step, data)
+    elif isinstance(outcome, Retry):
+        ctx.set_step(step, data)  # a bad answer still counts as activity: the flow does not expire meanwhile
+        ctx.reply(text(outcome.problem, _choices(step, data)))
+    else:
+        following = outcome.step if isinstance(outcome, Goto) else _next_step(step, data)
+        ctx.set_step(following, data)
+        _ask(ctx, following, data)
+
+
+def _next_step(step: str, data: dict[str, Any]) -> str:
+    if data.get("editing"):
+        return "confirm"
+    category = settings().category(data.get("category", ""))
+    order = ORDER_ANONYMOUS_FIRST if category is not None and category.anonymous_first else ORDER
+    following = order[order.index(step) + 1]
+    if following == "phone" and data.get("anonymous"):
+        return "confirm"  # a phone number would name an anonymous reporter
+    return following
+
+
+def _on_category(ctx: Context, data: dict[str, Any]) -> Outcome:
+    chosen = settings().category_for(ctx.text) if ctx.kind == "message:text" else None
+    if chosen is None:
+        return Retry(texts.FB_BAD_CATEGORY)
+    data["category"] = chosen.key
+    return None
+
+
+def _on_anonymous(ctx: Context, data: dict[str, Any]) -> Outcome:
+    if ctx.kind == "message:text" and ctx.key in ANONYMOUS_KEYS:
+        data["anonymous"] = True
+        data.pop("phone", None)
+        return None
+    if ctx.kind == "message:text" and ctx.key in NAMED_KEYS:
+        data["anonymous"] = False
+        return None
+    return Retry(texts.FB_BAD_ANONYMOUS)
+
+
+def _on_details(ctx: Context, data: dict[str, Any]) -> Outcome:
+    if ctx.kind != "message:text":
+        return Retry(f"{texts.FB_TEXT_EXPECTED} {texts.FB_ASK_DETAILS}")
+    details = ctx.text.strip()
+    if len(details) < MIN_DETAILS or not ctx.has_words:
+        return Retry(texts.FB_DETAILS_TOO_SHORT.format(minimum=MIN_DETAILS))
+    limit = min(settings().max_details_chars, int(ctx.config["MAX_TEXT_CHARS"]))
+    if ctx.text_truncated or len(details) > limit:
+        details = details[:limit]
+        ctx.reply(text(texts.FB_DETAILS_TRIMMED.format(limit=limit)))
+    data["details"] = details
+    return None
+
+
+def _on_photos(ctx: Context, data: dict[str, Any]) -> Outcome:
+    photos = list(data.get("photos", []))
+    if ctx.kind == "message:image":
+        limit = settings().max_photos
+        message_id = str((ctx.raw.get("message") or {}).get("id", ""))
+        try:
+            photos.append(save_message_image(ctx.config, message_id, "feedback", ctx.now))
+        except MediaError as exc:
+            ctx.reply(text(texts.FB_PHOTO_FAILED.format(reason=exc), _choices("photos", data)))
+            return STAY
+        data["photos"] = photos
+        if len(photos) >= limit:
+            ctx.reply(text(texts.FB_PHOTO_LAST.format(n=len(photos))))
+            return None
+        ctx.reply(text(texts.FB_PHOTO_SAVED.format(n=len(photos), left=limit - len(photos)), _choices("photos", data)))
+        return STAY
+    if ctx.kind == "message:text" and ctx.key in NEXT_KEYS:
+        return None
+    return Retry(texts.FB_PHOTOS_PROMPT)
+
+
+def _on_location(ctx: Context, data: dict[str, Any]) -> Outcome:
+    message = ctx.raw.get("message") or {}
+    if ctx.kind == "message:location" and isinstance(message.get("latitude"), int | float):
+        data.update(latitude=float(message["latitude"]), longitude=float(message["longitude"]),
+                    address=(str(message.get("address") or message.get("title") or "")[:MAX_ADDRESS] or None))
+        ctx.reply(text(texts.FB_LOCATION_SAVED))
+        return None
+    if ctx.kind == "message:text" and ctx.key in SKIP_KEYS:
+        for name in ("latitude", "longitude", "address"):
+            data.pop(name, None)
+        return None
+    return Retry(texts.FB_LOCATION_PROMPT)
+
+
+def _on_phone(ctx: Context, data: dict[str, Any]) -> Outcome:
+    if ctx.kind == "message:text" and ctx.key in SKIP_KEYS:
+        data.pop("phone", None)
+        return None
+    phone = parse_phone(ctx.text) if ctx.kind == "message:text" else None
+    if phone is None:
+        return Retry(texts.FB_BAD_PHONE)
+    data["phone"] = phone
+    return None
+
+
+def _on_confirm(ctx: Context, data: dict[str, Any]) -> Outcome:
+    if ctx.kind == "message:text" and ctx.key in CONFIRM_KEYS:
+        _submit(ctx, data)
+        return FINISHED
+    if ctx.kind == "message:text" and ctx.key in EDIT_KEYS:
+        return Goto("edit")
+    return Retry(texts.FB_BAD_CONFIRM)
+
+
+def _on_edit(ctx: Context, data: dict[str, Any]) -> Outcome:
+    step = EDIT_PARTS.get(ctx.key) if ctx.kind == "message:text" else None
+    if step is None or step not in _editable(data):
+        return Retry(texts.FB_BAD_EDIT)
+    data["editing"] = True
+    if step == "photos":
+        data["photos"] = []  # sent again from scratch: there is no way to point at one photo in a chat
+    return Goto(step)
+
+
+STEPS: dict[str, Callable[[Context, dict[str, Any]], Outcome]] = {
+    "category": _on_category,
+    "anonymous": _on_anonymous,
+    "details": _on_details,
+    "photos": _on_photos,
+    "location": _on_location,
+    "phone": _on_phone,
+    "confirm": _on_confirm,
+    "edit": _on_edit,
+}
+
+
+# -- questions ------------------------------------------------------------------------------------------------
+
+def _editable(data: dict[str, Any]) -> list[str]:
+    return [step for step in texts.FB_EDIT_PARTS if not (step == "phone" and data.get("anonymous"))]
+
+
+def _choices(step: str, data: dict[str, Any]) -> list[Choice]:
+    if step == "category":
+        return [Choice(c.label) for c in settings().categories] + [_cancel()]
+    if step == "anonymous":
+        category = settings().category(data.get("category", ""))
+        both = [Choice(texts.QR_NAMED), Choice(texts.QR_ANONYMOUS)]
+        return [*(reversed(both) if category is not None and category.anonymous_first else both), _cancel()]
+    if step == "photos":
+        return [Choice(texts.QR_NEXT if data.get("photos") else texts.QR_SKIP), _cancel()]
+    if step in ("location", "phone"):
+        return [Choice(texts.QR_SKIP), _cancel()]
+    if step == "confirm":
+        return [Choice(texts.QR_CONFIRM), Choice(texts.QR_EDIT), _cancel()]
+    if step == "edit":
+        return [Choice(texts.FB_EDIT_PARTS[s]) for s in _editable(data)] + [_cancel()]
+    return [_cancel()]
+
+
+def _ask(ctx: Context, step: str, data: dict[str, Any]) -> None:
+    ctx.reply(text(_question(step, data), _choices(step, data)))
+
+
+def _question(step: str, data: dict[str, Any]) -> str:
+    config = settings()
+    category = config.category(data.get("category", ""))
+    if step == "category":
+        lines = [texts.FB_CATEGORY_LINE.format(label=c.label, description=c.description) for c in config.categories]
+        return texts.FB_ASK_CATEGORY.format(categories="\n".join(lines))
+    if step == "anonymous":
+        if category is not None and category.anonymous_first and not data.get("editing"):
+            return texts.FB_ASK_ANONYMOUS_FIRST.format(category=category.label)
+        return texts.FB_ASK_ANONYMOUS
+    if step == "photos":
+        template = texts.FB_ASK_PHOTOS_AGAIN if data.get("editing") else texts.FB_ASK_PHOTOS
+        return template.format(limit=config.max_photos)
+    if step == "confirm":
+        return _summary(data)
+    return {
+        "details": texts.FB_ASK_DETAILS,
+        "location": texts.FB_ASK_LOCATION,
+        "phone": texts.FB_ASK_PHONE,
+        "edit": texts.FB_ASK_EDIT,
+    }[step]
+
+
+def _summary(data: dict[str, Any]) -> str:
+    photos = len(data.get("photos", []))
+    location = data.get("address") or (texts.FB_LOCATION_SHARED if data.get("latitude") is not None else texts.FB_NONE)
+    return texts.FB_SUMMARY.format(
+        category=settings().label_of(data.get("category", "")),
+        details=data.get("details", ""),
+        photos=texts.FB_PHOTOS_COUNT.format(n=photos) if photos else texts.FB_NONE,
+        location=location,
+        who=texts.FB_WHO_ANONYMOUS if data.get("anonymous") else texts.FB_WHO_NAMED,
+        phone=data.get("phone") or texts.FB_NONE,
+    )
+
+
+# -- submitting -----------------------------------------------------------------------------------------------
+
+def _submit(ctx: Context, data: dict[str, Any]) -> None:
+    assert ctx.user is not None
+    config, tz = settings(), _tz(ctx)
+    # The conversation goes first: for an anonymous report, nothing of the draft stays next to the user.
+    ctx.end_flow()
+    if not take_daily_quota(ctx.session, ctx.user, ctx.now, tz, config.daily_cap):
+        menu_reply(ctx, texts.FB_DAILY_CAP.format(cap=config.daily_cap))
+        return
+    draft = Draft(
+        category=data["category"], details=data["details"], anonymous=bool(data.get("anonymous")),
+        photos=list(data.get("photos", [])), latitude=data.get("latitude"), longitude=data.get("longitude"),
+        address=data.get("address"), phone=data.get("phone"),
+    )
+    report = submit(ctx.session, draft, ctx.user, ctx.now, tz)
+    push_to_unit(ctx.session, report, staff_card(report, tz), dedupe=f"fb-new:{report.id}")
+    follow = texts.FB_FOLLOW_ANONYMOUS if report.anonymous else texts.FB_FOLLOW_NAMED
+    choices = [Choice(texts.QR_MENU)] if report.anonymous else [Choice(texts.QR_MY_REPORTS), Choice(texts.QR_MENU)]
+    ctx.reply(text(texts.FB_SUBMITTED.format(code=report.code, unit=unit_name(report.unit),
+                                             follow=follow.format(code=report.code)), choices))
+
+
+# -- following up ---------------------------------------------------------------------------------------------
+
+@registry.intent("feedback_track", phrases=texts.TRACK_WORDS, match=lambda ctx: parse_code(ctx.text) is not None,
+                 priority=24)
+def track(ctx: Context) -> None:
+    code = parse_code(ctx.text)
+    if code is None:
+        ctx.reply(text(texts.FB_TRACK_HOW, _my_codes(ctx) + [Choice(texts.QR_MENU)]))
+        return
+    report = report_by_code(ctx.session, code)
+    if report is None:
+        choices = [Choice(texts.QR_MY_REPORTS), Choice(texts.QR_MENU)]
+        ctx.reply(text(texts.FB_TRACK_NOT_FOUND.format(code=code), choices))
+        return
+    # A named report's history is the reporter's (and the staff's); an anonymous one is whoever holds the code's.
+    allowed = report.anonymous or (ctx.user is not None and (
+        ctx.user.id == report.reporter_id or ctx.user.may_act_for(report.unit_id)))
+    if not allowed:
+        ctx.reply(text(texts.FB_TRACK_NOT_YOURS.format(code=code), [Choice(texts.QR_MENU)]))
+        return
+    history = text(history_text(report, _tz(ctx)), [Choice(texts.QR_MY_REPORTS), Choice(texts.QR_MENU)])
+    if ctx.user is not None and ctx.user.is_staff and ctx.user.may_act_for(report.unit_id):
+        # Staff who look a report up get its card too: the buttons work from here as from the first push.
+        ctx.reply(staff_card(report, _tz(ctx)), history)
+        return
+    ctx.reply(history)
+
+
+@registry.intent("feedback_mine", phrases=texts.MY_REPORTS_WORDS, priority=24)
+def mine(ctx: Context) -> None:
+    reports = reports_of(ctx.session, ctx.user) if ctx.user is not None else []
+    if not reports:
+        ctx.reply(text(texts.FB_MY_NONE, [Choice(texts.QR_FEEDBACK), Choice(texts.QR_MENU)]))
+        return
+    ctx.reply(text(my_reports_text(reports, _tz(ctx)), _my_codes(ctx) + [Choice(texts.QR_MENU)]))
+
+
+def _my_codes(ctx: Context) -> list[Choice]:
+    if ctx.user is None:
+        return []
+    return [Choice(r.code, text=texts.FB_TRACK_TEXT.format(code=r.code)) for r in reports_of(ctx.session, ctx.user)]

@@ -1,0 +1,186 @@
+"""Staff move a report along from its card: รับเรื่อง, กำลังดำเนินการ, เสร็จสิ้น (with a closing note), ส่งต่อ.
+And the reporter's 1-5 rating when it is done.
+
+Only the unit's staff or an admin may act; anyone else is refused, and the refusal is logged. Every change is a
+conditional UPDATE (bot.feedback), so a double tap, or two colleagues tapping at once, has one effect.
+"""
+
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from bot import texts
+from bot.context import Context
+from bot.feedback import NOTE_LIMIT, change_status, forward, rate
+from bot.feedback_card import staff_card, status_name, unit_name
+from bot.feedback_notify import forwarded_message, push_to_reporter, push_to_unit, status_message
+from bot.messages import Choice, text
+from bot.registry import registry
+from handlers.basics import menu_reply
+from models import FeedbackReport, FeedbackStatus, Unit
+
+log = logging.getLogger(__name__)
+
+CLOSE_FLOW = "feedback_close"
+BUTTON_STATUSES = (FeedbackStatus.ACKNOWLEDGED, FeedbackStatus.IN_PROGRESS)
+
+
+def _tz(ctx: Context) -> ZoneInfo:
+    return ZoneInfo(ctx.config["BOT_TIMEZONE"])
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value or "")
+    except ValueError:
+        return None
+
+
+def _report(ctx: Context, report_id: int | None) -> FeedbackReport | None:
+    report = ctx.session.get(FeedbackReport, report_id or 0, options=[selectinload(FeedbackReport.unit)])
+    if report is None:
+        ctx.reply(text(texts.FB_GONE))
+    return report
+
+
+def _may_act(ctx: Context, report: FeedbackReport, unit_id: int | None) -> bool:
+    """Staff of the unit or an admin; anyone else is told so, and the attempt is logged."""
+    if ctx.user is not None and ctx.user.may_act_for(unit_id):
+        return True
+    # The internal user number, not the LINE id: the log should not become a list of who tapped what.
+    log.warning("refused: user #%s may not act on report %s (unit %s)", ctx.user and ctx.user.id, report.code, unit_id)
+    unit = ctx.session.get(Unit, unit_id) if unit_id is not None else None
+    ctx.reply(text(texts.FB_NOT_YOURS.format(unit=unit_name(unit))))
+    return False
+
+
+def _report_for_staff(ctx: Context) -> FeedbackReport | None:
+    report = _report(ctx, _int(ctx.postback_data.get("id")))
+    if report is None or not _may_act(ctx, report, report.unit_id):
+        return None
+    return report
+
+
+def _already(ctx: Context, report: FeedbackReport) -> None:
+    ctx.reply(text(texts.FB_ALREADY.format(code=report.code, status=status_name(report))))
+
+
+@registry.postback("fb_status")
+def set_status(ctx: Context) -> None:
+    wanted = ctx.postback_data.get("to", "")
+    if wanted not in {s.value for s in BUTTON_STATUSES}:
+        menu_reply(ctx, texts.BUTTON_EXPIRED)
+        return
+    report = _report_for_staff(ctx)
+    if report is None:
+        return
+    assert ctx.user is not None
+    event = change_status(ctx.session, report, FeedbackStatus(wanted), ctx.user, ctx.now)
+    if event is None:
+        _already(ctx, report)
+        return
+    ctx.reply(text(texts.FB_STATUS_SET.format(code=report.code, status=status_name(report))))
+    push_to_reporter(ctx.session, report, status_message(report), dedupe=f"fb-status:{event.id}")
+
+
+@registry.postback("fb_done")
+def ask_closing_note(ctx: Context) -> None:
+    report = _report_for_staff(ctx)
+    if report is None:
+        return
+    if report.status is FeedbackStatus.DONE:
+        _already(ctx, report)
+        return
+    ctx.start_flow(CLOSE_FLOW, "note", {"report_id": report.id})
+    ctx.reply(text(texts.FB_ASK_CLOSING_NOTE.format(code=report.code), [Choice(texts.QR_CANCEL)]))
+
+
+@registry.flow(CLOSE_FLOW)
+def closing_note(ctx: Context) -> None:
+    assert ctx.conversation is not None and ctx.user is not None
+    report = _report(ctx, ctx.conversation.data.get("report_id"))
+    if report is None or not _may_act(ctx, report, report.unit_id):
+        ctx.end_flow()
+        return
+    if ctx.kind != "message:text" or not ctx.has_words:
+        ctx.reply(text(texts.FB_CLOSING_NOTE_PROMPT, [Choice(texts.QR_CANCEL)]))
+        return
+    ctx.end_flow()
+    note = ctx.text.strip()
+    trimmed = ctx.text_truncated or len(note) > NOTE_LIMIT
+    event = change_status(ctx.session, report, FeedbackStatus.DONE, ctx.user, ctx.now, note=note[:NOTE_LIMIT])
+    if event is None:
+        _already(ctx, report)
+        return
+    ctx.reply(text(texts.FB_CLOSED.format(code=report.code)))
+    if trimmed:
+        ctx.reply(text(texts.FB_CLOSING_NOTE_TRIMMED.format(limit=NOTE_LIMIT)))
+    push_to_reporter(ctx.session, report, status_message(report), dedupe=f"fb-status:{event.id}")
+
+
+@registry.postback("fb_forward")
+def choose_unit(ctx: Context) -> None:
+    report = _report_for_staff(ctx)
+    if report is None:
+        return
+    if report.status is FeedbackStatus.DONE:
+        _already(ctx, report)
+        return
+    others = ctx.session.scalars(select(Unit).where(Unit.id != (report.unit_id or 0)).order_by(Unit.id)).all()
+    if not others:
+        ctx.reply(text(texts.FB_NO_OTHER_UNIT))
+        return
+    origin = report.unit_id or ""
+    choices = [Choice(u.name, data=f"action=fb_forward_to&id={report.id}&from={origin}&unit={u.id}") for u in others]
+    ctx.reply(text(texts.FB_ASK_FORWARD.format(code=report.code), choices))
+
+
+@registry.postback("fb_forward_to")
+def forward_to(ctx: Context) -> None:
+    data = ctx.postback_data
+    report = _report(ctx, _int(data.get("id")))
+    target = ctx.session.get(Unit, _int(data.get("unit")) or 0)
+    if report is None:
+        return
+    if target is None:
+        menu_reply(ctx, texts.BUTTON_EXPIRED)
+        return
+    # Permission for the unit the button was offered for: a second tap after the forward is "already", not "refused".
+    origin = _int(data.get("from"))
+    if not _may_act(ctx, report, origin):
+        return
+    assert ctx.user is not None
+    previous = unit_name(report.unit)
+    event = forward(ctx.session, report, origin, target, ctx.user, ctx.now)
+    if event is None:
+        ctx.reply(text(texts.FB_ALREADY_FORWARDED.format(code=report.code, unit=unit_name(report.unit))))
+        return
+    ctx.reply(text(texts.FB_FORWARDED.format(code=report.code, unit=target.name)))
+    card = staff_card(report, _tz(ctx), forwarded_from=previous)
+    push_to_unit(ctx.session, report, card, dedupe=f"fb-fwd:{event.id}")
+    push_to_reporter(ctx.session, report, forwarded_message(report), dedupe=f"fb-status:{event.id}")
+
+
+@registry.postback("fb_rate")
+def rating(ctx: Context) -> None:
+    data = ctx.postback_data
+    score = _int(data.get("score"))
+    report = _report(ctx, _int(data.get("id")))
+    if report is None:
+        return
+    if score is None or not 1 <= score <= 5:
+        menu_reply(ctx, texts.BUTTON_EXPIRED)
+        return
+    if ctx.user is None or report.reporter_id != ctx.user.id:
+        ctx.reply(text(texts.FB_RATE_NOT_YOURS))
+        return
+    if rate(ctx.session, report, score, ctx.now) is not None:
+        menu_reply(ctx, texts.FB_RATED.format(score=score))
+    elif report.rating is not None:
+        menu_reply(ctx, texts.FB_ALREADY_RATED.format(score=report.rating))
+    else:
+        menu_reply(ctx, texts.BUTTON_EXPIRED)

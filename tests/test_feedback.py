@@ -1,0 +1,578 @@
+"""Feedback and complaints, through the webhook: the citizen's flow, the staff's buttons, the way back, the report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select, update
+
+from bot import runtime, scheduler, texts
+from bot.feedback import (
+    Draft,
+    FeedbackDataError,
+    increment,
+    load_settings,
+    parse_code,
+    parse_phone,
+    settings,
+    submit,
+)
+from bot.feedback_notify import remind_unacknowledged, waiting_report_lines
+from bot.staff import create_invite
+from bot.thaidate import fiscal_year_of
+from models import (
+    Conversation,
+    FeedbackEvent,
+    FeedbackReport,
+    FeedbackStatus,
+    LineUser,
+    OutboxMessage,
+    Role,
+    utcnow,
+)
+from tests import line_events as ev
+from tests.helpers import count, quick_reply_labels, rows
+
+BKK = ZoneInfo("Asia/Bangkok")
+CLERK = "U" + "a" * 32  # staff of สำนักปลัด, where every bundled category goes
+CLERK_HEAD = "U" + "9" * 32  # head of สำนักปลัด
+FINANCE = "U" + "f" * 32  # staff of กองคลัง
+ADMIN = "U" + "b" * 32
+DETAILS = "ไฟส่องสว่างหน้าบ้านเลขที่ 12 หมู่ 3 ดับมา 3 วันแล้วค่ะ"
+
+
+def fy_now() -> int:
+    return fiscal_year_of(utcnow().astimezone(BKK).date())
+
+
+def register(webhook, app, user_id: str, unit: str, role: Role = Role.STAFF) -> None:
+    with runtime(app).sessions.begin() as session:
+        code = create_invite(session, unit_name=unit, name=f"ชื่อ {user_id[:5]}", role=role, now=utcnow())
+    assert webhook.post(ev.text(f"ลงทะเบียน {code}", user_id=user_id)).status_code == 200
+
+
+@pytest.fixture
+def office(webhook, seeded, fake_line):
+    register(webhook, seeded, CLERK, "สำนักปลัด")
+    register(webhook, seeded, CLERK_HEAD, "สำนักปลัด", Role.HEAD)
+    register(webhook, seeded, FINANCE, "กองคลัง")
+    register(webhook, seeded, ADMIN, "สำนักปลัด", Role.ADMIN)
+    fake_line.reset()
+    return seeded
+
+
+def say(webhook, *messages: str | dict, user: str = ev.CITIZEN) -> None:
+    for message in messages:
+        event = ev.text(message, user_id=user) if isinstance(message, str) else message
+        assert webhook.post(event).status_code == 200
+
+
+def last(fake_line) -> dict:
+    return fake_line.delivered_messages()[-1][1]
+
+
+def send_pushes(app) -> None:
+    runtime(app).sender.send_due()
+
+
+def to(fake_line, user_id: str, kind: str = "text") -> list[dict]:
+    return [m for where, m in fake_line.delivered_messages() if where == f"push:{user_id}" and m["type"] == kind]
+
+
+def button_data(card: dict, label: str) -> str:
+    [button] = [b for b in card["contents"]["footer"]["contents"] if b["action"]["label"] == label]
+    return button["action"]["data"]
+
+
+def a_report(webhook, fake_line, user: str = ev.CITIZEN, category: str = "แจ้งปัญหาให้แก้ไข",
+             details: str = DETAILS) -> str:
+    """A named report with no photo, location or phone; returns its tracking code."""
+    say(webhook, "ร้องเรียน", category, details, "ข้าม", "ข้าม", texts.QR_NAMED, "ข้าม", "ยืนยัน", user=user)
+    code = parse_code(fake_line.texts()[-1])
+    assert code is not None, fake_line.texts()[-1]
+    return code
+
+
+def stored(app, code: str) -> FeedbackReport:
+    [report] = rows(app, FeedbackReport, FeedbackReport.code == code)
+    return report
+
+
+# -- the citizen's flow -----------------------------------------------------------------------------------------
+
+def test_the_whole_flow_with_photo_and_location_gives_a_code_and_reaches_the_unit(office, webhook, fake_line):
+    say(webhook, "ร้องเรียน")
+    asked = last(fake_line)
+    assert asked["text"].startswith("ยินดีรับเรื่องค่ะ")
+    assert quick_reply_labels(asked) == [c.label for c in settings().categories] + [texts.QR_CANCEL]
+    say(webhook, "แจ้งปัญหาให้แก้ไข", DETAILS)
+    assert last(fake_line)["text"] == texts.FB_ASK_PHOTOS.format(limit=3)
+    say(webhook, ev.image())
+    assert fake_line.texts()[-1] == texts.FB_PHOTO_SAVED.format(n=1, left=2)
+    assert quick_reply_labels(last(fake_line)) == [texts.QR_NEXT, texts.QR_CANCEL]
+    say(webhook, "ถัดไป")
+    assert fake_line.texts()[-1] == texts.FB_ASK_LOCATION
+    say(webhook, ev.location())
+    assert fake_line.texts()[-2:] == [texts.FB_LOCATION_SAVED, texts.FB_ASK_ANONYMOUS]
+    say(webhook, "เปิดเผยชื่อ", "๐๘๑-๒๓๔-๕๖๗๘")
+    summary = fake_line.texts()[-1]
+    assert "ประเภท: แจ้งปัญหาให้แก้ไข" in summary and DETAILS in summary
+    assert "รูปภาพ: 1 รูป" in summary and "ตำแหน่ง: มหาสารคาม" in summary and "0812345678" in summary
+    say(webhook, "ยืนยัน")
+    code = f"FB-{fy_now()}-000001"
+    done = fake_line.texts()[-1]
+    assert done.startswith("ส่งเรื่องเรียบร้อยแล้วค่ะ") and code in done and "สำนักปลัด" in done
+
+    report = stored(office, code)
+    assert report.category == "fix" and report.details == DETAILS and report.phone == "0812345678"
+    assert (report.latitude, report.longitude, report.address) == (16.2, 103.0, "มหาสารคาม")
+    assert report.status is FeedbackStatus.NEW and not report.anonymous
+    assert report.reporter_id == rows(office, LineUser, LineUser.line_user_id == ev.CITIZEN)[0].id
+    [photo] = report.photos
+    assert (Path(office.config["MEDIA_DIR"]) / photo).read_bytes().startswith(b"\x89PNG")
+    assert count(office, Conversation) == 0
+
+    send_pushes(office)
+    for staff in (CLERK, CLERK_HEAD, ADMIN):
+        [card] = to(fake_line, staff, "flex")
+        assert code in card["altText"] and DETAILS in json.dumps(card, ensure_ascii=False)
+        labels = [b["action"]["label"] for b in card["contents"]["footer"]["contents"]]
+        assert labels == [texts.BTN_FB_ACK, texts.BTN_FB_PROGRESS, texts.BTN_FB_DONE, texts.BTN_FB_FORWARD]
+    assert to(fake_line, FINANCE, "flex") == [], "another unit's staff do not get it"
+
+
+def test_codes_count_up_within_the_fiscal_year(office, webhook, fake_line):
+    first = a_report(webhook, fake_line)
+    second = a_report(webhook, fake_line, user=ev.OTHER_CITIZEN)
+    assert (first, second) == (f"FB-{fy_now()}-000001", f"FB-{fy_now()}-000002")
+
+
+def test_a_starting_phrase_can_choose_the_category(office, webhook, fake_line):
+    say(webhook, "เสนอแนะ")
+    assert fake_line.texts()[-1] == texts.FB_ASK_DETAILS
+    [conversation] = rows(office, Conversation)
+    assert conversation.data == {"category": "suggestion"} and conversation.step == "details"
+
+
+def test_a_question_about_complaining_still_gets_the_answer(office, webhook, fake_line):
+    say(webhook, "ร้องเรียนยังไง")
+    assert count(office, Conversation) == 0
+    answer = fake_line.texts()[-1]
+    assert answer.startswith("ท่านแจ้งเรื่องร้องเรียน") and 'พิมพ์ "ร้องเรียน"' in answer, "the answer points to the flow"
+
+
+# Each step with how to reach it, a bad answer and what the bot says about it.
+STEPS = [
+    ("category", [], "อะไรก็ได้", texts.FB_BAD_CATEGORY),
+    ("details", ["ร้องเรียนทั่วไป"], "สั้น", texts.FB_DETAILS_TOO_SHORT.format(minimum=10)),
+    ("photos", ["ร้องเรียนทั่วไป", DETAILS], "รูปอยู่ในมือถือ", texts.FB_PHOTOS_PROMPT),
+    ("location", ["ร้องเรียนทั่วไป", DETAILS, "ข้าม"], "บ้านฉันเอง", texts.FB_LOCATION_PROMPT),
+    ("anonymous", ["ร้องเรียนทั่วไป", DETAILS, "ข้าม", "ข้าม"], "ไม่แน่ใจ", texts.FB_BAD_ANONYMOUS),
+    ("phone", ["ร้องเรียนทั่วไป", DETAILS, "ข้าม", "ข้าม", "เปิดเผยชื่อ"], "12345", texts.FB_BAD_PHONE),
+    ("confirm", ["ร้องเรียนทั่วไป", DETAILS, "ข้าม", "ข้าม", "เปิดเผยชื่อ", "ข้าม"], "อืม", texts.FB_BAD_CONFIRM),
+    ("edit", ["ร้องเรียนทั่วไป", DETAILS, "ข้าม", "ข้าม", "เปิดเผยชื่อ", "ข้าม", "แก้ไข"], "ทั้งหมด",
+     texts.FB_BAD_EDIT),
+]
+
+
+@pytest.mark.parametrize(("step", "path", "bad", "problem"), STEPS, ids=[s[0] for s in STEPS])
+def test_a_bad_answer_says_what_was_wrong_and_stays(office, webhook, fake_line, step, path, bad, problem):
+    say(webhook, "ร้องเรียน", *path)
+    assert rows(office, Conversation)[0].step == step
+    say(webhook, bad)
+    assert fake_line.texts()[-1] == problem
+    assert texts.QR_CANCEL in quick_reply_labels(last(fake_line))
+    assert rows(office, Conversation)[0].step == step
+    say(webhook, ev.sticker())
+    assert rows(office, Conversation)[0].step == step, "a sticker is a bad answer too, never the end of the flow"
+    assert fake_line.texts()[-1] != texts.STICKER
+    assert count(office, FeedbackReport) == 0
+
+
+@pytest.mark.parametrize(("step", "path"), [(s[0], s[1]) for s in STEPS], ids=[s[0] for s in STEPS])
+def test_cancel_at_any_step_ends_the_flow_and_keeps_nothing(office, webhook, fake_line, step, path):
+    say(webhook, "ร้องเรียน", *path)
+    assert rows(office, Conversation)[0].step == step
+    say(webhook, "ยกเลิก")
+    assert fake_line.texts()[-1] == texts.FLOW_CANCELLED
+    assert count(office, Conversation) == 0 and count(office, FeedbackReport) == 0
+
+
+def test_menu_at_a_step_leaves_the_flow(office, webhook, fake_line):
+    say(webhook, "ร้องเรียน", "ร้องเรียนทั่วไป", "เมนู")
+    assert fake_line.texts()[-1] == texts.MENU and count(office, Conversation) == 0
+
+
+def test_stickers_and_files_where_text_is_expected_get_a_polite_prompt(office, webhook, fake_line):
+    say(webhook, "ร้องเรียน", "ร้องเรียนทั่วไป", ev.sticker())
+    assert fake_line.texts()[-1] == f"{texts.FB_TEXT_EXPECTED} {texts.FB_ASK_DETAILS}"
+    say(webhook, ev.file())
+    assert fake_line.texts()[-1] == f"{texts.FB_TEXT_EXPECTED} {texts.FB_ASK_DETAILS}"
+    say(webhook, DETAILS)
+    assert fake_line.texts()[-1] == texts.FB_ASK_PHOTOS.format(limit=3)
+
+
+def test_over_long_details_are_trimmed_and_the_citizen_told(office, webhook, fake_line):
+    say(webhook, "ร้องเรียน", "ร้องเรียนทั่วไป", "ก" * 1500)
+    trimmed, question = fake_line.texts()[-2:]
+    assert trimmed == texts.FB_DETAILS_TRIMMED.format(limit=1000)
+    assert question == texts.FB_ASK_PHOTOS.format(limit=3)
+    assert len(rows(office, Conversation)[0].data["details"]) == 1000
+
+
+def test_a_photo_that_is_not_an_image_is_refused_and_the_step_waits(office, webhook, fake_line):
+    say(webhook, "ร้องเรียน", "ร้องเรียนทั่วไป", DETAILS)
+    photo = ev.image()
+    fake_line.set_content(photo["message"]["id"], b"%PDF-1.4 not an image", "image/jpeg")
+    say(webhook, photo)
+    assert fake_line.texts()[-1] == texts.FB_PHOTO_FAILED.format(reason=texts.PHOTO_WRONG_TYPE)
+    assert rows(office, Conversation)[0].step == "photos" and rows(office, Conversation)[0].data.get("photos") is None
+
+
+def test_the_last_photo_allowed_moves_on(office, webhook, fake_line):
+    say(webhook, "ร้องเรียน", "ร้องเรียนทั่วไป", DETAILS, ev.image(), ev.image(), ev.image())
+    assert fake_line.texts()[-2:] == [texts.FB_PHOTO_LAST.format(n=3), texts.FB_ASK_LOCATION]
+
+
+def test_edit_from_the_summary_changes_one_part_and_comes_back(office, webhook, fake_line):
+    say(webhook, "ร้องเรียน", "ร้องเรียนทั่วไป", DETAILS, "ข้าม", "ข้าม", "เปิดเผยชื่อ", "0812345678", "แก้ไข")
+    assert quick_reply_labels(last(fake_line))[:6] == list(texts.FB_EDIT_PARTS.values())
+    say(webhook, "รายละเอียด", "ถนนหน้าวัดเป็นหลุมลึก รถจักรยานยนต์ล้มบ่อย")
+    summary = fake_line.texts()[-1]
+    assert summary.startswith("สรุปเรื่องที่จะแจ้ง") and "ถนนหน้าวัดเป็นหลุมลึก" in summary and DETAILS not in summary
+    say(webhook, "แก้ไข", "เบอร์ติดต่อ", "02-123-4567")
+    assert "021234567" in fake_line.texts()[-1]
+    say(webhook, "ยืนยัน")
+    report = rows(office, FeedbackReport)[0]
+    assert report.details.startswith("ถนนหน้าวัด") and report.phone == "021234567"
+
+
+def test_an_idle_flow_expires(office, webhook, fake_line):
+    say(webhook, "ร้องเรียน", "ร้องเรียนทั่วไป", DETAILS, "ข้าม", "ข้าม", "เปิดเผยชื่อ", "ข้าม")
+    with runtime(office).sessions.begin() as session:
+        session.execute(update(Conversation).values(expires_at=utcnow() - timedelta(minutes=1)))
+    say(webhook, "ยืนยัน")
+    assert fake_line.texts()[-1] == texts.FLOW_EXPIRED
+    assert count(office, FeedbackReport) == 0 and count(office, Conversation) == 0
+
+
+def test_the_daily_cap_is_polite_and_holds_at_confirm_too(office, webhook, fake_line):
+    cap = settings().daily_cap
+    for _ in range(cap - 1):
+        a_report(webhook, fake_line)
+    # The last report of the day is under way when, elsewhere, the quota is used up: confirm checks again.
+    say(webhook, "ร้องเรียน", "ร้องเรียนทั่วไป", DETAILS, "ข้าม", "ข้าม", "เปิดเผยชื่อ", "ข้าม")
+    [citizen] = rows(office, LineUser, LineUser.line_user_id == ev.CITIZEN)
+    with runtime(office).sessions.begin() as session:
+        increment(session, f"daily:{citizen.id}:{utcnow().astimezone(BKK).date().isoformat()}")
+    say(webhook, "ยืนยัน")
+    assert fake_line.texts()[-1] == texts.FB_DAILY_CAP.format(cap=cap)
+    assert count(office, FeedbackReport) == cap - 1 and count(office, Conversation) == 0
+    say(webhook, "ร้องเรียน")
+    assert fake_line.texts()[-1] == texts.FB_DAILY_CAP.format(cap=cap) and count(office, Conversation) == 0
+    a_report(webhook, fake_line, user=ev.OTHER_CITIZEN)  # the cap is per person
+
+
+def test_a_group_chat_is_told_to_use_a_one_to_one_chat(office, webhook, fake_line):
+    event = ev.text("ร้องเรียน")
+    event["source"] = {"type": "group", "groupId": "C" + "1" * 32, "userId": ev.CITIZEN}
+    say(webhook, event)
+    assert fake_line.texts()[-1] == texts.FB_NEEDS_ONE_TO_ONE and count(office, Conversation) == 0
+
+
+# -- anonymity --------------------------------------------------------------------------------------------------
+
+def test_an_anonymous_corruption_report_keeps_no_user_id_anywhere(office, webhook, fake_line, tmp_path):
+    say(webhook, "แจ้งทุจริต")
+    asked = last(fake_line)
+    assert asked["text"] == texts.FB_ASK_ANONYMOUS_FIRST.format(category="แจ้งทุจริต")
+    assert quick_reply_labels(asked)[0] == texts.QR_ANONYMOUS
+    say(webhook, "ไม่เปิดเผยชื่อ", "เจ้าหน้าที่เรียกเงินค่าดำเนินการนอกระบบ 500 บาท", "ข้าม", ev.location())
+    assert "ผู้แจ้ง: ไม่เปิดเผยชื่อ" in fake_line.texts()[-1], "no phone is asked: it would name the reporter"
+    say(webhook, "ยืนยัน")
+    code = parse_code(fake_line.texts()[-1])
+    assert fake_line.texts()[-1].endswith(texts.FB_FOLLOW_ANONYMOUS.format(code=code))
+
+    report = stored(office, code)
+    assert report.anonymous and report.reporter_id is None and report.phone is None
+    columns = {c.key: getattr(report, c.key) for c in FeedbackReport.__table__.columns}
+    assert ev.CITIZEN not in json.dumps(columns, default=str)
+    assert all(e.actor_id is None for e in rows(office, FeedbackEvent))
+    assert count(office, Conversation) == 0, "the draft does not outlive the flow"
+
+    send_pushes(office)
+    [card] = to(fake_line, CLERK, "flex")
+    dumped = json.dumps(card, ensure_ascii=False)
+    assert ev.CITIZEN not in dumped
+    assert texts.FB_WHO_ANONYMOUS in dumped
+
+    output = tmp_path / "complaints.csv"
+    result = office.test_cli_runner().invoke(
+        args=["report", "complaints", "--fy", str(fy_now()), "--output", str(output)])
+    assert result.exit_code == 0, result.output
+    assert ev.CITIZEN not in output.read_text(encoding="utf-8")
+
+    # Staff act: nobody is pushed to (there is nobody to push to); anyone holding the code can follow it.
+    fake_line.reset()
+    say(webhook, ev.postback(button_data(card, texts.BTN_FB_ACK), user_id=CLERK))
+    send_pushes(office)
+    assert to(fake_line, ev.CITIZEN) == []
+    say(webhook, f"ติดตามเรื่อง {code}", user=ev.OTHER_CITIZEN)
+    assert "สถานะ: รับเรื่องแล้ว" in fake_line.texts()[-1]
+    say(webhook, "เรื่องของฉัน")
+    assert fake_line.texts()[-1] == texts.FB_MY_NONE
+
+
+# -- tracking codes under concurrency --------------------------------------------------------------------------
+
+def test_fifty_concurrent_submissions_get_fifty_gapless_codes(seeded):
+    sessions = runtime(seeded).sessions
+    now = utcnow()
+    codes: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(50)
+
+    def one(i: int) -> None:
+        try:
+            start.wait()
+            with sessions.begin() as session:
+                codes.append(submit(session, Draft(category="complaint", details=f"เรื่องที่ {i}"), None, now, BKK).code)
+        except BaseException as exc:  # noqa: BLE001 - surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    fy = fiscal_year_of(now.astimezone(BKK).date())
+    assert sorted(codes) == [f"FB-{fy}-{n:06d}" for n in range(1, 51)]
+    assert sorted(r.seq for r in rows(seeded, FeedbackReport)) == list(range(1, 51))
+
+
+def test_a_rolled_back_submission_leaves_no_gap(seeded):
+    sessions = runtime(seeded).sessions
+    now = utcnow()
+    with pytest.raises(RuntimeError), sessions.begin() as session:
+        submit(session, Draft(category="complaint", details="ยกเลิกกลางทาง"), None, now, BKK)
+        raise RuntimeError("the transaction fails after the code was taken")
+    with sessions.begin() as session:
+        code = submit(session, Draft(category="complaint", details="เรื่องจริง"), None, now, BKK).code
+    assert code.endswith("-000001")
+
+
+# -- staff ------------------------------------------------------------------------------------------------------
+
+def test_only_the_units_staff_or_an_admin_may_act_and_a_double_tap_has_one_effect(office, webhook, fake_line):
+    code = a_report(webhook, fake_line)
+    send_pushes(office)
+    [card] = to(fake_line, CLERK, "flex")
+    ack = button_data(card, texts.BTN_FB_ACK)
+    for outsider in (FINANCE, ev.CITIZEN):
+        say(webhook, ev.postback(ack, user_id=outsider))
+        assert fake_line.texts()[-1] == texts.FB_NOT_YOURS.format(unit="สำนักปลัด")
+    assert stored(office, code).status is FeedbackStatus.NEW
+    say(webhook, ev.postback(ack, user_id=CLERK))
+    assert fake_line.texts()[-1] == texts.FB_STATUS_SET.format(code=code, status="รับเรื่องแล้ว")
+    say(webhook, ev.postback(ack, user_id=CLERK_HEAD))
+    assert fake_line.texts()[-1] == texts.FB_ALREADY.format(code=code, status="รับเรื่องแล้ว")
+    say(webhook, ev.postback(button_data(card, texts.BTN_FB_PROGRESS), user_id=ADMIN))
+    assert fake_line.texts()[-1] == texts.FB_STATUS_SET.format(code=code, status="กำลังดำเนินการ")
+    say(webhook, ev.postback(ack, user_id=CLERK))
+    assert fake_line.texts()[-1] == texts.FB_ALREADY.format(code=code, status="กำลังดำเนินการ")
+    say(webhook, ev.postback("action=fb_status&to=acknowledged&id=999999", user_id=CLERK))
+    assert fake_line.texts()[-1] == texts.FB_GONE
+    say(webhook, ev.postback(f"action=fb_status&to=done&id={stored(office, code).id}", user_id=CLERK))
+    assert fake_line.texts()[-1] == texts.BUTTON_EXPIRED, "done goes through its note, not a forged button"
+
+    report = stored(office, code)
+    assert report.status is FeedbackStatus.IN_PROGRESS and report.acknowledged_at is not None
+    events = rows(office, FeedbackEvent, FeedbackEvent.report_id == report.id, order_by=FeedbackEvent.id)
+    kinds = [e.kind for e in events]
+    assert kinds == ["created", "acknowledged", "in_progress"]
+
+    send_pushes(office)
+    assert [m["text"] for m in to(fake_line, ev.CITIZEN)] == [
+        texts.FB_PUSH_STATUS.format(code=code, status="รับเรื่องแล้ว"),
+        texts.FB_PUSH_STATUS.format(code=code, status="กำลังดำเนินการ"),
+    ]
+
+
+def test_done_asks_for_a_note_tells_the_reporter_and_takes_one_rating(office, webhook, fake_line):
+    code = a_report(webhook, fake_line)
+    send_pushes(office)
+    [card] = to(fake_line, CLERK, "flex")
+    done = button_data(card, texts.BTN_FB_DONE)
+    say(webhook, ev.postback(done, user_id=CLERK))
+    assert fake_line.texts()[-1] == texts.FB_ASK_CLOSING_NOTE.format(code=code)
+    say(webhook, ev.sticker(user_id=CLERK))
+    assert fake_line.texts()[-1] == texts.FB_CLOSING_NOTE_PROMPT
+    say(webhook, "เปลี่ยนหลอดไฟใหม่ 2 ดวงเรียบร้อยแล้ว", user=CLERK)
+    assert fake_line.texts()[-1] == texts.FB_CLOSED.format(code=code)
+    say(webhook, ev.postback(done, user_id=CLERK_HEAD))
+    assert fake_line.texts()[-1] == texts.FB_ALREADY.format(code=code, status="เสร็จสิ้น")
+    report = stored(office, code)
+    assert report.status is FeedbackStatus.DONE and report.closing_note == "เปลี่ยนหลอดไฟใหม่ 2 ดวงเรียบร้อยแล้ว"
+
+    send_pushes(office)
+    [closed] = to(fake_line, ev.CITIZEN)
+    assert closed["text"] == texts.FB_PUSH_DONE.format(code=code, note="เปลี่ยนหลอดไฟใหม่ 2 ดวงเรียบร้อยแล้ว")
+    ratings = {item["action"]["label"]: item["action"]["data"] for item in closed["quickReply"]["items"]}
+    assert len(ratings) == 5
+    say(webhook, ev.postback(ratings["4 ⭐"], user_id=ev.OTHER_CITIZEN))
+    assert fake_line.texts()[-1] == texts.FB_RATE_NOT_YOURS
+    say(webhook, ev.postback(ratings["4 ⭐"]))
+    assert fake_line.texts()[-1] == texts.FB_RATED.format(score=4)
+    say(webhook, ev.postback(ratings["1 ⭐"]))
+    assert fake_line.texts()[-1] == texts.FB_ALREADY_RATED.format(score=4)
+    assert stored(office, code).rating == 4
+
+
+def test_forward_hands_the_report_to_another_unit_once(office, webhook, fake_line):
+    code = a_report(webhook, fake_line)
+    send_pushes(office)
+    [card] = to(fake_line, CLERK, "flex")
+    say(webhook, ev.postback(button_data(card, texts.BTN_FB_FORWARD), user_id=CLERK))
+    offer = last(fake_line)
+    assert offer["text"] == texts.FB_ASK_FORWARD.format(code=code)
+    [finance] = [i["action"]["data"] for i in offer["quickReply"]["items"] if i["action"]["label"] == "กองคลัง"]
+    say(webhook, ev.postback(finance, user_id=CLERK))
+    assert fake_line.texts()[-1] == texts.FB_FORWARDED.format(code=code, unit="กองคลัง")
+    say(webhook, ev.postback(finance, user_id=CLERK))
+    assert fake_line.texts()[-1] == texts.FB_ALREADY_FORWARDED.format(code=code, unit="กองคลัง")
+    say(webhook, ev.postback(button_data(card, texts.BTN_FB_ACK), user_id=CLERK))
+    assert fake_line.texts()[-1] == texts.FB_NOT_YOURS.format(unit="กองคลัง")
+
+    send_pushes(office)
+    [forwarded] = to(fake_line, FINANCE, "flex")
+    assert texts.FB_CARD_FORWARDED.format(unit="สำนักปลัด") in json.dumps(forwarded, ensure_ascii=False)
+    say(webhook, ev.postback(button_data(forwarded, texts.BTN_FB_ACK), user_id=FINANCE))
+    assert stored(office, code).status is FeedbackStatus.ACKNOWLEDGED
+    assert to(fake_line, ev.CITIZEN)[0]["text"] == texts.FB_PUSH_FORWARDED.format(code=code, unit="กองคลัง")
+
+
+# -- following up -----------------------------------------------------------------------------------------------
+
+def test_tracking_by_code_and_my_reports(office, webhook, fake_line):
+    code = a_report(webhook, fake_line)
+    send_pushes(office)
+    say(webhook, ev.postback(button_data(to(fake_line, CLERK, "flex")[0], texts.BTN_FB_ACK), user_id=CLERK))
+    say(webhook, f"ติดตามเรื่อง {code.lower().replace('-', ' ')}")
+    history = fake_line.texts()[-1]
+    assert history.startswith(f"เรื่อง {code} (แจ้งปัญหาให้แก้ไข)") and "สถานะ: รับเรื่องแล้ว" in history
+    assert "แจ้งเรื่อง ส่งถึงสำนักปลัด" in history and "สำนักปลัด รับเรื่องแล้ว" in history
+    say(webhook, f"ติดตามเรื่อง {code}", user=ev.OTHER_CITIZEN)
+    assert fake_line.texts()[-1] == texts.FB_TRACK_NOT_YOURS.format(code=code)
+    say(webhook, f"ติดตามเรื่อง FB-{fy_now()}-999999")
+    assert fake_line.texts()[-1] == texts.FB_TRACK_NOT_FOUND.format(code=f"FB-{fy_now()}-999999")
+    say(webhook, "ติดตามเรื่อง")
+    assert fake_line.texts()[-1] == texts.FB_TRACK_HOW
+    say(webhook, "เรื่องของฉัน")
+    mine = last(fake_line)
+    assert code in mine["text"] and "รับเรื่องแล้ว" in mine["text"]
+    assert quick_reply_labels(mine)[0] == code
+    say(webhook, f"ติดตามเรื่อง {code}", user=CLERK)
+    assert [m["type"] for _, m in fake_line.delivered_messages()[-2:]] == ["flex", "text"], "staff get the card"
+
+
+# -- reminders, digest, report ----------------------------------------------------------------------------------
+
+def test_an_unacknowledged_report_reminds_the_unit_then_its_head_once_each(office, webhook, fake_line):
+    code = a_report(webhook, fake_line)
+    send_pushes(office)
+    fake_line.reset()
+    sessions = runtime(office).sessions
+    created = stored(office, code).created_at
+
+    def tick(days: float) -> int:
+        with sessions.begin() as session:
+            sent = remind_unacknowledged(session, created + timedelta(days=days), BKK)
+        send_pushes(office)
+        return sent
+
+    assert scheduler.TICK_JOBS["feedback_unacknowledged"] is remind_unacknowledged
+    assert waiting_report_lines in scheduler.DIGEST_SECTIONS
+    assert tick(1.9) == 0
+    assert tick(2.01) == 1 and tick(2.02) == 0
+    [reminder] = to(fake_line, CLERK, "flex")
+    assert texts.FB_CARD_REMINDER.format(days=2) in json.dumps(reminder, ensure_ascii=False)
+    assert to(fake_line, CLERK_HEAD, "text") == []
+    assert tick(4.01) == 1 and tick(5) == 0
+    [to_head] = to(fake_line, CLERK_HEAD, "text")
+    assert to_head["text"] == texts.FB_REMIND_HEAD.format(code=code, category="แจ้งปัญหาให้แก้ไข", unit="สำนักปลัด", days=4)
+    with sessions() as session:
+        head = session.scalars(select(LineUser).where(LineUser.line_user_id == CLERK_HEAD)).one()
+        lines = waiting_report_lines(session, head, utcnow(), BKK)
+    assert len(lines) == 1 and code in lines[0]
+
+
+def test_the_complaints_report_counts_and_measures(office, webhook, fake_line, tmp_path):
+    first = a_report(webhook, fake_line)
+    a_report(webhook, fake_line, category="เสนอแนะ/ชมเชย")
+    sessions = runtime(office).sessions
+    with sessions.begin() as session:
+        report = session.scalars(select(FeedbackReport).where(FeedbackReport.code == first)).one()
+        report.acknowledged_at = report.created_at + timedelta(days=1)
+        report.closed_at = report.created_at + timedelta(days=3)
+        report.status = FeedbackStatus.DONE
+        report.rating = 4
+    result = office.test_cli_runner().invoke(args=["report", "complaints", "--fy", str(fy_now())])
+    assert result.exit_code == 0, result.output
+    table = {(r[0], r[1]): r[2] for r in csv.reader(io.StringIO(result.output.lstrip("\ufeff")))}
+    assert table[("จำนวนเรื่องทั้งหมด", "")] == "2"
+    assert table[("ตามประเภท", "แจ้งปัญหาให้แก้ไข")] == "1" and table[("ตามประเภท", "เสนอแนะ/ชมเชย")] == "1"
+    assert table[("ตามหน่วยงาน", "สำนักปลัด")] == "2" and table[("ตามหน่วยงาน", "กองคลัง")] == "0"
+    assert table[("ตามสถานะ", "เสร็จสิ้น")] == "1" and table[("ตามสถานะ", "รอรับเรื่อง")] == "1"
+    assert table[("ระยะเวลารับเรื่อง มัธยฐาน (วัน)", "")] == "1.0"
+    assert table[("ระยะเวลาดำเนินการจนเสร็จ มัธยฐาน (วัน)", "")] == "3.0"
+    assert table[("ความพึงพอใจเฉลี่ย (เต็ม 5)", "จากผู้ประเมิน 1 ราย")] == "4.00"
+
+    target = tmp_path / "complaints.xlsx"
+    result = office.test_cli_runner().invoke(
+        args=["report", "complaints", "--fy", str(fy_now()), "--format", "xlsx", "--output", str(target)])
+    assert result.exit_code == 0 and target.stat().st_size > 0
+    empty = office.test_cli_runner().invoke(args=["report", "complaints", "--fy", "2500"])
+    assert "จำนวนเรื่องทั้งหมด,,0" in empty.output
+
+
+# -- data and parsing -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("0812345678", "0812345678"), ("081-234-5678", "0812345678"), ("๐๘๑ ๒๓๔ ๕๖๗๘", "0812345678"),
+    ("02-123-4567", "021234567"), ("+66 81 234 5678", "0812345678"), ("12345", None), ("081234567", None),
+    ("08123456789", None), ("โทรมาได้เลย", None), ("01-234-5678", None),
+])
+def test_phone_numbers(typed, expected):
+    assert parse_phone(typed) == expected
+
+
+def test_a_bad_settings_file_is_refused_with_the_reason(tmp_path):
+    good = Path(__file__).resolve().parent.parent / "bot" / "data" / "feedback.toml"
+    bad = tmp_path / "feedback.toml"
+    bad.write_text(good.read_text(encoding="utf-8").replace('unit = "สำนักปลัด"', 'unit = "กองช่าง"', 1), "utf-8")
+    with pytest.raises(FeedbackDataError, match=r"feedback.toml: category #1: unknown unit 'กองช่าง'"):
+        load_settings(bad, known_units={"สำนักปลัด", "กองคลัง"})
+    bad.write_text(good.read_text(encoding="utf-8").replace("daily_cap = 3", "daily_cap = 0"), "utf-8")
+    with pytest.raises(FeedbackDataError, match="'daily_cap' must be a whole number of at least 1"):
+        load_settings(bad)
+    bad.write_text(good.read_text(encoding="utf-8").replace('label = "แจ้งทุจริต"', 'label = "' + "ก" * 21 + '"'),
+                   "utf-8")
+    with pytest.raises(FeedbackDataError, match="category #3: 'label' must be at most 20"):
+        load_settings(bad)
+    assert load_settings(good, known_units={"สำนักปลัด", "กองคลัง"}) == settings()
+
+
+def test_an_anonymous_report_is_never_pushed_to_its_reporter(office, webhook, fake_line):
+    """Only the confirmation reply carries the code back to the chat (its outbox row holds the chat id)."""
+    say(webhook, "แจ้งทุจริต", "ไม่เปิดเผยชื่อ", "มีการเรียกรับเงินใต้โต๊ะในการขออนุญาต", "ข้าม", "ข้าม", "ยืนยัน")
+    code = parse_code(fake_line.texts()[-1])
+    pushes = [r for r in rows(office, OutboxMessage) if code in json.dumps(r.messages, ensure_ascii=False)]
+    assert pushes and all(r.to != ev.CITIZEN or r.reply_token for r in pushes)
