@@ -1,0 +1,164 @@
+"""The catalogue of lendable assets: read from bot/data/assets.toml, checked whole, then upserted by key."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.thai import match_key
+from models import Asset, Unit
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+ASSETS_FILE = DATA_DIR / "assets.toml"
+_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
+
+
+class CatalogueError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class AssetRecord:
+    key: str
+    name: str
+    quantity: int
+    count_unit: str
+    responsible: str
+    max_days: int
+    lead_days: int
+    aliases: tuple[str, ...]
+    photo_url: str | None
+    notes: str | None
+    line: int
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    example: bool
+    assets: list[AssetRecord]
+
+
+def load_catalogue(path: Path = ASSETS_FILE, known_units: set[str] | None = None) -> Catalogue:
+    """Every item of the file, or CatalogueError naming the file, the line of the bad item and the reason."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+        document = tomllib.loads(raw)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogueError(f"{path.name}: {exc}") from exc
+    example = document.get("example", False)
+    if not isinstance(example, bool):
+        raise CatalogueError(f"{path.name}: 'example' must be true or false")
+    lines = [n for n, line in enumerate(raw.splitlines(), 1) if line.strip() == "[[asset]]"]
+    records = []
+    for i, entry in enumerate(document.get("asset", [])):
+        line = lines[i] if i < len(lines) else 0
+        try:
+            records.append(_record(entry, line, known_units))
+        except CatalogueError as exc:
+            raise CatalogueError(f"{path.name}, line {line}: asset {entry.get('key', '?')!r}: {exc}") from None
+    keys = [r.key for r in records]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        raise CatalogueError(f"{path.name}: duplicate asset keys: {', '.join(duplicates)}")
+    return Catalogue(example, records)
+
+
+def _record(entry: dict[str, Any], line: int, known_units: set[str] | None) -> AssetRecord:
+    key = entry.get("key")
+    if not isinstance(key, str) or not _KEY.match(key):
+        raise CatalogueError("'key' must be lower-case letters, digits or '-'")
+    for name in ("name", "unit", "responsible"):
+        if not isinstance(entry.get(name), str) or not entry[name].strip():
+            raise CatalogueError(f"'{name}' must be a non-empty string")
+    quantity = _whole(entry, "quantity", 1, 100_000)
+    max_days = _whole(entry, "max_days", 1, 366)
+    lead_days = _whole(entry, "lead_days", 0, 90, default=0)
+    responsible = entry["responsible"].strip()
+    if known_units is not None and responsible not in known_units:
+        raise CatalogueError(f"unknown unit {responsible!r}; known: {', '.join(sorted(known_units))}")
+    aliases = entry.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
+        raise CatalogueError("'aliases' must be a list of words")
+    photo = entry.get("photo_url")
+    if photo is not None and (not isinstance(photo, str) or not photo.startswith("https://")):
+        raise CatalogueError("'photo_url' must be an https:// address")
+    notes = entry.get("notes")
+    if notes is not None and not isinstance(notes, str):
+        raise CatalogueError("'notes' must be text")
+    return AssetRecord(
+        key, entry["name"].strip(), quantity, entry["unit"].strip(), responsible, max_days, lead_days,
+        tuple(a.strip() for a in aliases), photo, (notes or "").strip() or None, line,
+    )
+
+
+def _whole(entry: dict[str, Any], name: str, low: int, high: int, default: int | None = None) -> int:
+    value = entry.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise CatalogueError(f"'{name}' must be a whole number from {low} to {high}")
+    return value
+
+
+def seed_assets(session: Session, catalogue: Catalogue) -> list[str]:
+    """Upsert by key; an item gone from the file is switched off (its loans and ledger stay)."""
+    changed: list[str] = []
+    units = {u.name: u for u in session.scalars(select(Unit))}
+    existing = {a.key: a for a in session.scalars(select(Asset))}
+    for position, record in enumerate(catalogue.assets):
+        asset = existing.pop(record.key, None)
+        if asset is None:
+            asset = Asset(key=record.key)
+            session.add(asset)
+        wanted = {
+            "name": record.name,
+            "quantity": record.quantity,
+            "count_unit": record.count_unit,
+            "unit_id": units[record.responsible].id,
+            "max_days": record.max_days,
+            "lead_days": record.lead_days,
+            "aliases": list(record.aliases),
+            "photo_url": record.photo_url,
+            "notes": record.notes,
+            "is_example": catalogue.example,
+            "active": True,
+            "position": position,
+        }
+        dirty = [name for name, value in wanted.items() if getattr(asset, name) != value]
+        for name in dirty:
+            setattr(asset, name, wanted[name])
+        if dirty:
+            changed.append(f"asset {record.key}")
+    for asset in existing.values():
+        if asset.active:
+            asset.active = False
+            changed.append(f"asset {asset.key} switched off")
+    session.flush()
+    return changed
+
+
+def active_assets(session: Session) -> list[Asset]:
+    return list(session.scalars(select(Asset).where(Asset.active.is_(True)).order_by(Asset.position, Asset.id)))
+
+
+def find_asset(assets: list[Asset], typed: str) -> Asset | None:
+    """The item a sentence names ("ขอยืมเต็นท์ 3 หลัง" -> เต็นท์), by its name or an alias; the longest wins,
+    so "โต๊ะพับ" beats "โต๊ะ" and "เก้าอี้พลาสติก" beats "เก้าอี้"."""
+    key = match_key(typed)
+    best: tuple[int, Asset] | None = None
+    for asset in assets:
+        for word in (asset.name, *asset.aliases):
+            word_key = match_key(word)
+            if word_key and word_key in key and (best is None or len(word_key) > best[0]):
+                best = (len(word_key), asset)
+    return best[1] if best else None
+
+
+def assets_named(assets: list[Asset], typed: str) -> list[Asset]:
+    """Every item a sentence names, in catalogue order ("ยืมโต๊ะ เก้าอี้" names two)."""
+    key = match_key(typed)
+    return [a for a in assets if any(match_key(w) and match_key(w) in key for w in (a.name, *a.aliases))]

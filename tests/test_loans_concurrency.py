@@ -1,0 +1,115 @@
+"""Fifty requests, and fifty approvals, racing for the last items: never more lent than held.
+
+Each thread has its own session and transaction and calls the functions the LINE handlers call.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from bot import runtime
+from bot.loans import Draft, Result, approve, create_request
+from models import LENT, Asset, LineUser, Loan, LoanEvent, LoanStatus, Movement, Role, Unit, utcnow
+from tests.helpers import count
+
+RACERS = 50
+
+
+def _people(app) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    with runtime(app).sessions.begin() as session:
+        unit = session.scalar(select(Unit).where(Unit.name == "สำนักปลัด"))
+        citizen = LineUser(line_user_id="U" + "1" * 32)
+        staff = LineUser(line_user_id="U" + "2" * 32, role=Role.STAFF, unit_id=unit.id)
+        session.add_all([citizen, staff])
+        session.flush()
+        tent = session.scalar(select(Asset).where(Asset.key == "tent"))
+        return citizen.id, staff.id, tent.id
+
+
+def _race(work) -> list[object]:  # type: ignore[no-untyped-def]
+    barrier = threading.Barrier(RACERS)
+    results: list[object] = [None] * RACERS
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = work(i)
+        except Exception as exc:  # surfaced by the assertion below
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert not errors, errors[:3]
+    return results
+
+
+def _lent_on(app, asset_id: int, day: date) -> int:  # type: ignore[no-untyped-def]
+    with runtime(app).sessions() as session:
+        return session.scalar(
+            select(func.coalesce(func.sum(Loan.quantity), 0)).where(
+                Loan.asset_id == asset_id, Loan.status.in_(LENT), Loan.start_date <= day, Loan.end_date >= day)
+        ) or 0
+
+
+def test_fifty_requests_and_approvals_for_the_last_tents(seeded):
+    citizen_id, staff_id, tent_id = _people(seeded)
+    sessions = runtime(seeded).sessions
+    start = date.today() + timedelta(days=20)
+    with sessions.begin() as session:
+        held = session.get(Asset, tent_id).quantity
+
+    def request(i: int) -> Result:
+        with sessions.begin() as session:
+            citizen = session.get(LineUser, citizen_id)
+            draft = Draft(tent_id, 1 + i % 2, start, start + timedelta(days=1), "งานบุญ", "ชื่อ", "0812345678")
+            return create_request(session, citizen, draft, utcnow()).result
+
+    outcomes = _race(request)
+    accepted = [o for o in outcomes if o is Result.OK]
+    assert accepted and len(accepted) < RACERS
+    with sessions() as session:
+        pending = session.scalar(select(func.sum(Loan.quantity)).where(Loan.status == LoanStatus.PENDING))
+    assert held - 1 <= pending <= held, "requests fill the stock, never more"
+
+    def approve_one(i: int) -> Result:
+        with sessions.begin() as session:
+            loans = session.scalars(select(Loan.id).order_by(Loan.id)).all()
+            staff = session.get(LineUser, staff_id)
+            return approve(session, loans[i % len(loans)], staff, utcnow()).result
+
+    results = _race(approve_one)
+    assert _lent_on(seeded, tent_id, start) <= held
+    assert count(seeded, LoanEvent, LoanEvent.movement == Movement.APPROVED) == len(accepted)
+    assert sum(r is Result.OK for r in results) == len(accepted), "each loan approved once, double taps no-ops"
+
+
+def test_fifty_approvals_of_requests_beyond_the_stock_lend_only_what_is_held(seeded):
+    """Requests can outnumber the stock (e.g. the office lowered the quantity after they came in): the
+    approval's own check under the lock is what keeps the promise."""
+    citizen_id, staff_id, tent_id = _people(seeded)
+    sessions = runtime(seeded).sessions
+    start = date.today() + timedelta(days=30)
+    with sessions.begin() as session:
+        held = session.get(Asset, tent_id).quantity
+        loans = [Loan(asset_id=tent_id, borrower_id=citizen_id, quantity=1, start_date=start,
+                      end_date=start + timedelta(days=i % 3), purpose="x", contact_name="x", phone="0812345678")
+                 for i in range(RACERS)]
+        session.add_all(loans)
+        session.flush()
+        loan_ids = [loan.id for loan in loans]
+
+    def approve_one(i: int) -> Result:
+        with sessions.begin() as session:
+            return approve(session, loan_ids[i], session.get(LineUser, staff_id), utcnow()).result
+
+    results = _race(approve_one)
+    assert sum(r is Result.OK for r in results) == held
+    assert sum(r is Result.NOT_ENOUGH for r in results) == RACERS - held
+    assert _lent_on(seeded, tent_id, start) == held
