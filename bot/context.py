@@ -36,6 +36,9 @@ class Context:
     replies: list[Message] = field(default_factory=list)
     text: str = ""
     text_truncated: bool = False
+    # The replies must not be stored next to who they answer (an anonymous report's tracking code): the outbox
+    # row keeps the reply token only, so a refused token cannot fall back to a push (see dispatch._handle).
+    reply_unlinked: bool = False
 
     def __post_init__(self) -> None:
         self.normalized = normalize(self.text)

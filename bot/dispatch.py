@@ -131,13 +131,13 @@ def _handle(
     if not ctx.replies:
         return []
     if not reply_token:
-        if ctx.chat_id:
+        if ctx.chat_id and not ctx.reply_unlinked:
             ctx.push(ctx.chat_id, *ctx.replies)
         return []
     return enqueue_claimed_reply(
         session,
         reply_token=reply_token,
-        to=ctx.chat_id,
+        to=None if ctx.reply_unlinked else ctx.chat_id,
         messages=ctx.replies,
         source_event_id=raw.get("webhookEventId"),
     )

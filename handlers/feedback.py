@@ -340,6 +340,9 @@ def _submit(ctx: Context, data: dict[str, Any]) -> None:
     report = submit(ctx.session, draft, ctx.user, ctx.now, tz)
     push_to_unit(ctx.session, report, staff_card(report, tz), dedupe=f"fb-new:{report.id}")
     follow = texts.FB_FOLLOW_ANONYMOUS if report.anonymous else texts.FB_FOLLOW_NAMED
+    # The code in this reply would otherwise sit in the outbox beside the reporter's LINE id. Should LINE refuse
+    # the reply token, the reporter loses the code rather than their anonymity.
+    ctx.reply_unlinked = report.anonymous
     choices = [Choice(texts.QR_MENU)] if report.anonymous else [Choice(texts.QR_MY_REPORTS), Choice(texts.QR_MENU)]
     ctx.reply(text(texts.FB_SUBMITTED.format(code=report.code, unit=unit_name(report.unit),
                                              follow=follow.format(code=report.code)), choices))

@@ -33,6 +33,7 @@ from models import (
     FeedbackReport,
     FeedbackStatus,
     LineUser,
+    OutboxKind,
     OutboxMessage,
     Role,
     utcnow,
@@ -306,6 +307,9 @@ def test_an_anonymous_corruption_report_keeps_no_user_id_anywhere(office, webhoo
     assert ev.CITIZEN not in json.dumps(columns, default=str)
     assert all(e.actor_id is None for e in rows(office, FeedbackEvent))
     assert count(office, Conversation) == 0, "the draft does not outlive the flow"
+    [confirmation] = [r for r in rows(office, OutboxMessage, OutboxMessage.kind == OutboxKind.REPLY)
+                      if code in json.dumps(r.messages, ensure_ascii=False)]
+    assert confirmation.to is None, "the reply with the code is not stored beside the reporter's LINE id"
 
     send_pushes(office)
     [card] = to(fake_line, CLERK, "flex")
