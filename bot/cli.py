@@ -91,7 +91,7 @@ def sender_command(once: bool, interval: float) -> None:
 
     sender = runtime(current_app).sender
     if once:
-        stats = sender.send_due()
+        stats = sender.send_until_caught_up()
         click.echo(f"delivered {stats.delivered}, retrying {stats.retrying}, failed {stats.failed}")
         return
     click.echo("sender running; Ctrl-C to stop")

@@ -3,6 +3,9 @@
 Rows are written in the same transaction as the change that caused them, so nothing is sent that was
 not committed and nothing committed is lost. A sender claims a row with a conditional UPDATE (a lease),
 so the in-request send and any number of sender loops never deliver the same row twice at once.
+`send_due` claims a batch of due rows in one UPDATE and marks the delivered ones sent in one more statement;
+a row whose lease runs out before that is sent again with the same X-Line-Retry-Key, which LINE answers 409,
+counted as delivered, so a batch costs a few statements rather than two transactions per row.
 
 A webhook's reply is inserted already claimed by the request that will send it right after the commit
 (enqueue_claimed_reply, then Sender.send_claimed): status "sending" with a lease, attempts 1. Should that
@@ -21,11 +24,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import read_only
 from bot.line_api import Outcome, Result, Transport
 from bot.messages import Message, fit
 from models import OutboxKind, OutboxMessage, OutboxStatus, utcnow
@@ -33,6 +35,9 @@ from models import OutboxKind, OutboxMessage, OutboxStatus, utcnow
 log = logging.getLogger(__name__)
 
 CLAIM_LEASE = timedelta(seconds=60)
+# Rows send_due claims at once: small enough that a batch is sent well within CLAIM_LEASE (a push takes a few ms;
+# the last of a batch waits for all before it), big enough that the claim and record statements are amortised.
+CLAIM_BATCH = 100
 MAX_BACKOFF_SECONDS = 15 * 60
 
 
@@ -67,7 +72,7 @@ def enqueue_reply(
 
 @dataclass(frozen=True)
 class ClaimedRow:
-    """An outbox row this process inserted already claimed (see enqueue_claimed_reply): what sending needs."""
+    """An outbox row this process holds claimed (enqueue_claimed_reply, or send_due's batch): what sending needs."""
 
     id: int
     kind: OutboxKind
@@ -112,14 +117,41 @@ def enqueue_claimed_reply(
     return rows
 
 
+def push_values(
+    *, to: str, messages: Sequence[Message], dedupe_key: str | None = None, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """The column values of a push's outbox rows, one per API call (fit: at most five messages each); the
+    dedupe_key of the second and later rows gets "#i". What enqueue_push and enqueue_pushes write."""
+    now = now or utcnow()
+    return [
+        {
+            "kind": OutboxKind.PUSH, "to": to, "messages": batch,
+            "dedupe_key": f"{dedupe_key}#{i}" if dedupe_key and i else dedupe_key,
+            "retry_key": str(uuid.uuid4()), "status": OutboxStatus.PENDING, "attempts": 0,
+            "next_attempt_at": now, "created_at": now, "updated_at": now,
+        }
+        for i, batch in enumerate(fit(messages))
+    ]
+
+
+def enqueue_pushes(session: Session, pushes: Iterable[tuple[str, Sequence[Message]]]) -> int:
+    """Many pushes (recipient, messages) without dedupe keys, the rows enqueue_push would write, in one
+    executemany INSERT without the ORM's unit of work (a flush per row is most of the cost of 10,000)."""
+    now = utcnow()
+    values = [row for to, messages in pushes for row in push_values(to=to, messages=messages, now=now)]
+    if values:
+        session.execute(insert(OutboxMessage.__table__), values)
+    return len(values)
+
+
 def enqueue_push(
     session: Session, *, to: str, messages: Sequence[Message], dedupe_key: str | None = None
 ) -> list[OutboxMessage]:
     """A push; with a dedupe_key, a second push for the same cause is silently not created."""
     rows: list[OutboxMessage] = []
-    for i, batch in enumerate(fit(messages)):
-        key = f"{dedupe_key}#{i}" if dedupe_key and i else dedupe_key
-        row = OutboxMessage(kind=OutboxKind.PUSH, to=to, messages=batch, dedupe_key=key)
+    for values in push_values(to=to, messages=messages, dedupe_key=dedupe_key):
+        key = values["dedupe_key"]
+        row = OutboxMessage(**values)
         if key is None:
             session.add(row)
             session.flush()
@@ -149,6 +181,11 @@ class SendStats:
         self.skipped += other.skipped
         self.errors.extend(other.errors)
 
+    @property
+    def rows(self) -> int:
+        """Rows handled: each claimed row ends as one of delivered, retrying, failed or skipped."""
+        return self.delivered + self.retrying + self.failed + self.skipped
+
 
 class Sender:
     def __init__(
@@ -177,24 +214,36 @@ class Sender:
             stats.add(self._deliver_claimed(row))
         return stats
 
-    def send_due(self, limit: int = 200) -> SendStats:
-        with self._sessions() as session:
-            read_only(session)
-            ids = session.scalars(
-                select(OutboxMessage.id)
-                .where(
-                    OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
-                    OutboxMessage.next_attempt_at <= self._clock(),
-                )
-                .order_by(OutboxMessage.id)
-                .limit(limit)
-            ).all()
-        return self.send_ids(ids)
+    def send_due(self, limit: int = CLAIM_BATCH) -> SendStats:
+        """Claim up to `limit` due rows (one statement), send them, and mark the delivered ones sent (one more).
+        Other outcomes are recorded row by row as they come (_settle)."""
+        stats = SendStats()
+        delivered: list[tuple[int, str]] = []
+        for row in self._claim_due(limit):
+            outcome = self._deliver(row)
+            # Only pushes wait for the batch's record: a push sent again after a crash is refused by its retry
+            # key (409), but a reply sent again would find its token used and turn into a duplicate push.
+            if outcome.result is Result.DELIVERED and row.kind is OutboxKind.PUSH:
+                delivered.append((row.id, outcome.detail))
+                stats.delivered += 1
+            else:
+                stats.add(self._settle(row, outcome))
+        self._record_delivered(delivered)
+        return stats
+
+    def send_until_caught_up(self, stop: threading.Event | None = None) -> SendStats:
+        """send_due rounds back to back while they come back full (more is due); returns after a partial one."""
+        total = SendStats()
+        while True:
+            stats = self.send_due()
+            total.add(stats)
+            if stats.rows < CLAIM_BATCH or (stop is not None and stop.is_set()):
+                return total
 
     def run_forever(self, stop: threading.Event, interval_seconds: float = 2.0) -> None:
         while not stop.is_set():
             try:
-                stats = self.send_due()
+                stats = self.send_until_caught_up(stop)
                 if stats.delivered or stats.failed or stats.retrying:
                     log.info("outbox: %s", stats)
             except Exception:  # noqa: BLE001 - a broken round must not end the loop
@@ -208,18 +257,20 @@ class Sender:
         return self._deliver_claimed(row)
 
     def _deliver_claimed(self, row: OutboxMessage | ClaimedRow) -> SendStats:
+        return self._settle(row, self._deliver(row))
+
+    def _settle(self, row: OutboxMessage | ClaimedRow, outcome: Outcome) -> SendStats:
+        """Record the outcome of sending a claimed row, and count it."""
         stats = SendStats()
         # A refused reply token turns the row into a push; that is claimed again and tried at once.
-        for attempt in range(2):
-            if attempt:
-                claimed = self._claim(row.id)
-                if claimed is None:
-                    stats.skipped += 1
-                    return stats
-                row = claimed
+        if self._record(row, outcome):
+            claimed = self._claim(row.id)
+            if claimed is None:
+                stats.skipped += 1
+                return stats
+            row = claimed
             outcome = self._deliver(row)
-            if not self._record(row, outcome):
-                break
+            self._record(row, outcome)
         if outcome.result is Result.DELIVERED:
             stats.delivered += 1
         elif outcome.result is Result.RETRY and row.attempts < self._max_attempts:
@@ -250,6 +301,54 @@ class Sender:
             if claimed.rowcount != 1:
                 return None
             return session.get(OutboxMessage, row_id)
+
+    def _claim_due(self, limit: int) -> list[ClaimedRow]:
+        """Claim up to `limit` due rows, oldest first, in one UPDATE .. WHERE id IN (due ids) RETURNING. Two senders
+        never claim the same row: on SQLite the transaction holds the write lock from BEGIN IMMEDIATE, so the
+        subselect and the update are one step; on PostgreSQL FOR UPDATE SKIP LOCKED passes over rows another
+        sender is claiming, and rows it has claimed are no longer due (their lease is in the future)."""
+        now = self._clock()
+        table = OutboxMessage.__table__
+        due = (
+            select(table.c.id)
+            .where(
+                table.c.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+                table.c.next_attempt_at <= now,
+            )
+            .order_by(table.c.id)
+            .limit(limit)
+        )
+        with self._sessions.begin() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                due = due.with_for_update(skip_locked=True)
+            claimed = session.execute(
+                update(table)
+                .where(table.c.id.in_(due.scalar_subquery()))
+                .values(
+                    status=OutboxStatus.SENDING,
+                    next_attempt_at=now + CLAIM_LEASE,
+                    attempts=table.c.attempts + 1,
+                    updated_at=now,
+                )
+                .returning(table.c.id, table.c.kind, table.c.to, table.c.reply_token, table.c.messages,
+                           table.c.retry_key, table.c.attempts)
+            ).all()
+        rows = [ClaimedRow(r.id, r.kind, r.to, r.reply_token, r.messages, r.retry_key, r.attempts) for r in claimed]
+        return sorted(rows, key=lambda r: r.id)  # RETURNING's order is not guaranteed
+
+    def _record_delivered(self, delivered: list[tuple[int, str]]) -> None:
+        """Mark rows sent, as _record does for a delivery, in one executemany UPDATE."""
+        if not delivered:
+            return
+        now = self._clock()
+        table = OutboxMessage.__table__
+        with self._sessions.begin() as session:
+            session.connection().execute(
+                update(table)
+                .where(table.c.id == bindparam("row_id"), table.c.status == OutboxStatus.SENDING)
+                .values(status=OutboxStatus.SENT, sent_at=now, updated_at=now, last_error=bindparam("error")),
+                [{"row_id": row_id, "error": detail or None} for row_id, detail in delivered],
+            )
 
     def _deliver(self, row: OutboxMessage | ClaimedRow) -> Outcome:
         messages: list[dict[str, Any]] = row.messages

@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot import texts
 from bot.cards import reminder_card
+from bot.db import upsert
 from bot.messages import text
 from bot.office import current_measures
-from bot.outbox import Sender, enqueue_push
+from bot.outbox import Sender, enqueue_push, enqueue_pushes
 from bot.reminder_rules import timing_of
 from bot.schedule import Due, ScheduleError, due_reminders, lateness
 from bot.staff import staff_of_units
@@ -93,10 +94,9 @@ def tick(sessions: sessionmaker[Session], now: datetime, tz: ZoneInfo, digest_at
             log.error("rule %s has a bad schedule and is skipped: %s", rule.key, exc)
     dues = due_reminders(timings, since, now, holidays=holidays, tz=tz)
     for start in range(0, len(dues), CHUNK):
+        # A chunk's occurrences and their pushes commit together: exactly once holds per chunk.
         with sessions.begin() as session:
-            recipients: dict[tuple[int, ...], list[LineUser]] = {}
-            for due in dues[start : start + CHUNK]:
-                _record_due(session, rules[due.rule_key], due, now, tz, titles, recipients, stats)
+            _record_due(session, rules, dues[start : start + CHUNK], now, tz, titles, stats)
     with sessions.begin() as session:
         _resend_snoozed(session, now, tz, titles, stats)
     _run_tick_jobs(sessions, now, tz, stats)
@@ -137,44 +137,69 @@ def _load(
 
 def _record_due(
     session: Session,
-    rule: ReminderRule,
-    due: Due,
+    rules: dict[str, ReminderRule],
+    dues: list[Due],
     now: datetime,
     tz: ZoneInfo,
     titles: dict[int, str],
-    recipients: dict[tuple[int, ...], list[LineUser]],
     stats: TickStats,
 ) -> None:
-    state = lateness(due.due_at, now, timedelta(hours=rule.grace_hours))
-    occurrence = ReminderOccurrence(
-        rule_id=rule.id,
-        due_at=due.due_at,
-        status=OccurrenceStatus.MISSED if state == "missed" else OccurrenceStatus.SENT,
-        sent_late=state == "late",
-        created_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(occurrence)
-    except IntegrityError:
-        stats.already += 1  # another scheduler, or this one before a restart, wrote it
-        return
-    if state == "missed":
-        stats.missed += 1
-        log.warning("reminder %s due %s was missed during downtime; recorded, not sent", rule.key, due.due_at)
-        return
+    """Write a chunk of due reminders with a few statements, not a few per reminder: the occurrences in one
+    INSERT .. ON CONFLICT DO NOTHING RETURNING, then every push in one executemany INSERT. An occurrence that
+    does not come back was written already (by another scheduler, or by this one before a restart): on
+    PostgreSQL the conflicting insert waits for that writer's commit, on SQLite writers take turns."""
+    recipients: dict[tuple[int, ...], list[LineUser]] = {}
+    states: list[str] = []
+    values = []
+    for due in dues:
+        rule = rules[due.rule_key]
+        state = lateness(due.due_at, now, timedelta(hours=rule.grace_hours))
+        staff = [] if state == "missed" else _staff(session, rule, recipients)
+        states.append(state)
+        values.append({
+            "rule_id": rule.id, "due_at": due.due_at,
+            "status": OccurrenceStatus.MISSED if state == "missed" else OccurrenceStatus.SENT,
+            "sent_late": state == "late", "recipients": len(staff), "created_at": now,
+        })
+    table = ReminderOccurrence.__table__
+    written = {
+        (row.rule_id, row.due_at): row.id
+        for row in session.execute(
+            upsert(session, table)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["rule_id", "due_at"])
+            .returning(table.c.id, table.c.rule_id, table.c.due_at)
+        )
+    }
+    pushes = []
+    for due, state in zip(dues, states, strict=True):
+        rule = rules[due.rule_key]
+        occurrence_id = written.get((rule.id, due.due_at))
+        if occurrence_id is None:
+            stats.already += 1
+            continue
+        if state == "missed":
+            stats.missed += 1
+            log.warning("reminder %s due %s was missed during downtime; recorded, not sent", rule.key, due.due_at)
+            continue
+        staff = _staff(session, rule, recipients)
+        if not staff:
+            log.warning("reminder %s has no registered staff to go to", rule.key)
+        # The card needs only these of the occurrence; a transient object, not added to the session.
+        occurrence = ReminderOccurrence(id=occurrence_id, rule_id=rule.id, due_at=due.due_at, sent_late=state == "late")
+        card = reminder_card(rule, occurrence, tz, measure_title=titles.get(rule.measure_number or 0))
+        pushes.extend((user.line_user_id, [card]) for user in staff)
+        stats.sent += 1
+        stats.late += state == "late"
+    enqueue_pushes(session, pushes)  # due at the real time, as enqueue_push makes them: the sender compares to it
+
+
+def _staff(session: Session, rule: ReminderRule, recipients: dict[tuple[int, ...], list[LineUser]]) -> list[LineUser]:
+    """Who the rule's reminders go to, looked up once per set of units in a chunk."""
     unit_ids = tuple(u.id for u in rule.units)
     if unit_ids not in recipients:
         recipients[unit_ids] = staff_of_units(session, list(unit_ids))
-    staff = recipients[unit_ids]
-    occurrence.recipients = len(staff)
-    if not staff:
-        log.warning("reminder %s has no registered staff to go to", rule.key)
-    card = reminder_card(rule, occurrence, tz, measure_title=titles.get(rule.measure_number or 0))
-    for user in staff:
-        enqueue_push(session, to=user.line_user_id, messages=[card])
-    stats.sent += 1
-    stats.late += state == "late"
+    return recipients[unit_ids]
 
 
 def _resend_snoozed(session: Session, now: datetime, tz: ZoneInfo, titles: dict[int, str], stats: TickStats) -> None:
@@ -272,7 +297,9 @@ def run_scheduler(
             log.info("scheduler tick: %s", stats)
 
     def send_job() -> None:
-        sender.send_due()
+        # Back to back while rounds come back full, so a backlog drains at the sender's speed rather than one
+        # round per send_interval; the stop event ends it promptly at shutdown.
+        sender.send_until_caught_up(stop)
 
     scheduler = BackgroundScheduler(timezone=tz)
     # coalesce + max_instances=1: a slow round is never run twice at once, and missed rounds collapse into one.

@@ -122,6 +122,27 @@ def test_two_senders_racing_deliver_each_row_once(app, fake_line):
     assert len([r for r in fake_line.received if r.path.endswith("/push")]) == 40
 
 
+def test_senders_claiming_batches_at_once_deliver_each_row_once(app, fake_line):
+    # send_due claims a batch in one statement; racing senders must split the rows, never share one.
+    _push_rows(app, 250)
+    senders = [_sender(app, fake_line) for _ in range(4)]
+    handled: list[int] = []
+
+    def drain(sender: Sender) -> None:
+        while (stats := sender.send_due(limit=30)).rows:
+            handled.append(stats.delivered)
+
+    threads = [threading.Thread(target=drain, args=(s,)) for s in senders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    recipients = [d.body["to"] for d in fake_line.delivered()]
+    assert len(recipients) == 250 == len(set(recipients)) == sum(handled)
+    assert all(r.status == 200 for r in fake_line.received), "no retry key sent twice (409)"
+    assert {(r.status, r.attempts) for r in rows(app, OutboxMessage)} == {(OutboxStatus.SENT, 1)}
+
+
 def test_a_push_with_a_dedupe_key_is_created_once(app):
     with runtime(app).sessions.begin() as session:
         first = enqueue_push(session, to="U1", messages=[text("เตือน")], dedupe_key="rule-1@2026-12-01T09:00")
