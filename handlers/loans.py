@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -442,16 +443,23 @@ def _staff_user(ctx: Context) -> LineUser | None:
 
 @registry.postback("loan_approve")
 def approve_loan(ctx: Context) -> None:
+    _act_and_tell(ctx, approve, texts.LOAN_APPROVED_STAFF, texts.LOAN_NOTICE_APPROVED, "approved")
+
+
+def _act_and_tell(
+    ctx: Context, act: Callable[[Session, int, LineUser, datetime], Outcome], staff_text: str, notice: str, event: str
+) -> None:
+    """A one-tap staff step on the loan of the button: do it, show the card as it now is, tell the borrower."""
     user = _staff_user(ctx)
     if user is None:
         return
-    outcome = approve(ctx.session, _loan_id(ctx), user, ctx.now)
+    outcome = act(ctx.session, _loan_id(ctx), user, ctx.now)
     if _refused(ctx, outcome):
         return
     loan = outcome.loan
     assert loan is not None
-    ctx.reply(text(texts.LOAN_APPROVED_STAFF.format(code=loan_code(loan))), loan_card(loan))
-    _tell_borrower(ctx.session, loan, texts.LOAN_NOTICE_APPROVED.format(**loan_fields(loan)), "approved")
+    ctx.reply(text(staff_text.format(code=loan_code(loan))), loan_card(loan))
+    _tell_borrower(ctx.session, loan, notice.format(**loan_fields(loan)), event)
 
 
 @registry.postback("loan_reject")
@@ -496,16 +504,7 @@ def reject_with_reason(ctx: Context) -> None:
 
 @registry.postback("loan_handover")
 def hand_over_loan(ctx: Context) -> None:
-    user = _staff_user(ctx)
-    if user is None:
-        return
-    outcome = hand_over(ctx.session, _loan_id(ctx), user, ctx.now)
-    if _refused(ctx, outcome):
-        return
-    loan = outcome.loan
-    assert loan is not None
-    ctx.reply(text(texts.LOAN_HANDED_OVER_STAFF.format(code=loan_code(loan))), loan_card(loan))
-    _tell_borrower(ctx.session, loan, texts.LOAN_NOTICE_HANDED_OVER.format(**loan_fields(loan)), "handed_over")
+    _act_and_tell(ctx, hand_over, texts.LOAN_HANDED_OVER_STAFF, texts.LOAN_NOTICE_HANDED_OVER, "handed_over")
 
 
 @registry.postback("loan_return")
