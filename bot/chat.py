@@ -131,13 +131,24 @@ def postback_event(data: str) -> dict[str, Any]:
     return {"type": "postback", "postback": {"data": data}}
 
 
-def event_for_input(line: str, choices: list[dict[str, Any]]) -> dict[str, Any]:
-    """A typed number picks the quick reply with that number, as a tap would."""
+def location_event() -> dict[str, Any]:
+    message = {"type": "location", "id": str(uuid.uuid4().int)[:18], **texts.CONSOLE_LOCATION}
+    return {"type": "message", "message": message}
+
+
+def event_for_input(line: str, choices: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A typed number picks the quick reply with that number, as a tap would; None when the tap would open
+    the phone's camera or photo library, which a terminal has not got."""
     stripped = line.strip()
     if stripped.isdigit() and 1 <= int(stripped) <= len(choices):
         action = choices[int(stripped) - 1]
-        if action.get("type") == "postback":
+        kind = action.get("type")
+        if kind == "postback":
             return postback_event(action["data"])
+        if kind == "location":
+            return location_event()
+        if kind in ("camera", "cameraRoll"):
+            return None
         return text_event(action.get("text") or action.get("label", ""))
     return text_event(line)
 
@@ -169,7 +180,11 @@ def _converse(
             return
         if not line.strip():
             continue
-        body = webhook_body(user_id, event_for_input(line, transport.choices))
+        event = event_for_input(line, transport.choices)
+        if event is None:
+            out.write(texts.CONSOLE_NO_PHOTO + "\n")
+            continue
+        body = webhook_body(user_id, event)
         response = client.post(
             "/callback", data=body.encode("utf-8"),
             headers={"X-Line-Signature": sign(secret, body), "Content-Type": "application/json"},

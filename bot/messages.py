@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from linebot.v3.messaging import (
+    CameraAction,
+    CameraRollAction,
+    LocationAction,
     MessageAction,
     PostbackAction,
     QuickReplyItem,
@@ -29,17 +32,25 @@ ELLIPSIS = "…"
 Message = dict[str, Any]
 
 
+# Quick-reply buttons that open the phone's camera, photo library or location picker (quick replies only).
+DEVICE_ACTIONS = {"camera": CameraAction, "cameraRoll": CameraRollAction, "location": LocationAction}
+
+
 @dataclass(frozen=True)
 class Choice:
-    """One quick-reply button: sends `text` as if typed, or a postback with `data` when given."""
+    """One quick-reply button: sends `text` as if typed, or a postback with `data` when given, or opens one of
+    the phone's DEVICE_ACTIONS (`device`), which then sends a photo or a location message."""
 
     label: str
     text: str | None = None
     data: str | None = None
+    device: str | None = None
 
     def to_item(self) -> QuickReplyItem:
         """The SDK's model of this button (what item() builds as a dict; tests check they agree)."""
         label = clip(self.label, MAX_LABEL)
+        if self.device is not None:
+            return QuickReplyItem(action=DEVICE_ACTIONS[self.device](label=label))
         if self.data is not None:
             display = clip(self.text or self.label, MAX_ACTION_TEXT)
             return QuickReplyItem(
@@ -51,7 +62,9 @@ class Choice:
         """This button as LINE's JSON: the SDK's to_item().to_dict(), built without its models (they cost
         a third of a millisecond per reply). tests/test_messages.py checks the two agree."""
         label = clip(self.label, MAX_LABEL)
-        if self.data is not None:
+        if self.device is not None:
+            action = {"type": self.device, "label": label}
+        elif self.data is not None:
             display = clip(self.text or self.label, MAX_ACTION_TEXT)
             action = {"type": "postback", "label": label, "data": self.data[:MAX_POSTBACK_DATA], "displayText": display}
         else:

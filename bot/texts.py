@@ -71,6 +71,10 @@ MENU_WORDS = ("เมนู", "menu", "help", "ช่วยเหลือ", "�
 # Console rendering of what would be sent (terminal chat and console mode).
 CONSOLE_QUICK_REPLY_HINT = "พิมพ์หมายเลขเพื่อเลือก"
 CONSOLE_PUSH_TO = "ส่งถึง {to}"
+CONSOLE_NO_PHOTO = "(แชทในเทอร์มินัลส่งรูปไม่ได้ ลองใน LINE หรือเลือกข้อถัดไปค่ะ)"
+# What the terminal chat sends for a "send location" tap: an obviously made-up place, not the office's.
+CONSOLE_LOCATION = {"title": "ตำแหน่งตัวอย่าง", "address": "ตำแหน่งตัวอย่างจากแชทในเทอร์มินัล",
+                    "latitude": 13.7563, "longitude": 100.5018}
 
 # --- Staff registration (handlers/staff.py) ------------------------------------------------------
 REGISTER_HOW = "หากท่านเป็นเจ้าหน้าที่ กรุณาพิมพ์ \"ลงทะเบียน\" ตามด้วยรหัสที่ได้รับจากผู้ดูแลระบบ เช่น ลงทะเบียน ABCD-2345 ค่ะ"
@@ -134,6 +138,9 @@ MEASURE_CARD_OUTCOMES = "ผลลัพธ์"
 QR_FEEDBACK = "แจ้งเรื่อง/ร้องเรียน"
 QR_MY_REPORTS = "เรื่องของฉัน"
 QR_NEXT = "ถัดไป"
+QR_CAMERA = "ถ่ายรูป"
+QR_PHOTO_LIBRARY = "เลือกรูป"
+QR_SEND_LOCATION = "ส่งตำแหน่ง"
 QR_NAMED = "เปิดเผยชื่อ"
 QR_ANONYMOUS = "ไม่เปิดเผยชื่อ"
 QR_CONFIRM = "ยืนยัน"
@@ -179,10 +186,7 @@ FB_PHOTO_SAVED = "ได้รับรูปที่ {n} แล้วค่ะ
 FB_PHOTO_LAST = "ได้รับรูปที่ {n} แล้วค่ะ ครบจำนวนที่รับได้แล้ว"
 FB_PHOTO_FAILED = "ขออภัยค่ะ รับรูปนี้ไม่ได้ ({reason}) ส่งรูปอื่น หรือแตะ \"ถัดไป\" ค่ะ"
 FB_PHOTOS_PROMPT = "ขั้นตอนนี้รับรูปภาพค่ะ กรุณาส่งรูป หรือแตะ \"ถัดไป\" / \"ข้าม\" ค่ะ"
-FB_ASK_LOCATION = (
-    "ต้องการระบุตำแหน่งไหมคะ แตะ \"+\" ข้างช่องพิมพ์ เลือก \"ตำแหน่งที่ตั้ง\" (Location) แล้วส่งมาได้เลย "
-    "หรือแตะ \"ข้าม\" ค่ะ"
-)
+FB_ASK_LOCATION = "ต้องการระบุตำแหน่งไหมคะ แตะ \"ส่งตำแหน่ง\" แล้วเลือกจุดบนแผนที่ หรือแตะ \"ข้าม\" ค่ะ"
 FB_LOCATION_SAVED = "ได้รับตำแหน่งแล้วค่ะ"
 FB_LOCATION_PROMPT = "ขั้นตอนนี้รับตำแหน่งที่ตั้งค่ะ กรุณาส่ง Location หรือแตะ \"ข้าม\" ค่ะ"
 FB_ASK_PHONE = "ขอเบอร์โทรศัพท์ให้เจ้าหน้าที่ติดต่อกลับค่ะ (ไม่บังคับ) พิมพ์เบอร์ เช่น 0812345678 หรือแตะ \"ข้าม\" ค่ะ"

@@ -272,8 +272,11 @@ def _choices(step: str, data: dict[str, Any]) -> list[Choice]:
         both = [Choice(texts.QR_NAMED), Choice(texts.QR_ANONYMOUS)]
         return [*(reversed(both) if category is not None and category.anonymous_first else both), _cancel()]
     if step == "photos":
-        return [Choice(texts.QR_NEXT if data.get("photos") else texts.QR_SKIP), _cancel()]
-    if step in ("location", "phone"):
+        return [Choice(texts.QR_CAMERA, device="camera"), Choice(texts.QR_PHOTO_LIBRARY, device="cameraRoll"),
+                Choice(texts.QR_NEXT if data.get("photos") else texts.QR_SKIP), _cancel()]
+    if step == "location":
+        return [Choice(texts.QR_SEND_LOCATION, device="location"), Choice(texts.QR_SKIP), _cancel()]
+    if step == "phone":
         return [Choice(texts.QR_SKIP), _cancel()]
     if step == "confirm":
         return [Choice(texts.QR_CONFIRM), Choice(texts.QR_EDIT), _cancel()]

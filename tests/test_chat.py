@@ -82,3 +82,13 @@ def _wait_for(condition, seconds: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def test_device_buttons_in_the_terminal_send_an_example_location_or_explain_photos():
+    from bot.chat import event_for_input
+
+    choices = [{"type": "camera", "label": "ถ่ายรูป"}, {"type": "location", "label": "ส่งตำแหน่ง"}]
+    assert event_for_input("1", choices) is None
+    location = event_for_input("2", choices)
+    assert location is not None and location["message"]["type"] == "location"
+    assert location["message"]["title"] == "ตำแหน่งตัวอย่าง"

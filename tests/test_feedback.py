@@ -117,9 +117,12 @@ def test_the_whole_flow_with_photo_and_location_gives_a_code_and_reaches_the_uni
     assert last(fake_line)["text"] == texts.FB_ASK_PHOTOS.format(limit=3)
     say(webhook, ev.image())
     assert fake_line.texts()[-1] == texts.FB_PHOTO_SAVED.format(n=1, left=2)
-    assert quick_reply_labels(last(fake_line)) == [texts.QR_NEXT, texts.QR_CANCEL]
+    photo_buttons = [texts.QR_CAMERA, texts.QR_PHOTO_LIBRARY]
+    assert quick_reply_labels(last(fake_line)) == [*photo_buttons, texts.QR_NEXT, texts.QR_CANCEL]
+    assert [i["action"]["type"] for i in last(fake_line)["quickReply"]["items"]][:2] == ["camera", "cameraRoll"]
     say(webhook, "ถัดไป")
     assert fake_line.texts()[-1] == texts.FB_ASK_LOCATION
+    assert last(fake_line)["quickReply"]["items"][0]["action"] == {"type": "location", "label": texts.QR_SEND_LOCATION}
     say(webhook, ev.location())
     assert fake_line.texts()[-2:] == [texts.FB_LOCATION_SAVED, texts.FB_ASK_ANONYMOUS]
     say(webhook, "เปิดเผยชื่อ", "๐๘๑-๒๓๔-๕๖๗๘")

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from linebot.v3.messaging import QuickReply, TextMessage
 
-from bot.messages import MAX_QUICK_REPLY_ITEMS, Choice, text
+from bot.messages import DEVICE_ACTIONS, MAX_QUICK_REPLY_ITEMS, Choice, text
 
 labels = st.text(min_size=1, max_size=40).filter(lambda s: s.strip())
 choices = st.builds(
@@ -15,6 +15,7 @@ choices = st.builds(
     label=labels,
     text=st.one_of(st.none(), labels),
     data=st.one_of(st.none(), st.text(min_size=1, max_size=400)),
+    device=st.one_of(st.none(), st.sampled_from(sorted(DEVICE_ACTIONS))),
 )
 
 
