@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot import runtime, texts
+from bot.loan_cards import loan_fields
 from bot.scheduler import tick
 from bot.staff import create_invite
 from bot.thaidate import thai_date
@@ -273,3 +274,18 @@ def test_reminders_before_pickup_on_the_due_date_and_overdue_once_a_day(webhook,
     overdue = sorted(k for k in keys() if ":overdue:" in k)
     assert len([k for k in overdue if k.count(":") == 3]) == 2, "the citizen, once a day"
     assert len([k for k in overdue if k.count(":") == 4]) == 4, "the unit's two staff (clerk, admin), once a day"
+
+
+def test_the_unit_heads_morning_digest_lists_requests_waiting_for_a_decision(webhook, fake_line, office):
+    head = "U" + "d" * 32
+    register(webhook, office, head, "สำนักปลัด", Role.HEAD)
+    loan = borrow(webhook, fake_line)
+    fake_line.reset()
+    morning = datetime.combine(today() + timedelta(days=1), time(7, 40), tzinfo=BKK)
+    tick(runtime(office).sessions, morning, BKK)
+    runtime(office).sender.send_due()
+    [digest] = [m["text"] for where, m in fake_line.delivered_messages() if where == f"push:{head}"]
+    assert digest.startswith("สรุปงานค้างของสำนักปลัด")
+    with runtime(office).sessions() as session:
+        line = texts.DIGEST_LOAN_LINE.format(**loan_fields(session.get(Loan, loan.id)))
+    assert line in digest and "(รอพิจารณา)" in line
