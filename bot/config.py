@@ -27,6 +27,9 @@ def config_from_env(instance_path: str) -> dict[str, Any]:
         "SENDER_MAX_ATTEMPTS": int(env.get("BOT_SENDER_MAX_ATTEMPTS", "12")),
         "AUTO_MIGRATE": env.get("BOT_AUTO_MIGRATE", "1") != "0",
         "MEDIA_DIR": env.get("BOT_MEDIA_DIR") or str(Path(instance_path) / "media"),
+        # The bot's public https:// address (as in the webhook URL, without /callback): staff cards then link to
+        # the photos citizens sent. Unset: the cards only say how many photos there are.
+        "PUBLIC_BASE_URL": env.get("BOT_PUBLIC_URL") or None,
         "SCHEDULER_TICK_SECONDS": float(env.get("BOT_SCHEDULER_TICK_SECONDS", "60")),
         # When each unit head gets the morning digest of what is pending (office time zone).
         "DIGEST_TIME": env.get("BOT_DIGEST_TIME", "07:30"),

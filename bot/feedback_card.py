@@ -5,6 +5,7 @@ The card never names an anonymous reporter: it is built from the report row, whi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from bot import texts
@@ -27,7 +28,7 @@ def status_name(report: FeedbackReport) -> str:
 
 
 def staff_card(report: FeedbackReport, tz: ZoneInfo, *, forwarded_from: str | None = None,
-               waiting_days: int | None = None) -> Message:
+               waiting_days: int | None = None, photo_links: Sequence[str] = ()) -> Message:
     category = settings().label_of(report.category)
     header = [_text(texts.FB_CARD_TITLE, weight="bold", size="sm", color=ACCENT),
               _text(f"{report.code} · {category}", size="xs", color=MUTED)]
@@ -44,6 +45,7 @@ def staff_card(report: FeedbackReport, tz: ZoneInfo, *, forwarded_from: str | No
         body.append(_text(texts.FB_CARD_PHONE.format(phone=report.phone), size="xs", color=MUTED))
     if report.photos:
         body.append(_text(texts.FB_CARD_PHOTOS.format(n=len(report.photos)), size="xs", color=MUTED))
+        body.extend(_link_button(texts.FB_CARD_PHOTO_LINK.format(n=i), uri) for i, uri in enumerate(photo_links, 1))
     if report.latitude is not None and report.longitude is not None:
         place = report.address or f"{report.latitude:.5f}, {report.longitude:.5f}"
         body.append(_text(texts.FB_CARD_LOCATION.format(place=place), size="xs", color=MUTED))
@@ -76,11 +78,11 @@ def _reporter(report: FeedbackReport) -> str:
 
 
 def _map_button(latitude: float, longitude: float) -> dict[str, object]:
-    return {
-        "type": "button", "style": "link", "height": "sm",
-        "action": {"type": "uri", "label": texts.FB_CARD_MAP,
-                   "uri": f"https://www.google.com/maps/search/?api=1&query={latitude:.6f},{longitude:.6f}"},
-    }
+    return _link_button(texts.FB_CARD_MAP, f"https://www.google.com/maps/search/?api=1&query={latitude:.6f},{longitude:.6f}")
+
+
+def _link_button(label: str, uri: str) -> dict[str, object]:
+    return {"type": "button", "style": "link", "height": "sm", "action": {"type": "uri", "label": label, "uri": uri}}
 
 
 def history_text(report: FeedbackReport, tz: ZoneInfo) -> str:

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import time
 import uuid
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import urllib3
+from flask import Blueprint, abort, current_app, request, send_from_directory
 from linebot.v3.messaging import ApiClient, ApiException, Configuration, MessagingApiBlob
 
 from bot import texts
+
+bp = Blueprint("media", __name__)
+# How long a photo link on a staff card works. The photos are evidence in citizens' reports: they are served
+# only through links signed with the channel secret, never listed, and a link stops working after this.
+LINK_VALID = timedelta(days=60)
 
 MAX_BYTES = 10 * 1024 * 1024
 # Checked on the bytes themselves: a Content-Type header is only the sender's claim.
@@ -56,3 +66,39 @@ def image_suffix(content: bytes) -> str:
         if content.startswith(signature):
             return suffix
     raise MediaError(texts.PHOTO_WRONG_TYPE)
+
+
+# -- showing stored photos to staff ----------------------------------------------------------------------------
+
+
+def photo_links(config: Mapping[str, Any], photos: Sequence[str], now: datetime) -> list[str]:
+    """Signed HTTPS links to stored photos, for the buttons of a staff card; none when the bot has no public
+    address (BOT_PUBLIC_URL), since LINE opens only https:// links."""
+    base = config.get("PUBLIC_BASE_URL")
+    if not base or not str(base).startswith("https://"):
+        return []
+    expires = int((now + LINK_VALID).timestamp())
+    return [
+        f"{str(base).rstrip('/')}/media/{quote(relative)}?exp={expires}&sig={_signature(config, relative, expires)}"
+        for relative in photos
+    ]
+
+
+def _signature(config: Mapping[str, Any], relative: str, expires: int) -> str:
+    key = str(config["LINE_CHANNEL_SECRET"]).encode("utf-8")
+    return hmac.new(key, f"{relative}\n{expires}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+@bp.get("/media/<path:relative>")
+def serve_photo(relative: str):  # type: ignore[no-untyped-def]
+    """A stored photo, for a signed, unexpired link; 404 for anything else (no hint of what exists)."""
+    config = current_app.config
+    try:
+        expires = int(request.args.get("exp", ""))
+    except ValueError:
+        abort(404)
+    signature = request.args.get("sig", "")
+    if expires < time.time() or not hmac.compare_digest(signature, _signature(config, relative, expires)):
+        abort(404)
+    # send_from_directory refuses paths that leave MEDIA_DIR ("../").
+    return send_from_directory(config["MEDIA_DIR"], relative, max_age=3600)

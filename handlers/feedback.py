@@ -31,7 +31,7 @@ from bot.feedback import (
 )
 from bot.feedback_card import history_text, my_reports_text, staff_card, unit_name
 from bot.feedback_notify import push_to_unit
-from bot.media import MediaError, save_message_image
+from bot.media import MediaError, photo_links, save_message_image
 from bot.messages import Choice, text
 from bot.registry import registry
 from bot.thai import match_key
@@ -341,7 +341,8 @@ def _submit(ctx: Context, data: dict[str, Any]) -> None:
         address=data.get("address"), phone=data.get("phone"),
     )
     report = submit(ctx.session, draft, ctx.user, ctx.now, tz)
-    push_to_unit(ctx.session, report, staff_card(report, tz), dedupe=f"fb-new:{report.id}")
+    card = staff_card(report, tz, photo_links=photo_links(ctx.config, report.photos, ctx.now))
+    push_to_unit(ctx.session, report, card, dedupe=f"fb-new:{report.id}")
     follow = texts.FB_FOLLOW_ANONYMOUS if report.anonymous else texts.FB_FOLLOW_NAMED
     # The code in this reply would otherwise sit in the outbox beside the reporter's LINE id. Should LINE refuse
     # the reply token, the reporter loses the code rather than their anonymity.
@@ -374,7 +375,7 @@ def track(ctx: Context) -> None:
     history = text(history_text(report, _tz(ctx)), [Choice(texts.QR_MY_REPORTS), Choice(texts.QR_MENU)])
     if ctx.user is not None and ctx.user.is_staff and ctx.user.may_act_for(report.unit_id):
         # Staff who look a report up get its card too: the buttons work from here as from the first push.
-        ctx.reply(staff_card(report, _tz(ctx)), history)
+        ctx.reply(staff_card(report, _tz(ctx), photo_links=photo_links(ctx.config, report.photos, ctx.now)), history)
         return
     ctx.reply(history)
 

@@ -18,6 +18,7 @@ from bot.context import Context
 from bot.feedback import NOTE_LIMIT, change_status, forward, rate
 from bot.feedback_card import staff_card, status_name, unit_name
 from bot.feedback_notify import forwarded_message, push_to_reporter, push_to_unit, status_message
+from bot.media import photo_links
 from bot.messages import Choice, text
 from bot.registry import registry
 from handlers.basics import menu_reply
@@ -160,7 +161,8 @@ def forward_to(ctx: Context) -> None:
         ctx.reply(text(texts.FB_ALREADY_FORWARDED.format(code=report.code, unit=unit_name(report.unit))))
         return
     ctx.reply(text(texts.FB_FORWARDED.format(code=report.code, unit=target.name)))
-    card = staff_card(report, _tz(ctx), forwarded_from=previous)
+    links = photo_links(ctx.config, report.photos, ctx.now)
+    card = staff_card(report, _tz(ctx), forwarded_from=previous, photo_links=links)
     push_to_unit(ctx.session, report, card, dedupe=f"fb-fwd:{event.id}")
     push_to_reporter(ctx.session, report, forwarded_message(report), dedupe=f"fb-status:{event.id}")
 

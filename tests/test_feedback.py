@@ -25,6 +25,7 @@ from bot.feedback import (
     submit,
 )
 from bot.feedback_notify import remind_unacknowledged, waiting_report_lines
+from bot.media import LINK_VALID, photo_links
 from bot.staff import create_invite
 from bot.thaidate import fiscal_year_of
 from models import (
@@ -335,6 +336,35 @@ def test_an_anonymous_corruption_report_keeps_no_user_id_anywhere(office, webhoo
     assert "สถานะ: รับเรื่องแล้ว" in fake_line.texts()[-1]
     say(webhook, "เรื่องของฉัน")
     assert fake_line.texts()[-1] == texts.FB_MY_NONE
+
+
+def test_with_a_public_address_the_staff_card_links_to_the_photos_by_signed_links(office, webhook, fake_line):
+    office.config["PUBLIC_BASE_URL"] = "https://bot.example.go.th"
+    say(webhook, "ร้องเรียน", "แจ้งปัญหาให้แก้ไข", DETAILS, ev.image(), "ถัดไป", "ข้าม", "เปิดเผยชื่อ", "ข้าม", "ยืนยัน")
+    send_pushes(office)
+    [card] = to(fake_line, CLERK, "flex")
+    [link] = [b["action"]["uri"] for b in card["contents"]["body"]["contents"]
+              if b.get("type") == "button" and b["action"]["label"] == texts.FB_CARD_PHOTO_LINK.format(n=1)]
+    assert link.startswith("https://bot.example.go.th/media/")
+    client = office.test_client()
+    path = link.removeprefix("https://bot.example.go.th")
+    served = client.get(path)
+    assert served.status_code == 200 and served.data.startswith(b"\x89PNG")
+    tampered = path[:-1] + ("0" if path[-1] != "0" else "1")
+    assert client.get(tampered).status_code == 404
+    assert client.get(path.replace("exp=", "exp=1")).status_code == 404, "a changed expiry breaks the signature"
+    assert client.get("/media/../bot.sqlite3?exp=9999999999&sig=x").status_code == 404
+    [report] = rows(office, FeedbackReport)
+    [expired] = photo_links(office.config, report.photos, utcnow() - LINK_VALID - timedelta(minutes=1))
+    assert client.get(expired.removeprefix("https://bot.example.go.th")).status_code == 404
+
+
+def test_without_a_public_address_the_card_only_counts_the_photos(office, webhook, fake_line):
+    say(webhook, "ร้องเรียน", "แจ้งปัญหาให้แก้ไข", DETAILS, ev.image(), "ถัดไป", "ข้าม", "เปิดเผยชื่อ", "ข้าม", "ยืนยัน")
+    send_pushes(office)
+    [card] = to(fake_line, CLERK, "flex")
+    dumped = json.dumps(card, ensure_ascii=False)
+    assert texts.FB_CARD_PHOTOS.format(n=1) in dumped and "/media/" not in dumped
 
 
 # -- tracking codes under concurrency --------------------------------------------------------------------------
