@@ -26,7 +26,6 @@ from bot.feedback import (
 )
 from bot.feedback_notify import remind_unacknowledged, waiting_report_lines
 from bot.media import LINK_VALID, photo_links
-from bot.staff import create_invite
 from bot.thaidate import fiscal_year_of
 from models import (
     Conversation,
@@ -40,7 +39,7 @@ from models import (
     utcnow,
 )
 from tests import line_events as ev
-from tests.helpers import count, quick_reply_labels, rows
+from tests.helpers import count, quick_reply_labels, register, rows
 
 BKK = ZoneInfo("Asia/Bangkok")
 CLERK = "U" + "a" * 32  # staff of สำนักปลัด, where every bundled category goes
@@ -52,12 +51,6 @@ DETAILS = "ไฟส่องสว่างหน้าบ้านเลขท
 
 def fy_now() -> int:
     return fiscal_year_of(utcnow().astimezone(BKK).date())
-
-
-def register(webhook, app, user_id: str, unit: str, role: Role = Role.STAFF) -> None:
-    with runtime(app).sessions.begin() as session:
-        code = create_invite(session, unit_name=unit, name=f"ชื่อ {user_id[:5]}", role=role, now=utcnow())
-    assert webhook.post(ev.text(f"ลงทะเบียน {code}", user_id=user_id)).status_code == 200
 
 
 @pytest.fixture

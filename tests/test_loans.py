@@ -10,22 +10,15 @@ import pytest
 from bot import runtime, texts
 from bot.loan_cards import loan_fields
 from bot.scheduler import tick
-from bot.staff import create_invite
 from bot.thaidate import thai_date
 from models import Asset, Condition, Loan, LoanEvent, LoanStatus, Movement, OutboxMessage, Role, utcnow
 from tests import line_events as ev
-from tests.helpers import count, quick_reply_labels, rows
+from tests.helpers import count, quick_reply_labels, register, rows
 
 BKK = ZoneInfo("Asia/Bangkok")
 CLERK = "U" + "a" * 32  # staff of สำนักปลัด, which lends the catalogue's items
 FINANCE = "U" + "f" * 32  # staff of กองคลัง: not theirs
 ADMIN = "U" + "b" * 32
-
-
-def register(webhook, app, user_id: str, unit: str, role: Role = Role.STAFF) -> None:
-    with runtime(app).sessions.begin() as session:
-        code = create_invite(session, unit_name=unit, name=f"ชื่อ {user_id[:5]}", role=role, now=utcnow())
-    assert webhook.post(ev.text(f"ลงทะเบียน {code}", user_id=user_id)).status_code == 200
 
 
 @pytest.fixture

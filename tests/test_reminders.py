@@ -16,7 +16,6 @@ from bot.messages import text
 from bot.outbox import enqueue_push
 from bot.scheduler import MARK, tick
 from bot.seed import SeedError, seed_bundled
-from bot.staff import create_invite
 from models import (
     OccurrenceStatus,
     OutboxKind,
@@ -28,7 +27,7 @@ from models import (
     utcnow,
 )
 from tests import line_events as ev
-from tests.helpers import count, rows
+from tests.helpers import count, register, rows
 
 BKK = ZoneInfo("Asia/Bangkok")
 FINANCE = "U" + "f" * 32  # staff of กองคลัง
@@ -42,12 +41,6 @@ MONDAY = datetime(2026, 12, 7, tzinfo=BKK)
 
 def at(hours: float, day: datetime = MONDAY) -> datetime:
     return day + timedelta(hours=hours)
-
-
-def register(webhook, app, user_id: str, unit: str, role: Role = Role.STAFF) -> None:
-    with runtime(app).sessions.begin() as session:
-        code = create_invite(session, unit_name=unit, name=f"ชื่อ {user_id[:5]}", role=role, now=utcnow())
-    assert webhook.post(ev.text(f"ลงทะเบียน {code}", user_id=user_id)).status_code == 200
 
 
 @pytest.fixture
