@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.datafile import read_toml, table_records
 from bot.thai import match_key
 from models import Asset, Unit
 
@@ -46,26 +46,13 @@ class Catalogue:
 
 def load_catalogue(path: Path = ASSETS_FILE, known_units: set[str] | None = None) -> Catalogue:
     """Every item of the file, or CatalogueError naming the file, the line of the bad item and the reason."""
-    try:
-        raw = path.read_text(encoding="utf-8")
-        document = tomllib.loads(raw)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CatalogueError(f"{path.name}: {exc}") from exc
+    raw, document = read_toml(path, CatalogueError)
     example = document.get("example", False)
     if not isinstance(example, bool):
         raise CatalogueError(f"{path.name}: 'example' must be true or false")
-    lines = [n for n, line in enumerate(raw.splitlines(), 1) if line.strip() == "[[asset]]"]
-    records = []
-    for i, entry in enumerate(document.get("asset", [])):
-        line = lines[i] if i < len(lines) else 0
-        try:
-            records.append(_record(entry, line, known_units))
-        except CatalogueError as exc:
-            raise CatalogueError(f"{path.name}, line {line}: asset {entry.get('key', '?')!r}: {exc}") from None
-    keys = [r.key for r in records]
-    duplicates = sorted({k for k in keys if keys.count(k) > 1})
-    if duplicates:
-        raise CatalogueError(f"{path.name}: duplicate asset keys: {', '.join(duplicates)}")
+    records = table_records(
+        path, raw, document, "asset", lambda entry, line: _record(entry, line, known_units), CatalogueError
+    )
     return Catalogue(example, records)
 
 

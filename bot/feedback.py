@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.datafile import read_toml
 from bot.db import upsert
 from bot.thai import clean, match_key
 from bot.thaidate import fiscal_year_of
@@ -91,10 +91,7 @@ class FeedbackSettings:
 
 def load_settings(path: Path = FEEDBACK_FILE, known_units: set[str] | None = None) -> FeedbackSettings:
     """The settings, or FeedbackDataError saying what is wrong; unit names are checked when known_units is given."""
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise FeedbackDataError(f"{path.name}: {exc}") from exc
+    _, document = read_toml(path, FeedbackDataError)
     numbers = {name: _positive_int(document, name, path) for name in (
         "daily_cap", "remind_unit_after_days", "remind_head_after_days", "max_photos", "max_details_chars")}
     if numbers["remind_head_after_days"] < numbers["remind_unit_after_days"]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.datafile import read_toml
 from bot.messages import MAX_LABEL, utf16_len
 from bot.office import current_fiscal_year
 from bot.thai import VOCABULARY_FILE
@@ -75,10 +75,7 @@ class Knowledge:
 
 def load_curated(path: Path = KNOWLEDGE_FILE) -> tuple[list[Entry], list[Entry]]:
     """The office's entries and its out-of-scope examples; a bad entry is refused with where and why."""
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise KnowledgeError(f"{path}: {exc}") from exc
+    _, document = read_toml(path, KnowledgeError)
     entries = [_entry(raw, f"{path.name}: entry #{i}") for i, raw in enumerate(document.get("entry", []), 1)]
     refusals = [
         _out_of_scope(raw, f"{path.name}: out_of_scope #{i}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.datafile import read_toml, table_records
 from bot.schedule import RuleTiming, Schedule, ScheduleError, parse_schedule
 from models import Holiday, ReminderRule, Unit
 
@@ -39,29 +39,11 @@ class RuleRecord:
 
 def load_rules(path: Path = RULES_FILE, known_units: set[str] | None = None) -> list[RuleRecord]:
     """Every rule of the file, or RuleError naming the file, the line of the bad rule and the reason."""
-    raw = path.read_text(encoding="utf-8")
-    try:
-        document = tomllib.loads(raw)
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleError(f"{path.name}: {exc}") from exc
-    lines = _table_lines(raw, "rule")
-    records = []
-    for i, entry in enumerate(document.get("rule", [])):
-        line = lines[i] if i < len(lines) else 0
-        try:
-            records.append(_rule(entry, line, known_units))
-        except (RuleError, ScheduleError) as exc:
-            raise RuleError(f"{path.name}, line {line}: rule {entry.get('key', '?')!r}: {exc}") from None
-    keys = [r.key for r in records]
-    duplicates = sorted({k for k in keys if keys.count(k) > 1})
-    if duplicates:
-        raise RuleError(f"{path.name}: duplicate rule keys: {', '.join(duplicates)}")
-    return records
-
-
-def _table_lines(raw: str, name: str) -> list[int]:
-    header = f"[[{name}]]"
-    return [n for n, line in enumerate(raw.splitlines(), 1) if line.strip() == header]
+    raw, document = read_toml(path, RuleError)
+    return table_records(
+        path, raw, document, "rule", lambda entry, line: _rule(entry, line, known_units), RuleError,
+        also=(ScheduleError,),
+    )
 
 
 def _rule(entry: dict[str, Any], line: int, known_units: set[str] | None) -> RuleRecord:
@@ -89,10 +71,7 @@ def _rule(entry: dict[str, Any], line: int, known_units: set[str] | None) -> Rul
 
 
 def load_holidays(path: Path = HOLIDAYS_FILE) -> dict[date, str]:
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise RuleError(f"{path.name}: {exc}") from exc
+    _, document = read_toml(path, RuleError)
     holidays: dict[date, str] = {}
     for n, entry in enumerate(document.get("holiday", []), 1):
         day, name = entry.get("date"), entry.get("name")

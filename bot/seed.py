@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.datafile import read_toml
 from bot.importer import ReportRecord, load_bundled_report
 from models import Measure, Setting, Unit
 
@@ -39,10 +39,7 @@ class ContactSetting:
 
 def load_contacts(path: Path = OFFICE_FILE) -> list[ContactSetting]:
     """The office's contact settings; a bad entry is refused with its position and the reason."""
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SeedError(f"{path}: {exc}") from exc
+    _, document = read_toml(path, SeedError)
     contacts = []
     for i, entry in enumerate(document.get("contact", []), 1):
         contacts.append(_contact(entry, f"{path.name}: contact #{i}"))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from pythainlp.util import normalize as thai_normalize
 from pythainlp.util import thai_digit_to_arabic_digit
+
+from bot.datafile import read_toml
 
 # pythainlp's remove_zw covers only U+200B/U+200C; these also arrive from copy-paste and keyboards.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -80,10 +81,7 @@ class Vocabulary:
 
 
 def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise VocabularyError(f"{path}: {exc}") from exc
+    _, document = read_toml(path, VocabularyError)
 
     def words(name: str) -> frozenset[str]:
         values = document.get(name, [])

@@ -1,0 +1,56 @@
+"""Reading the office's data files (bot/data/*.toml): one way to say what is wrong with them.
+
+Every file is checked whole before anything is imported, and an error names the file, and for a list of
+tables ([[rule]], [[asset]]) the line and key of the bad one, so the office can fix it in an editor.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+
+class Keyed(Protocol):
+    @property
+    def key(self) -> str: ...
+
+
+Record = TypeVar("Record", bound=Keyed)
+
+
+def read_toml(path: Path, error: type[ValueError]) -> tuple[str, dict[str, Any]]:
+    """The file's text and its parsed contents; `error`, with the file's path, when it cannot be read or parsed."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+        return raw, tomllib.loads(raw)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise error(f"{path}: {exc}") from exc
+
+
+def table_records(
+    path: Path,
+    raw: str,
+    document: dict[str, Any],
+    table: str,
+    parse: Callable[[dict[str, Any], int], Record],
+    error: type[ValueError],
+    also: tuple[type[Exception], ...] = (),
+) -> list[Record]:
+    """Each [[table]] of the file, parsed by parse(entry, line). The first bad one is raised as `error` with the
+    file, its line and its key (parse raises `error`, or one of `also`, with the reason); keys must be unique."""
+    header = f"[[{table}]]"
+    lines = [n for n, line in enumerate(raw.splitlines(), 1) if line.strip() == header]
+    records = []
+    for i, entry in enumerate(document.get(table, [])):
+        line = lines[i] if i < len(lines) else 0
+        try:
+            records.append(parse(entry, line))
+        except (error, *also) as exc:
+            raise error(f"{path.name}, line {line}: {table} {entry.get('key', '?')!r}: {exc}") from None
+    keys = [r.key for r in records]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        raise error(f"{path.name}: duplicate {table} keys: {', '.join(duplicates)}")
+    return records
