@@ -33,9 +33,7 @@ import json
 import logging
 import multiprocessing
 import re
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -59,7 +57,7 @@ from models.office import Unit  # noqa: E402
 from models.outbox import OutboxMessage, OutboxStatus  # noqa: E402
 from models.reminder import ReminderOccurrence, ReminderRule, SchedulerMark, reminder_rule_unit  # noqa: E402
 from models.user import LineUser, Role  # noqa: E402
-from scripts.bench_webhook import bench_database  # noqa: E402 - the same throw-away database
+from scripts.bench_webhook import bench_database, run_in_temp_dir  # noqa: E402 - the same throw-away database
 
 BKK = ZoneInfo("Asia/Bangkok")
 TOKEN = "bench-access-token"
@@ -276,14 +274,7 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    tmp = Path(tempfile.mkdtemp(prefix="bench_scheduler_"))
-    try:
-        return bench(args, tmp)
-    except KeyboardInterrupt:
-        print("interrupted; cleaned up", file=sys.stderr)
-        return 130
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    return run_in_temp_dir("bench_scheduler_", bench, args)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -500,17 +500,21 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
     return 1 if problems else 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="bench_webhook_"))
+def run_in_temp_dir(prefix: str, run: Callable[[argparse.Namespace, Path], int], args: argparse.Namespace) -> int:
+    """run(args, tmp) in a temp dir removed afterwards; Ctrl-C is a clean exit 130, as the context managers
+    inside run() have already stopped the servers and dropped the database."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     try:
-        return bench(args, tmp)
+        return run(args, tmp)
     except KeyboardInterrupt:
-        # The context managers in bench() have already stopped the servers and dropped the database.
         print("interrupted; cleaned up", file=sys.stderr)
         return 130
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_in_temp_dir("bench_webhook_", bench, parse_args(argv))
 
 
 if __name__ == "__main__":
