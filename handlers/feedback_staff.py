@@ -66,6 +66,15 @@ def _report_for_staff(ctx: Context) -> FeedbackReport | None:
     return report
 
 
+def _open_report_for_staff(ctx: Context) -> FeedbackReport | None:
+    """The button's report when this user may act on it and it is not closed (else they are told why)."""
+    report = _report_for_staff(ctx)
+    if report is not None and report.status is FeedbackStatus.DONE:
+        _already(ctx, report)
+        return None
+    return report
+
+
 def _already(ctx: Context, report: FeedbackReport) -> None:
     ctx.reply(text(texts.FB_ALREADY.format(code=report.code, status=status_name(report))))
 
@@ -90,11 +99,8 @@ def set_status(ctx: Context) -> None:
 
 @registry.postback("fb_done")
 def ask_closing_note(ctx: Context) -> None:
-    report = _report_for_staff(ctx)
+    report = _open_report_for_staff(ctx)
     if report is None:
-        return
-    if report.status is FeedbackStatus.DONE:
-        _already(ctx, report)
         return
     ctx.start_flow(CLOSE_FLOW, "note", {"report_id": report.id})
     ctx.reply(text(texts.FB_ASK_CLOSING_NOTE.format(code=report.code), [Choice(texts.QR_CANCEL)]))
@@ -125,11 +131,8 @@ def closing_note(ctx: Context) -> None:
 
 @registry.postback("fb_forward")
 def choose_unit(ctx: Context) -> None:
-    report = _report_for_staff(ctx)
+    report = _open_report_for_staff(ctx)
     if report is None:
-        return
-    if report.status is FeedbackStatus.DONE:
-        _already(ctx, report)
         return
     others = ctx.session.scalars(select(Unit).where(Unit.id != (report.unit_id or 0)).order_by(Unit.id)).all()
     if not others:
