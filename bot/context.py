@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.messages import Message
 from bot.outbox import enqueue_push
-from bot.thai import has_words, match_key, normalize
+from bot.thai import clean, collapse_emphasis, key_of_normalized
 from models import Conversation, LineUser
 
 
@@ -41,9 +41,12 @@ class Context:
     reply_unlinked: bool = False
 
     def __post_init__(self) -> None:
-        self.normalized = normalize(self.text)
-        self.key = match_key(self.text)
-        self.has_words = has_words(self.text)
+        # Each form once per message: handlers read these rather than cleaning the text again.
+        self.cleaned = clean(self.text)  # codes (registration, tracking) are read from this: letters may repeat
+        self.normalized = collapse_emphasis(self.cleaned)
+        self.key = key_of_normalized(self.normalized)
+        # has_words() of the text: normalize() keeps every letter and digit, so its result can be asked.
+        self.has_words = any(ch.isalnum() for ch in self.normalized)
 
     # -- replying ---------------------------------------------------------------------------------
     def reply(self, *messages: Message) -> None:

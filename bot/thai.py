@@ -36,13 +36,22 @@ def clean(text: str) -> str:
 
 def normalize(text: str) -> str:
     """Canonical form for understanding: clean(), and emphasis ("มากกกก") collapsed."""
-    return _REPEATED_LETTER.sub(r"\1", clean(text))
+    return collapse_emphasis(clean(text))
+
+
+def collapse_emphasis(cleaned: str) -> str:
+    """normalize() of a text already clean()ed."""
+    return _REPEATED_LETTER.sub(r"\1", cleaned)
 
 
 def match_key(text: str) -> str:
     """A compact key for comparing short commands: normalised, without spaces, punctuation or particles."""
-    text = normalize(text)
-    text = "".join(ch for ch in text if ch.isalnum() or _is_thai_mark(ch))
+    return key_of_normalized(normalize(text))
+
+
+def key_of_normalized(normalized: str) -> str:
+    """match_key() of a text already normalize()d (the webhook normalises each message once)."""
+    text = "".join(ch for ch in normalized if ch.isalnum() or _is_thai_mark(ch))
     return _PARTICLE_TAIL.sub("", text) or text
 
 

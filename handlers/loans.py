@@ -303,7 +303,7 @@ def _on_free_text(ctx: Context, step: str) -> None:
 
 def _on_phone(ctx: Context, asset: Asset) -> None:
     assert ctx.conversation is not None
-    phone = re.sub(r"[\s\-()]", "", clean(ctx.text))
+    phone = re.sub(r"[\s\-()]", "", ctx.cleaned)
     if not _PHONE.match(phone):
         ctx.reply(text(texts.LOAN_BAD_PHONE, [Choice(texts.QR_CANCEL)]))
         return

@@ -10,7 +10,6 @@ from bot.context import Context
 from bot.messages import text
 from bot.registry import registry
 from bot.staff import Registration, register_with_code
-from bot.thai import clean
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +34,7 @@ def _code_in(ctx: Context) -> str | None:
     "ลงทะเบียนยืมเต็นท์" is someone registering to borrow, not staff registering: no code, not ours.
     """
     # Not ctx.normalized: that collapses emphasis ("AAA" -> "A"), and a code may repeat a letter.
-    found = _REGISTER.match(clean(ctx.text))
+    found = _REGISTER.match(ctx.cleaned)
     if not found:
         return None
     rest = found.group("code").strip()
