@@ -42,18 +42,18 @@ class ChatTransport:
         self._lock = threading.Lock()
 
     def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> Outcome:
-        self._show(messages)
+        self.show(messages)
         return Outcome(Result.DELIVERED)
 
     def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> Outcome:
         if to == self.user_id:
             self.shown_retry_keys.add(retry_key)
-            self._show(messages)
+            self.show(messages)
         else:
             self.out.write(texts.CONSOLE_PUSH_TO.format(to=to) + "\n" + render_messages(messages) + "\n")
         return Outcome(Result.DELIVERED)
 
-    def _show(self, messages: list[dict[str, Any]]) -> None:
+    def show(self, messages: list[dict[str, Any]]) -> None:
         with self._lock:
             self.out.write(render_messages(messages) + "\n")
             self.out.flush()
@@ -102,7 +102,7 @@ class PushWatcher(threading.Thread):
                 return  # not delivered yet: shown on a later poll, in order
             self.last_id = row.id
             if row.status is OutboxStatus.SENT and row.retry_key not in self.transport.shown_retry_keys:
-                self.transport._show(row.messages)
+                self.transport.show(row.messages)
 
 
 def sign(secret: str, body: str) -> str:
