@@ -64,7 +64,9 @@ def add_rule_due_in(sessions, seconds: int) -> datetime:  # type: ignore[no-unty
         unit = session.scalar(select(Unit).where(Unit.name == "กองคลัง"))
         session.add(ReminderRule(
             key="drill", measure_number=6, task="ซ้อมแจ้งเตือน", grace_hours=1, units=[unit],
-            schedule={"every": "once", "date": due.date().isoformat(), "time": due.strftime("%H:%M:%S")},
+            # "keep": due even on a weekend or holiday, or the drill would move to the next working day.
+            schedule={"every": "once", "date": due.date().isoformat(), "time": due.strftime("%H:%M:%S"),
+                      "non_working": "keep"},
         ))
     return due
 
