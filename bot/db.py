@@ -55,8 +55,16 @@ def read_only(session: Session) -> Session:
 def upsert(session_or_conn: Session | Connection, table: Any) -> Insert:
     """INSERT ... with .on_conflict_do_nothing() / .on_conflict_do_update(): the dialect's own insert, one
     code path for SQLite and PostgreSQL (both spell ON CONFLICT the same way)."""
+    return dialect_upsert(dialect_of(session_or_conn), table)
+
+
+def dialect_of(session_or_conn: Session | Connection) -> str:
     bind = session_or_conn.get_bind() if isinstance(session_or_conn, Session) else session_or_conn
-    dialect = bind.dialect.name
+    return bind.dialect.name
+
+
+def dialect_upsert(dialect: str, table: Any) -> Insert:
+    """upsert() for a dialect named in advance, for statements built once (see bot.dispatch)."""
     if dialect == "postgresql":
         return postgresql.insert(table)
     if dialect == "sqlite":

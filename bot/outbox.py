@@ -96,7 +96,6 @@ def enqueue_claimed_reply(
     of CLAIM_LEASE, attempts 1), so that it sends them with Sender.send_claimed once the transaction has
     committed, with no claim of its own. Plain INSERTs, without the ORM's unit of work."""
     now = now or utcnow()
-    table = OutboxMessage.__table__
     rows: list[ClaimedRow] = []
     for i, batch in enumerate(fit(messages)):
         if i > 0 and not to:
@@ -105,16 +104,29 @@ def enqueue_claimed_reply(
         kind = OutboxKind.REPLY if i == 0 else OutboxKind.PUSH
         token = reply_token if i == 0 else None
         retry_key = str(uuid.uuid4())
-        result = session.execute(
-            insert(table).values(
-                kind=kind, to=to, reply_token=token, messages=batch, retry_key=retry_key,
-                source_event_id=source_event_id, status=OutboxStatus.SENDING, attempts=1,
-                next_attempt_at=now + CLAIM_LEASE, created_at=now, updated_at=now,
-            )
+        result = session.connection().execute(
+            _INSERT,
+            {
+                "kind": kind, "to": to, "reply_token": token, "messages": batch, "retry_key": retry_key,
+                "source_event_id": source_event_id, "status": OutboxStatus.SENDING, "attempts": 1,
+                "next_attempt_at": now + CLAIM_LEASE, "created_at": now, "updated_at": now,
+            },
         )
         row_id = result.inserted_primary_key[0]
         rows.append(ClaimedRow(row_id, kind, to, token, batch, retry_key))
     return rows
+
+
+# Statements run for every message, built once (their values are bound at execution): building one per row cost
+# more than running it.
+_TABLE = OutboxMessage.__table__
+_INSERT = insert(_TABLE)
+_MARK_SENT = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("row_id"), _TABLE.c.status == OutboxStatus.SENDING)
+    .values(status=OutboxStatus.SENT, sent_at=bindparam("now"), updated_at=bindparam("now"),
+            last_error=bindparam("error"))
+)
 
 
 def push_values(
@@ -341,13 +353,9 @@ class Sender:
         if not delivered:
             return
         now = self._clock()
-        table = OutboxMessage.__table__
         with self._sessions.begin() as session:
             session.connection().execute(
-                update(table)
-                .where(table.c.id == bindparam("row_id"), table.c.status == OutboxStatus.SENDING)
-                .values(status=OutboxStatus.SENT, sent_at=now, updated_at=now, last_error=bindparam("error")),
-                [{"row_id": row_id, "error": detail or None} for row_id, detail in delivered],
+                _MARK_SENT, [{"row_id": row_id, "now": now, "error": detail or None} for row_id, detail in delivered]
             )
 
     def _deliver(self, row: OutboxMessage | ClaimedRow) -> Outcome:
@@ -360,12 +368,13 @@ class Sender:
 
     def _record(self, row: OutboxMessage | ClaimedRow, outcome: Outcome) -> bool:
         """Store the outcome; True when the row was turned into a push and should be tried again now."""
+        if outcome.result is Result.DELIVERED:
+            self._record_delivered([(row.id, outcome.detail)])
+            return False
         now = self._clock()
         values: dict[str, Any] = {"updated_at": now, "last_error": outcome.detail or None}
         retry_now = False
-        if outcome.result is Result.DELIVERED:
-            values.update(status=OutboxStatus.SENT, sent_at=now)
-        elif outcome.result is Result.REPLY_TOKEN_INVALID and row.to:
+        if outcome.result is Result.REPLY_TOKEN_INVALID and row.to:
             log.warning("outbox %s: reply token refused (%s); sending as a push", row.id, outcome.detail)
             values.update(
                 kind=OutboxKind.PUSH, reply_token=None, status=OutboxStatus.PENDING, next_attempt_at=now
