@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.datafile import read_toml, table_records
+from bot.datafile import DataFileError, read_toml, table_records
 from bot.thai import match_key
 from models import Asset, Unit
 
@@ -19,7 +19,7 @@ ASSETS_FILE = DATA_DIR / "assets.toml"
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 
 
-class CatalogueError(ValueError):
+class CatalogueError(DataFileError):
     pass
 
 

@@ -76,10 +76,14 @@ def seed_command() -> None:
 def chat_command(user_id: str) -> None:
     """Talk to the bot in the terminal, through the real webhook path."""
     from bot.chat import run_chat
+    from bot.seed import SeedError
 
     # The terminal is the conversation; operational warnings would interleave with it.
     logging.getLogger().setLevel(logging.ERROR)
-    run_chat(current_app._get_current_object(), user_id)  # type: ignore[attr-defined]
+    try:
+        run_chat(current_app._get_current_object(), user_id)  # type: ignore[attr-defined]
+    except SeedError as exc:
+        raise click.ClickException(f"nothing imported: {exc}") from exc
 
 
 @click.command("sender")

@@ -12,6 +12,14 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 
+class DataFileError(ValueError):
+    """One of the office's data files is wrong; the message names the file and says what to fix.
+
+    Each file has its own subclass; the entry points (wsgi.py, the `seed` and `chat` commands) catch this one
+    and print the message alone, since a traceback tells an office's operator nothing more.
+    """
+
+
 class Keyed(Protocol):
     @property
     def key(self) -> str: ...

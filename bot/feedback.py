@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.datafile import read_toml
+from bot.datafile import DataFileError, read_toml
 from bot.db import upsert
 from bot.thai import clean, match_key
 from bot.thaidate import fiscal_year_of
@@ -49,7 +49,7 @@ _PHONE = re.compile(r"^0(?:[689]\d{8}|[2-7]\d{7})$")
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
 
 
-class FeedbackDataError(ValueError):
+class FeedbackDataError(DataFileError):
     """bot/data/feedback.toml is wrong: the message names the file, the entry and the reason."""
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.datafile import read_toml
+from bot.datafile import DataFileError, read_toml
 from bot.messages import MAX_LABEL, utf16_len
 from bot.office import current_fiscal_year
 from bot.thai import VOCABULARY_FILE
@@ -29,7 +29,7 @@ MEASURE_FIELDS = frozenset({"number", "title", "responsible", "period"})
 SIMPLE_FIELDS = frozenset({"office", "contacts", "measure_count"})
 
 
-class KnowledgeError(ValueError):
+class KnowledgeError(DataFileError):
     pass
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.datafile import read_toml, table_records
+from bot.datafile import DataFileError, read_toml, table_records
 from bot.schedule import RuleTiming, Schedule, ScheduleError, parse_schedule
 from models import Holiday, ReminderRule, Unit
 
@@ -22,7 +22,7 @@ ALL_UNITS = "ทุกหน่วยงาน"
 _KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 
 
-class RuleError(ValueError):
+class RuleError(DataFileError):
     pass
 
 

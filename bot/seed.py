@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.datafile import read_toml
+from bot.datafile import DataFileError, read_toml
 from bot.importer import ReportRecord, load_bundled_report
 from models import Measure, Setting, Unit
 
@@ -17,7 +17,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 OFFICE_FILE = DATA_DIR / "office.toml"
 
 
-class SeedError(ValueError):
+class SeedError(DataFileError):
     pass
 
 

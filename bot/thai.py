@@ -10,7 +10,7 @@ from pathlib import Path
 from pythainlp.util import normalize as thai_normalize
 from pythainlp.util import thai_digit_to_arabic_digit
 
-from bot.datafile import read_toml
+from bot.datafile import DataFileError, read_toml
 
 # pythainlp's remove_zw covers only U+200B/U+200C; these also arrive from copy-paste and keyboards.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -75,7 +75,7 @@ _NOT_A_WORD_CHAR = re.compile(r"[^\w\u0e00-\u0e7f]+")
 _NOMINALISER = "การ"
 
 
-class VocabularyError(ValueError):
+class VocabularyError(DataFileError):
     pass
 
 

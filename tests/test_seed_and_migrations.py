@@ -76,6 +76,38 @@ def test_a_bad_settings_file_is_refused_with_the_reason_and_nothing_imported(app
     assert rows(app, Setting) == [] and rows(app, Measure) == []
 
 
+def test_a_broken_data_file_is_told_to_the_operator_without_a_traceback(app, tmp_path, monkeypatch):
+    import bot.reminder_rules
+    from bot.reminder_rules import load_rules
+
+    broken = tmp_path / "reminder_rules.toml"
+    broken.write_text('[[rule]]\nkey = "x"\nmeasure = 6\ntask = "งาน"\nunits = ["กองไม่มี"]\n', encoding="utf-8")
+    monkeypatch.setattr(bot.reminder_rules, "load_rules", lambda **kw: load_rules(broken, **kw))
+    for command in (["seed"], ["chat"]):
+        with app.app_context():  # as `flask --app wsgi` gives every command
+            result = app.test_cli_runner().invoke(args=command, input="")
+        assert result.exit_code == 1, result.output
+        assert "Error: nothing imported: reminder_rules.toml, line 1: rule 'x'" in result.output
+        assert "Traceback" not in result.output
+    assert rows(app, Measure) == []
+
+
+def test_the_wsgi_entry_point_refuses_to_start_on_a_broken_data_file_with_its_reason(monkeypatch):
+    import runpy
+    from pathlib import Path
+
+    import bot
+    from bot.feedback import FeedbackDataError
+
+    def broken_app():  # type: ignore[no-untyped-def]
+        raise FeedbackDataError("feedback.toml: category #1: unknown unit 'กองไม่มี'")
+
+    monkeypatch.setattr(bot, "create_app", broken_app)
+    with pytest.raises(SystemExit) as stopped:
+        runpy.run_path(str(Path(__file__).resolve().parent.parent / "wsgi.py"))
+    assert str(stopped.value) == "The bot cannot start: feedback.toml: category #1: unknown unit 'กองไม่มี'"
+
+
 def test_a_failing_seed_leaves_nothing_half_imported(app):
     report = load_bundled_report()
     with pytest.raises(RuntimeError), runtime(app).sessions.begin() as session:
