@@ -45,10 +45,17 @@ def push_to_reporter(session: Session, report: FeedbackReport, message: Message,
 
 def status_message(report: FeedbackReport) -> Message:
     if report.status is FeedbackStatus.DONE:
-        choices = [Choice(texts.FB_RATING_LABEL.format(score=score), text=str(score),
-                          data=f"action=fb_rate&id={report.id}&score={score}") for score in range(5, 0, -1)]
-        return text(texts.FB_PUSH_DONE.format(code=report.code, note=report.closing_note or "-"), choices)
+        done = texts.FB_PUSH_DONE.format(code=report.code, note=report.closing_note or "-")
+        return text(done, rating_choices(report))
     return text(texts.FB_PUSH_STATUS.format(code=report.code, status=status_name(report)))
+
+
+def rating_choices(report: FeedbackReport) -> list[Choice]:
+    """The 1-5 buttons. An anonymous report has no reporter to check, so its buttons carry the tracking code:
+    whoever holds the code may rate it once, as they may follow it (they get the buttons by tracking it)."""
+    code = f"&code={report.code}" if report.anonymous else ""
+    return [Choice(texts.FB_RATING_LABEL.format(score=score), text=str(score),
+                   data=f"action=fb_rate&id={report.id}&score={score}{code}") for score in range(5, 0, -1)]
 
 
 def forwarded_message(report: FeedbackReport) -> Message:

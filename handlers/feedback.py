@@ -30,12 +30,13 @@ from bot.feedback import (
     take_daily_quota,
 )
 from bot.feedback_card import history_text, my_reports_text, staff_card, unit_name
-from bot.feedback_notify import push_to_unit
+from bot.feedback_notify import push_to_unit, rating_choices
 from bot.media import MediaError, photo_links, save_message_image
 from bot.messages import Choice, text
 from bot.registry import registry
 from bot.thai import match_key
 from handlers.basics import menu_reply
+from models import FeedbackStatus
 
 log = logging.getLogger(__name__)
 
@@ -377,6 +378,13 @@ def track(ctx: Context) -> None:
         # Staff who look a report up get its card too: the buttons work from here as from the first push.
         ctx.reply(staff_card(report, _tz(ctx), photo_links=photo_links(ctx.config, report.photos, ctx.now)), history)
         return
+    if report.anonymous:
+        # Not stored beside this chat's id (the code would name the reporter); and, with nobody to push the
+        # closing question to, the rating is asked here.
+        ctx.reply_unlinked = True
+        if report.status is FeedbackStatus.DONE and report.rating is None:
+            history = text(f"{history_text(report, _tz(ctx))}\n\n{texts.FB_RATE_ASK}",
+                           rating_choices(report) + [Choice(texts.QR_MENU)])
     ctx.reply(history)
 
 

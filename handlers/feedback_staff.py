@@ -180,7 +180,12 @@ def rating(ctx: Context) -> None:
     if score is None or not 1 <= score <= 5:
         menu_reply(ctx, texts.BUTTON_EXPIRED)
         return
-    if ctx.user is None or report.reporter_id != ctx.user.id:
+    if report.anonymous:
+        allowed = data.get("code") == report.code
+        ctx.reply_unlinked = True  # the answer would tie this chat to the report
+    else:
+        allowed = ctx.user is not None and report.reporter_id == ctx.user.id
+    if not allowed:
         ctx.reply(text(texts.FB_RATE_NOT_YOURS))
         return
     if rate(ctx.session, report, score, ctx.now) is not None:

@@ -329,6 +329,43 @@ def test_an_anonymous_corruption_report_keeps_no_user_id_anywhere(office, webhoo
     assert "สถานะ: รับเรื่องแล้ว" in fake_line.texts()[-1]
     say(webhook, "เรื่องของฉัน")
     assert fake_line.texts()[-1] == texts.FB_MY_NONE
+    citizens = {ev.CITIZEN, ev.OTHER_CITIZEN}
+    leaks = [(r.to, r.messages) for r in rows(office, OutboxMessage)
+             if r.to in citizens and code in json.dumps(r.messages, ensure_ascii=False)]
+    assert leaks == [], "following the code left no outbox row beside the follower's LINE id"
+
+
+def test_an_anonymous_report_is_rated_by_whoever_holds_its_code(office, webhook, fake_line):
+    say(webhook, "แจ้งทุจริต", "ไม่เปิดเผยชื่อ", "มีการเรียกรับเงินใต้โต๊ะในการขออนุญาต", "ข้าม", "ข้าม", "ยืนยัน")
+    code = parse_code(fake_line.texts()[-1])
+    send_pushes(office)
+    [card] = to(fake_line, CLERK, "flex")
+    say(webhook, ev.postback(button_data(card, texts.BTN_FB_DONE), user_id=CLERK))
+    say(webhook, "ตรวจสอบแล้ว ดำเนินการทางวินัยกับผู้เกี่ยวข้อง", user=CLERK)
+    assert fake_line.texts()[-1] == texts.FB_CLOSED.format(code=code)
+
+    say(webhook, f"ติดตามเรื่อง {code}")
+    tracked = last(fake_line)
+    assert tracked["text"].endswith(texts.FB_RATE_ASK) and "สถานะ: เสร็จสิ้น" in tracked["text"]
+    ratings = {item["action"]["label"]: item["action"]["data"] for item in tracked["quickReply"]["items"]
+               if item["action"]["type"] == "postback"}
+    assert list(ratings) == ["5 ⭐", "4 ⭐", "3 ⭐", "2 ⭐", "1 ⭐"]
+    say(webhook, ev.postback(ratings["5 ⭐"].replace(code, "FB-2500-000001")))
+    assert fake_line.texts()[-1] == texts.FB_RATE_NOT_YOURS
+    say(webhook, ev.postback(ratings["5 ⭐"]))
+    assert fake_line.texts()[-1] == texts.FB_RATED.format(score=5)
+    say(webhook, ev.postback(ratings["2 ⭐"], user_id=ev.OTHER_CITIZEN))
+    assert fake_line.texts()[-1] == texts.FB_ALREADY_RATED.format(score=5)
+    report = stored(office, code)
+    assert report.rating == 5 and report.reporter_id is None
+    assert all(e.actor_id is None for e in rows(office, FeedbackEvent) if e.kind == "rated")
+    replies = rows(office, OutboxMessage, OutboxMessage.kind == OutboxKind.REPLY)
+    unlinked = [r.messages[0]["text"] for r in replies if r.to is None]
+    assert [t.split("\n")[0] for t in unlinked[1:]] == [
+        f"เรื่อง {code} (แจ้งทุจริต)", texts.FB_RATE_NOT_YOURS, texts.FB_RATED.format(score=5),
+        texts.FB_ALREADY_RATED.format(score=5)], "tracking and rating replies are not stored beside the chat's id"
+    say(webhook, f"ติดตามเรื่อง {code}")
+    assert texts.FB_RATE_ASK not in fake_line.texts()[-1], "rated once: not asked again"
 
 
 def test_with_a_public_address_the_staff_card_links_to_the_photos_by_signed_links(office, webhook, fake_line):
