@@ -10,12 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.datafile import DataFileError, read_toml, table_records
+from bot.datafile import DataFileError, data_file, read_toml, table_records
 from bot.thai import match_key
 from models import Asset, Unit
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-ASSETS_FILE = DATA_DIR / "assets.toml"
+ASSETS_FILE = "assets.toml"
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 
 
@@ -44,8 +43,9 @@ class Catalogue:
     assets: list[AssetRecord]
 
 
-def load_catalogue(path: Path = ASSETS_FILE, known_units: set[str] | None = None) -> Catalogue:
+def load_catalogue(path: Path | None = None, known_units: set[str] | None = None) -> Catalogue:
     """Every item of the file, or CatalogueError naming the file, the line of the bad item and the reason."""
+    path = path or data_file(ASSETS_FILE)
     raw, document = read_toml(path, CatalogueError)
     example = document.get("example", False)
     if not isinstance(example, bool):

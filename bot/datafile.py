@@ -6,10 +6,27 @@ tables ([[rule]], [[asset]]) the line and key of the bad one, so the office can 
 
 from __future__ import annotations
 
+import os
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
+
+BUNDLED_DIR = Path(__file__).resolve().parent / "data"
+# A folder with the office's own copies of any of the files, by the same names; the rest come from BUNDLED_DIR.
+DATA_DIR_ENV = "BOT_DATA_DIR"
+
+
+def data_file(name: str) -> Path:
+    """The office's copy of a data file when BOT_DATA_DIR holds one, else the bundled example.
+
+    Looked up on every call rather than once at import, so that each process (and each test) goes by its own
+    environment, and an office can keep its files outside the installed package.
+    """
+    override = os.environ.get(DATA_DIR_ENV)
+    if override and (Path(override) / name).is_file():
+        return Path(override) / name
+    return BUNDLED_DIR / name
 
 
 class DataFileError(ValueError):

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.datafile import DataFileError, read_toml
+from bot.datafile import DataFileError, data_file, read_toml
 from bot.db import upsert
 from bot.thai import clean, match_key
 from bot.thaidate import fiscal_year_of
@@ -37,7 +37,7 @@ from models import (
 
 log = logging.getLogger(__name__)
 
-FEEDBACK_FILE = Path(__file__).resolve().parent / "data" / "feedback.toml"
+FEEDBACK_FILE = "feedback.toml"
 CODE_PREFIX = "FB"
 # "FB-2570-000123", forgiving of case, spaces, a missing dash and Thai digits (read from bot.thai.clean).
 CODE_PATTERN = re.compile(r"\bfb\s*-?\s*(\d{4})\s*-?\s*(\d{1,6})\b", re.IGNORECASE)
@@ -89,8 +89,9 @@ class FeedbackSettings:
         return category.label if category else key
 
 
-def load_settings(path: Path = FEEDBACK_FILE, known_units: set[str] | None = None) -> FeedbackSettings:
+def load_settings(path: Path | None = None, known_units: set[str] | None = None) -> FeedbackSettings:
     """The settings, or FeedbackDataError saying what is wrong; unit names are checked when known_units is given."""
+    path = path or data_file(FEEDBACK_FILE)
     _, document = read_toml(path, FeedbackDataError)
     numbers = {name: _positive_int(document, name, path) for name in (
         "daily_cap", "remind_unit_after_days", "remind_head_after_days", "max_photos", "max_details_chars")}

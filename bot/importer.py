@@ -20,9 +20,11 @@ from pythainlp.corpus import thai_words
 from pythainlp.tokenize import word_tokenize
 from pythainlp.util import thai_digit_to_arabic_digit
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-FIXES_PATH = DATA_DIR / "ocr_fixes.toml"
-BUNDLED_REPORT_PATH = DATA_DIR / "ita_report_2568.txt"
+from bot.datafile import BUNDLED_DIR, data_file
+
+FIXES_FILE = "ocr_fixes.toml"
+REPORT_FILE = "ita_report_2568.txt"
+BUNDLED_REPORT_PATH = BUNDLED_DIR / REPORT_FILE
 
 EXPECTED_MEASURES = 7
 COLUMNS = 7  # ลำดับ, มาตรการ, ขั้นตอน, ช่วงเวลา, ผู้รับผิดชอบ, ผลการดำเนินการ, ผลลัพธ์
@@ -112,7 +114,7 @@ class ReportRecord:
 
 def load_ocr_fixes(path: str | Path | None = None) -> dict[str, str]:
     """Wrong -> right pairs from the TOML file; every table in it contributes."""
-    source = Path(path) if path is not None else FIXES_PATH
+    source = Path(path) if path is not None else data_file(FIXES_FILE)
     with source.open("rb") as handle:
         document = tomllib.load(handle)
     fixes: dict[str, str] = {}
@@ -296,8 +298,8 @@ def parse_report(text: str, fixes: Mapping[str, str] | None = None) -> ReportRec
 
 
 def load_bundled_report() -> ReportRecord:
-    """The FY 2568 report shipped with the package."""
-    return parse_report(BUNDLED_REPORT_PATH.read_text(encoding="utf-8"))
+    """The office's report: BOT_DATA_DIR's copy when there is one, else the FY 2568 report shipped with the package."""
+    return parse_report(data_file(REPORT_FILE).read_text(encoding="utf-8"))
 
 
 def _split_table(text: str) -> tuple[list[str], list[list[str]]]:

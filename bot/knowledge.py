@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.datafile import DataFileError, read_toml
+from bot.datafile import DataFileError, data_file, read_toml
 from bot.messages import MAX_LABEL, utf16_len
 from bot.office import current_fiscal_year
 from bot.thai import VOCABULARY_FILE
 from models import Measure
 
-KNOWLEDGE_FILE = Path(__file__).resolve().parent / "data" / "knowledge.toml"
+KNOWLEDGE_FILE = "knowledge.toml"
 OUT_OF_SCOPE_PREFIX = "out-of-scope:"
 # The fields an answer may name: {office}, {contacts}, {measure_count}, {setting.KEY}, {measure.FIELD}.
 PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z0-9_]+)*)\}")
@@ -73,8 +73,9 @@ class Knowledge:
         return {entry.id: entry for entry in self.entries}
 
 
-def load_curated(path: Path = KNOWLEDGE_FILE) -> tuple[list[Entry], list[Entry]]:
+def load_curated(path: Path | None = None) -> tuple[list[Entry], list[Entry]]:
     """The office's entries and its out-of-scope examples; a bad entry is refused with where and why."""
+    path = path or data_file(KNOWLEDGE_FILE)
     _, document = read_toml(path, KnowledgeError)
     entries = [_entry(raw, f"{path.name}: entry #{i}") for i, raw in enumerate(document.get("entry", []), 1)]
     refusals = [
@@ -123,7 +124,7 @@ def measure_texts(session: Session) -> list[MeasureText]:
 DATA_FILES = (KNOWLEDGE_FILE, VOCABULARY_FILE)
 
 
-def knowledge_version(measures: Sequence[MeasureText], files: Sequence[Path] = DATA_FILES) -> str:
+def knowledge_version(measures: Sequence[MeasureText], files: Sequence[Path] | None = None) -> str:
     """Changes whenever what the matcher is built from changes: the measures' text or the data files.
 
     Cheap enough to take for every question (seven short rows and two stat calls), which is what lets
@@ -132,7 +133,7 @@ def knowledge_version(measures: Sequence[MeasureText], files: Sequence[Path] = D
     digest = hashlib.sha256()
     for m in measures:
         digest.update(repr((m.number, m.title, m.steps, m.results, m.outcomes)).encode())
-    for path in files:
+    for path in files or [data_file(name) for name in DATA_FILES]:
         stat = path.stat()
         digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size}".encode())
     return digest.hexdigest()

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from bot.datafile import data_file
 from bot.knowledge import (
-    KNOWLEDGE_FILE,
     Entry,
     Knowledge,
     build_knowledge,
@@ -240,12 +240,13 @@ _matchers: dict[str, tuple[str, Matcher]] = {}
 
 def analyzer() -> Analyzer:
     """The process's analyzer; rebuilt (trie and all) only when vocabulary.toml changes."""
-    stat = VOCABULARY_FILE.stat()
-    version = f"{stat.st_mtime_ns}:{stat.st_size}"
+    path = data_file(VOCABULARY_FILE)
+    stat = path.stat()
+    version = f"{path}:{stat.st_mtime_ns}:{stat.st_size}"
     with _lock:
         if version not in _analyzers:
             _analyzers.clear()
-            _analyzers[version] = Analyzer(load_vocabulary())
+            _analyzers[version] = Analyzer(load_vocabulary(path))
         return _analyzers[version]
 
 
@@ -265,6 +266,6 @@ def matcher_for(session: Session) -> Matcher:
     with _lock:
         cached = _matchers.get(database)
         if cached is None or cached[0] != version:
-            curated, refusals = load_curated(KNOWLEDGE_FILE)
+            curated, refusals = load_curated()
             _matchers[database] = (version, Matcher(build_knowledge(curated, refusals, measures), words))
         return _matchers[database][1]

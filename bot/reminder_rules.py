@@ -11,13 +11,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.datafile import DataFileError, read_toml, table_records
+from bot.datafile import DataFileError, data_file, read_toml, table_records
 from bot.schedule import RuleTiming, Schedule, ScheduleError, parse_schedule
 from models import Holiday, ReminderRule, Unit
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-RULES_FILE = DATA_DIR / "reminder_rules.toml"
-HOLIDAYS_FILE = DATA_DIR / "holidays.toml"
+RULES_FILE = "reminder_rules.toml"
+HOLIDAYS_FILE = "holidays.toml"
 ALL_UNITS = "ทุกหน่วยงาน"
 _KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 
@@ -37,8 +36,9 @@ class RuleRecord:
     line: int
 
 
-def load_rules(path: Path = RULES_FILE, known_units: set[str] | None = None) -> list[RuleRecord]:
+def load_rules(path: Path | None = None, known_units: set[str] | None = None) -> list[RuleRecord]:
     """Every rule of the file, or RuleError naming the file, the line of the bad rule and the reason."""
+    path = path or data_file(RULES_FILE)
     raw, document = read_toml(path, RuleError)
     return table_records(
         path, raw, document, "rule", lambda entry, line: _rule(entry, line, known_units), RuleError,
@@ -70,7 +70,8 @@ def _rule(entry: dict[str, Any], line: int, known_units: set[str] | None) -> Rul
     return RuleRecord(key, measure, names, task.strip(), dict(entry["schedule"]), grace, line)
 
 
-def load_holidays(path: Path = HOLIDAYS_FILE) -> dict[date, str]:
+def load_holidays(path: Path | None = None) -> dict[date, str]:
+    path = path or data_file(HOLIDAYS_FILE)
     _, document = read_toml(path, RuleError)
     holidays: dict[date, str] = {}
     for n, entry in enumerate(document.get("holiday", []), 1):

@@ -9,12 +9,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.datafile import DataFileError, read_toml
+from bot.datafile import DataFileError, data_file, read_toml
 from bot.importer import ReportRecord, load_bundled_report
 from models import Measure, Setting, Unit
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
-OFFICE_FILE = DATA_DIR / "office.toml"
+OFFICE_FILE = "office.toml"
 
 
 class SeedError(DataFileError):
@@ -37,8 +36,9 @@ class ContactSetting:
     example: bool
 
 
-def load_contacts(path: Path = OFFICE_FILE) -> list[ContactSetting]:
+def load_contacts(path: Path | None = None) -> list[ContactSetting]:
     """The office's contact settings; a bad entry is refused with its position and the reason."""
+    path = path or data_file(OFFICE_FILE)
     _, document = read_toml(path, SeedError)
     contacts = []
     for i, entry in enumerate(document.get("contact", []), 1):

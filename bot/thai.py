@@ -10,7 +10,7 @@ from pathlib import Path
 from pythainlp.util import normalize as thai_normalize
 from pythainlp.util import thai_digit_to_arabic_digit
 
-from bot.datafile import DataFileError, read_toml
+from bot.datafile import DataFileError, data_file, read_toml
 
 # pythainlp's remove_zw covers only U+200B/U+200C; these also arrive from copy-paste and keyboards.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -68,7 +68,7 @@ def _is_thai_mark(ch: str) -> bool:
 # -- matching questions -------------------------------------------------------------------------------
 # Everything below serves the question matcher (bot.qa): words as the knowledge base spells them.
 
-VOCABULARY_FILE = Path(__file__).resolve().parent / "data" / "vocabulary.toml"
+VOCABULARY_FILE = "vocabulary.toml"
 # Punctuation separates words; a hyphen inside a word does not ("e-service" is "eservice").
 _INNER_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
 _NOT_A_WORD_CHAR = re.compile(r"[^\w\u0e00-\u0e7f]+")
@@ -89,7 +89,8 @@ class Vocabulary:
     out_of_scope: frozenset[str]
 
 
-def load_vocabulary(path: Path = VOCABULARY_FILE) -> Vocabulary:
+def load_vocabulary(path: Path | None = None) -> Vocabulary:
+    path = path or data_file(VOCABULARY_FILE)
     _, document = read_toml(path, VocabularyError)
 
     def words(name: str) -> frozenset[str]:

@@ -248,16 +248,14 @@ def test_xlsx_report_is_written(office, tmp_path):
 
 
 def test_a_bad_rule_is_refused_with_its_line_and_nothing_is_imported(app, tmp_path, monkeypatch):
-    import bot.reminder_rules as rules_module
-
-    bad = tmp_path / "rules.toml"
+    bad = tmp_path / "reminder_rules.toml"
     bad.write_text(
         '# comment\n\n[[rule]]\nkey = "ok"\nmeasure = 1\nunits = ["สำนักปลัด"]\ntask = "x"\n'
         'schedule = { every = "day" }\n\n[[rule]]\nkey = "bad"\nmeasure = 6\nunits = ["กองคลัง"]\n'
         'task = "y"\nschedule = { every = "month", day = 35 }\n', encoding="utf-8")
-    monkeypatch.setattr(rules_module, "RULES_FILE", bad)
-    monkeypatch.setattr(rules_module.load_rules, "__defaults__", (bad, None))
-    with pytest.raises(SeedError, match=r"rules.toml, line 10: rule 'bad': 'day' must be a whole number from 1 to 31"):
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path))  # the office's own copy of the rules
+    refused = r"reminder_rules.toml, line 10: rule 'bad': 'day' must be a whole number from 1 to 31"
+    with pytest.raises(SeedError, match=refused):
         with runtime(app).sessions.begin() as session:
             seed_bundled(session)
     assert count(app, ReminderRule) == 0

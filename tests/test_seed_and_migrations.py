@@ -12,6 +12,8 @@ from bot.db import current_revisions, head_revisions, make_engine, upgrade
 from bot.importer import load_bundled_report
 from bot.seed import SeedError, load_contacts, seed, seed_bundled
 from models import Base, Measure, Setting, Unit
+from tests import line_events as ev
+from tests.conftest import Webhook
 from tests.helpers import rows
 
 
@@ -56,6 +58,20 @@ def test_seed_imports_office_facts_from_the_report_and_marks_example_settings(se
     assert all(c.is_example for c in contacts), "the bundled contact values are examples, not facts"
 
 
+def test_an_office_keeps_its_own_data_files_in_bot_data_dir(app, tmp_path, monkeypatch, fake_line):
+    (tmp_path / "office.toml").write_text(
+        '[[contact]]\nkey = "contact.phone"\nlabel = "โทรศัพท์"\nvalue = "043-777 888"\nexample = false\n',
+        encoding="utf-8")
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path))
+    with runtime(app).sessions.begin() as session:
+        seed_bundled(session)
+    contacts = {s.key: s for s in rows(app, Setting) if s.key.startswith("contact.")}
+    assert [(k, c.value, c.is_example) for k, c in contacts.items()] == [("contact.phone", "043-777 888", False)]
+    assert len(rows(app, Measure)) == 7, "a file the office has no copy of comes from the package"
+    Webhook(app).post(ev.text("เบอร์โทร"))
+    assert "043-777 888" in fake_line.texts()[-1] and "ตัวอย่าง" not in fake_line.texts()[-1]
+
+
 def test_seeding_twice_changes_nothing(seeded):
     before = _snapshot(seeded)
     with runtime(seeded).sessions.begin() as session:
@@ -77,12 +93,9 @@ def test_a_bad_settings_file_is_refused_with_the_reason_and_nothing_imported(app
 
 
 def test_a_broken_data_file_is_told_to_the_operator_without_a_traceback(app, tmp_path, monkeypatch):
-    import bot.reminder_rules
-    from bot.reminder_rules import load_rules
-
     broken = tmp_path / "reminder_rules.toml"
     broken.write_text('[[rule]]\nkey = "x"\nmeasure = 6\ntask = "งาน"\nunits = ["กองไม่มี"]\n', encoding="utf-8")
-    monkeypatch.setattr(bot.reminder_rules, "load_rules", lambda **kw: load_rules(broken, **kw))
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path))
     for command in (["seed"], ["chat"]):
         with app.app_context():  # as `flask --app wsgi` gives every command
             result = app.test_cli_runner().invoke(args=command, input="")
