@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import itertools
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,7 +19,7 @@ from pythainlp.corpus import thai_words
 from pythainlp.tokenize import word_tokenize
 from pythainlp.util import thai_digit_to_arabic_digit
 
-from bot.datafile import BUNDLED_DIR, data_file
+from bot.datafile import BUNDLED_DIR, DataFileError, data_file, read_toml
 
 FIXES_FILE = "ocr_fixes.toml"
 REPORT_FILE = "ita_report_2568.txt"
@@ -80,8 +79,8 @@ _ROW_START = re.compile(r"^\s*([0-9๐-๙]{1,3})\s*\t")
 _HEADER_ROW = re.compile(r"^\s*ลำดับ\s*\t")
 
 
-class ReportFormatError(ValueError):
-    """The report text lacks something the importer needs; the message says what."""
+class ReportFormatError(DataFileError):
+    """The report text, or its OCR fixes, lack something the importer needs; the message says what."""
 
 
 @dataclass(frozen=True)
@@ -115,23 +114,22 @@ class ReportRecord:
 def load_ocr_fixes(path: str | Path | None = None) -> dict[str, str]:
     """Wrong -> right pairs from the TOML file; every table in it contributes."""
     source = Path(path) if path is not None else data_file(FIXES_FILE)
-    with source.open("rb") as handle:
-        document = tomllib.load(handle)
+    _, document = read_toml(source, ReportFormatError)
     fixes: dict[str, str] = {}
     for table_name, table in document.items():
         if not isinstance(table, dict):
-            raise TypeError(f"{source}: {table_name!r} must be a table of wrong = right")
+            raise ReportFormatError(f"{source}: {table_name!r} must be a table of wrong = right")
         for wrong, right in table.items():
             if not isinstance(right, str):
-                raise TypeError(f"{source}: [{table_name}] {wrong!r} must map to a string")
+                raise ReportFormatError(f"{source}: [{table_name}] {wrong!r} must map to a string")
             if not wrong.strip():
-                raise ValueError(f"{source}: [{table_name}] has an empty key")
+                raise ReportFormatError(f"{source}: [{table_name}] has an empty key")
             fixes[_squash(wrong)] = _squash(right)
     for wrong in fixes:
         for right in fixes.values():
             # Such a pair would be rewritten again and again by _apply_fixes.
             if wrong in right:
-                raise ValueError(f"{source}: the correction {right!r} contains the fault {wrong!r}")
+                raise ReportFormatError(f"{source}: the correction {right!r} contains the fault {wrong!r}")
     return fixes
 
 
@@ -299,7 +297,11 @@ def parse_report(text: str, fixes: Mapping[str, str] | None = None) -> ReportRec
 
 def load_bundled_report() -> ReportRecord:
     """The office's report: BOT_DATA_DIR's copy when there is one, else the FY 2568 report shipped with the package."""
-    return parse_report(data_file(REPORT_FILE).read_text(encoding="utf-8"))
+    path = data_file(REPORT_FILE)
+    try:
+        return parse_report(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ReportFormatError) as exc:
+        raise ReportFormatError(f"{path.name}: {exc}") from exc
 
 
 def _split_table(text: str) -> tuple[list[str], list[list[str]]]:

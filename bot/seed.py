@@ -87,10 +87,10 @@ def seed_bundled(session: Session) -> SeedStats:
     from bot.feedback import load_settings as load_feedback_settings
     from bot.reminder_rules import load_holidays, load_rules, seed_rules
 
-    report = load_bundled_report()
-    contacts = load_contacts()
-    known_units = {name for m in report.measures for name in m.units}
     try:
+        report = load_bundled_report()
+        contacts = load_contacts()
+        known_units = {name for m in report.measures for name in m.units}
         rules = load_rules(known_units=known_units)
         holidays = load_holidays()
         load_feedback_settings(known_units=known_units)  # checked only: it is read from the file at start-up

@@ -105,6 +105,16 @@ def test_a_broken_data_file_is_told_to_the_operator_without_a_traceback(app, tmp
     assert rows(app, Measure) == []
 
 
+def test_an_office_report_that_cannot_be_read_is_refused_by_name(app, tmp_path, monkeypatch):
+    (tmp_path / "ita_report_2568.txt").write_text("รายงานที่สแกนไม่ออก", encoding="utf-8")
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path))
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 1
+    assert "nothing imported: ita_report_2568.txt: found 0 measures, expected 7" in result.output
+    assert rows(app, Measure) == []
+
+
 def test_the_wsgi_entry_point_refuses_to_start_on_a_broken_data_file_with_its_reason(monkeypatch):
     import runpy
     from pathlib import Path
