@@ -182,6 +182,7 @@ def scheduler_command() -> None:
         tick_seconds=float(config["SCHEDULER_TICK_SECONDS"]),
         digest_at=parse_time(config["DIGEST_TIME"]),
         stop=_stop_on_signals(),
+        media_dir=Path(config["MEDIA_DIR"]),
     )
 
 

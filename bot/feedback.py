@@ -19,14 +19,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.datafile import DataFileError, data_file, read_toml
-from bot.db import upsert
+from bot.db import read_only, upsert
+from bot.media import remove_orphans
 from bot.thai import clean, match_key
 from bot.thaidate import fiscal_year_of
 from models import (
     OPEN_STATUSES,
+    Conversation,
     FeedbackCounter,
     FeedbackEvent,
     FeedbackReport,
@@ -38,6 +40,7 @@ from models import (
 log = logging.getLogger(__name__)
 
 FEEDBACK_FILE = "feedback.toml"
+PHOTO_FOLDER = "feedback"  # under MEDIA_DIR
 CODE_PREFIX = "FB"
 # "FB-2570-000123", forgiving of case, spaces, a missing dash and Thai digits (read from bot.thai.clean).
 CODE_PATTERN = re.compile(r"\bfb\s*-?\s*(\d{4})\s*-?\s*(\d{1,6})\b", re.IGNORECASE)
@@ -303,6 +306,25 @@ def rate(session: Session, report: FeedbackReport, score: int, now: datetime) ->
 
 def report_by_code(session: Session, code: str) -> FeedbackReport | None:
     return session.scalar(select(FeedbackReport).where(FeedbackReport.code == code))
+
+
+def referenced_photos(session: Session) -> set[str]:
+    """Every photo a report or a draft in progress (any flow's data["photos"]) refers to."""
+    kept = {photo for photos in session.scalars(select(FeedbackReport.photos)) for photo in photos or ()}
+    for data in session.scalars(select(Conversation.data)):
+        kept.update((data or {}).get("photos") or ())
+    return kept
+
+
+def sweep_draft_photos(sessions: sessionmaker[Session], media_dir: Path, now: datetime) -> list[str]:
+    """Remove the photos of drafts that never became reports (bot.media.remove_orphans)."""
+    with sessions() as session:
+        read_only(session)
+        referenced = referenced_photos(session)
+    removed = remove_orphans(media_dir, PHOTO_FOLDER, referenced, now)
+    if removed:
+        log.info("removed %d photos of abandoned drafts", len(removed))
+    return removed
 
 
 def reports_of(session: Session, user: LineUser, limit: int = 5) -> list[FeedbackReport]:

@@ -28,6 +28,11 @@ MAX_BYTES = 10 * 1024 * 1024
 SIGNATURES = {b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
 
 
+# A draft's photos are saved as they arrive, before the report exists; a draft cancelled, expired or edited
+# leaves them behind. Older than this (well past any flow's idle expiry), a photo nothing refers to is removed.
+ORPHAN_AFTER = timedelta(days=1)
+
+
 class MediaError(Exception):
     """The reason, in Thai, that a photo could not be kept."""
 
@@ -41,6 +46,20 @@ def save_message_image(config: Mapping[str, Any], message_id: str, folder: str, 
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content)
     return str(relative)
+
+
+def remove_orphans(media_dir: Path, folder: str, referenced: set[str], now: datetime) -> list[str]:
+    """Delete the files under media_dir/folder that are not in `referenced` (paths relative to media_dir) and
+    were last written before now - ORPHAN_AFTER; return what was removed."""
+    root = Path(media_dir)
+    cutoff = (now - ORPHAN_AFTER).timestamp()
+    removed = []
+    for path in sorted((root / folder).rglob("*")):
+        relative = str(path.relative_to(root))
+        if path.is_file() and relative not in referenced and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed.append(relative)
+    return removed
 
 
 def fetch_content(config: Mapping[str, Any], message_id: str) -> bytes:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -287,9 +288,13 @@ def run_scheduler(
     digest_at: time,
     stop: threading.Event,
     send_interval: float = 2.0,
+    media_dir: Path | None = None,
 ) -> None:
-    """The long-running process: APScheduler runs the reminder tick and the outbox sender."""
+    """The long-running process: APScheduler runs the reminder tick, the outbox sender and, with a media_dir,
+    the hourly removal of abandoned drafts' photos."""
     from apscheduler.schedulers.background import BackgroundScheduler
+
+    from bot.feedback import sweep_draft_photos
 
     def reminder_job() -> None:
         stats = tick(sessions, utcnow(), tz, digest_at)
@@ -307,6 +312,9 @@ def run_scheduler(
                       coalesce=True, max_instances=1, id="reminders")
     scheduler.add_job(send_job, "interval", seconds=send_interval, next_run_time=datetime.now(tz),
                       coalesce=True, max_instances=1, id="sender")
+    if media_dir is not None:
+        scheduler.add_job(lambda: sweep_draft_photos(sessions, media_dir, utcnow()), "interval", hours=1,
+                          next_run_time=datetime.now(tz), coalesce=True, max_instances=1, id="draft_photos")
     scheduler.start()
     try:
         stop.wait()

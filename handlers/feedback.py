@@ -19,6 +19,7 @@ from bot import texts
 from bot.context import Context
 from bot.feedback import MIN_DETAILS_CHARS as MIN_DETAILS
 from bot.feedback import (
+    PHOTO_FOLDER,
     Draft,
     parse_code,
     parse_phone,
@@ -188,7 +189,7 @@ def _on_photos(ctx: Context, data: dict[str, Any]) -> Outcome:
         limit = settings().max_photos
         message_id = str((ctx.raw.get("message") or {}).get("id", ""))
         try:
-            photos.append(save_message_image(ctx.config, message_id, "feedback", ctx.now))
+            photos.append(save_message_image(ctx.config, message_id, PHOTO_FOLDER, ctx.now))
         except MediaError as exc:
             ctx.reply(text(texts.FB_PHOTO_FAILED.format(reason=exc), _choices("photos", data)))
             return STAY

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from bot.feedback import (
     parse_phone,
     settings,
     submit,
+    sweep_draft_photos,
 )
 from bot.feedback_notify import remind_unacknowledged, waiting_report_lines
 from bot.media import LINK_VALID, photo_links
@@ -237,6 +239,25 @@ def test_a_photo_that_is_not_an_image_is_refused_and_the_step_waits(office, webh
 def test_the_last_photo_allowed_moves_on(office, webhook, fake_line):
     say(webhook, "ร้องเรียน", "ร้องเรียนทั่วไป", DETAILS, ev.image(), ev.image(), ev.image())
     assert fake_line.texts()[-2:] == [texts.FB_PHOTO_LAST.format(n=3), texts.FB_ASK_LOCATION]
+
+
+def test_the_photos_of_drafts_that_never_became_reports_are_removed_after_a_day(office, webhook, fake_line):
+    media = Path(office.config["MEDIA_DIR"])
+    say(webhook, "ร้องเรียน", "ร้องเรียนทั่วไป", DETAILS, ev.image(), "ยกเลิก")  # cancelled
+    say(webhook, "ร้องเรียน", "ร้องเรียนทั่วไป", DETAILS, ev.image(user_id=ev.OTHER_CITIZEN), texts.QR_NEXT, "ข้าม",
+        texts.QR_NAMED, "ข้าม", "ยืนยัน", user=ev.OTHER_CITIZEN)  # reported
+    code = parse_code(fake_line.texts()[-1])
+    say(webhook, "ร้องเรียน", "ร้องเรียนทั่วไป", DETAILS, ev.image(user_id=CLERK), user=CLERK)  # still being written
+    kept = set(stored(office, code).photos) | set(rows(office, Conversation)[0].data["photos"])
+    every = {str(p.relative_to(media)) for p in media.rglob("*") if p.is_file()}
+    [abandoned] = every - kept
+    now = utcnow()
+    assert sweep_draft_photos(runtime(office).sessions, media, now) == [], "a day's grace: the draft may come back"
+    two_days_ago = (now - timedelta(days=2)).timestamp()
+    for path in media.rglob("*"):
+        os.utime(path, (two_days_ago, two_days_ago))
+    assert sweep_draft_photos(runtime(office).sessions, media, now) == [abandoned]
+    assert {str(p.relative_to(media)) for p in media.rglob("*") if p.is_file()} == kept
 
 
 def test_edit_from_the_summary_changes_one_part_and_comes_back(office, webhook, fake_line):
