@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.datafile import DataFileError, data_file, read_toml
 from bot.db import read_only, upsert
 from bot.media import remove_orphans
-from bot.thai import clean, match_key
+from bot.thai import clean, contains_word, match_key
 from bot.thaidate import fiscal_year_of
 from models import (
     OPEN_STATUSES,
@@ -86,6 +86,11 @@ class FeedbackSettings:
             if key in {match_key(category.label), match_key(category.key), *map(match_key, category.phrases)}:
                 return category
         return None
+
+    def category_in(self, normalized: str) -> Category | None:
+        """The category one of whose phrases a sentence holds ("อยากแจ้งทุจริตเจ้าหน้าที่"), longest phrase first."""
+        phrases = sorted(((clean(p), c) for c in self.categories for p in c.phrases), key=lambda pc: -len(pc[0]))
+        return next((category for phrase, category in phrases if contains_word(normalized, phrase)), None)
 
     def label_of(self, key: str) -> str:
         category = self.category(key)

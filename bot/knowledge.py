@@ -43,6 +43,8 @@ class Entry:
     measure: int | None = None
     answer: str | None = None
     related: tuple[str, ...] = ()
+    # A button that does what the answer describes: it sends this text, which starts that capability's flow.
+    start: str | None = None
     # Text the matcher may search but that is not a way of asking (a measure's steps and results).
     background: tuple[str, ...] = ()
     out_of_scope: bool = False
@@ -155,6 +157,9 @@ def _entry(raw: dict[str, Any], where: str) -> Entry:
         raise KnowledgeError(f"{where} ({entry_id}): 'answer' must be a non-empty string")
     if answer is None and measure is None:
         raise KnowledgeError(f"{where} ({entry_id}): needs an 'answer', a 'measure', or both")
+    start = raw.get("start")
+    if start is not None and (not isinstance(start, str) or not start.strip() or utf16_len(start) > MAX_LABEL):
+        raise KnowledgeError(f"{where} ({entry_id}): 'start' must be a button text of 1 to {MAX_LABEL} characters")
     entry = Entry(
         id=entry_id,
         label=label,
@@ -162,6 +167,7 @@ def _entry(raw: dict[str, Any], where: str) -> Entry:
         measure=measure,
         answer=answer.strip() if answer else None,
         related=_strings(raw, "related", where),
+        start=start.strip() if start else None,
     )
     _check_placeholders(entry, where)
     return entry

@@ -134,6 +134,14 @@ MEASURE_CARD_RESPONSIBLE = "ผู้รับผิดชอบ"
 MEASURE_CARD_RESULTS = "ผลการดำเนินการ"
 MEASURE_CARD_OUTCOMES = "ผลลัพธ์"
 
+# What marks a sentence as a question about a service rather than a request for it ("ยืมเต็นท์ได้บ่" asks;
+# "ขอยืมเต็นท์ 2 หลัง" requests). Each capability adds its own words to these.
+QUESTION_WORDS = (
+    "ได้ไหม", "ได้มั้ย", "ได้มั๊ย", "ได้บ่", "ได้ป่าว", "ได้หรือเปล่า", "ได้หรือไม่", "ไหม", "มั้ย", "บ่",
+    "ยังไง", "อย่างไร", "ยังงัย", "ทำไง", "จั่งได๋", "เฮ็ด", "ต้อง", "ระเบียบ", "แบบฟอร์ม", "ขั้นตอน",
+    "เมื่อไหร่", "เมื่อไร", "ที่ไหน", "ใคร", "อะไร", "หรือเปล่า", "เปล่า", "?", "can i", "how",
+)
+
 # -- feedback and complaints (handlers/feedback.py, handlers/feedback_staff.py, bot/feedback*.py) ---------------
 QR_FEEDBACK = "แจ้งเรื่อง/ร้องเรียน"
 QR_MY_REPORTS = "เรื่องของฉัน"
@@ -148,6 +156,10 @@ QR_EDIT = "แก้ไข"
 FB_TRACK_TEXT = "ติดตามเรื่อง {code}"  # what a tap on a tracking code sends
 # Phrases that start the flow (compared with bot.thai.match_key); a category's own phrases are in feedback.toml.
 FEEDBACK_WORDS = ("ร้องเรียน", "แจ้งเรื่อง", "ร้องทุกข์", "แจ้งเรื่องร้องเรียน", "ส่งเรื่อง", QR_FEEDBACK, "complain")
+# A sentence holding one of FEEDBACK_WORDS (or a category's phrase) starts the flow ("อยากร้องเรียนเรื่องไฟถนนดับ");
+# with one of these it asks about complaining, or about a report already made, and the Q&A answers it.
+FEEDBACK_QUESTION_WORDS = QUESTION_WORDS + (
+    "ไหน", "ช่องทาง", "บ้าง", "ติดตาม", "สถานะ", "ไปแล้ว", "ที่แจ้ง", "ที่ร้องเรียน", "ผลการ")
 MY_REPORTS_WORDS = (QR_MY_REPORTS, "เรื่องที่ฉันแจ้ง", "เรื่องที่แจ้งไว้", "my reports")
 TRACK_WORDS = ("ติดตามเรื่อง", "ติดตาม", "ตามเรื่อง", "เช็คสถานะ", "track")
 NEXT_WORDS = (QR_NEXT, "ต่อไป", "เสร็จ", "พอแล้ว", "ครบแล้ว", "next")
@@ -311,12 +323,7 @@ QR_CHANGE_QUANTITY = "เปลี่ยนจำนวน"
 CONFIRM_WORDS = ("ยืนยัน", "ตกลง", "ok", "โอเค", "ใช่", "ถูกต้อง", "confirm")
 # What starts the flow; a borrowing *question* ("ยืมเต็นท์ได้บ่", "ยืมของต้องทำยังไง") is answered by the Q&A.
 BORROW_WORDS = ("ยืม", "borrow")
-BORROW_QUESTION_WORDS = (
-    "ได้ไหม", "ได้มั้ย", "ได้มั๊ย", "ได้บ่", "ได้ป่าว", "ได้หรือเปล่า", "ได้หรือไม่", "ไหม", "มั้ย", "บ่",
-    "ยังไง", "อย่างไร", "ยังงัย", "ทำไง", "จั่งได๋", "เฮ็ด", "ต้อง", "ระเบียบ", "แบบฟอร์ม", "ขั้นตอน", "สมุดคุม",
-    "เมื่อไหร่", "เมื่อไร", "ที่ไหน", "ใคร", "อะไร", "หรือเปล่า", "เปล่า", "เสียเงิน", "ค่าใช้จ่าย", "?", "can i",
-    "how", "คืนยังไง", "กี่วัน",
-)
+BORROW_QUESTION_WORDS = QUESTION_WORDS + ("สมุดคุม", "เสียเงิน", "ค่าใช้จ่าย", "คืนยังไง", "กี่วัน")
 MY_LOANS_WORDS = ("รายการยืม", "รายการยืมของฉัน", "คำขอยืม", "คำขอยืมของฉัน", "ดูรายการยืม", "ยกเลิกการยืม",
                   "ยกเลิกคำขอยืม", "สถานะการยืม", "ติดตามการยืม")
 STAFF_LOANS_WORDS = ("งานยืมคืน", "รายการยืมค้าง", "คำขอยืมรออนุมัติ", "จัดการการยืม")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,8 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 # Three or more of the same letter ("มากกกก", "helloooo") is emphasis, not spelling. Digits are kept.
 _REPEATED_LETTER = re.compile(r"([^\W\d_])\1{2,}")
 _SPACES = re.compile(r"\s+")
+# Vowel signs above and below the letter, and tone marks: they belong to the letter before them.
+_CONTINUES_SYLLABLE = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
 # Polite particles and fillers carry no meaning for matching ("เมนูค่ะ" is "เมนู").
 POLITE_PARTICLES = ("ครับผม", "ครับ", "คร้าบ", "ค้าบ", "คับ", "ค่ะ", "คะ", "ค่า", "จ้ะ", "จ้า", "นะคะ", "นะ", "หน่อย", "ด้วย")
 _PARTICLE_TAIL = re.compile("(?:" + "|".join(sorted(POLITE_PARTICLES, key=len, reverse=True)) + r")+$")
@@ -53,6 +56,33 @@ def key_of_normalized(normalized: str) -> str:
     """match_key() of a text already normalize()d (the webhook normalises each message once)."""
     text = "".join(ch for ch in normalized if ch.isalnum() or _is_thai_mark(ch))
     return _PARTICLE_TAIL.sub("", text) or text
+
+
+def contains_word(text: str, word: str) -> bool:
+    """`word` occurs in `text`, and not as the first letters of a longer syllable: Thai writes no spaces, so a
+    plain substring test finds the question word "ไหม" in "ไฟไหม้" (fire); a vowel or tone mark right after the
+    match means another word."""
+    start = text.find(word)
+    while start != -1:
+        end = start + len(word)
+        if end >= len(text) or not _CONTINUES_SYLLABLE.match(text[end]):
+            return True
+        start = text.find(word, start + 1)
+    return False
+
+
+# Words that hold a question word yet ask for something: "ต้องการ" (want) is not "ต้อง" (must).
+_WANT_WORDS = ("ต้องการ",)
+
+
+def is_request(normalized: str, start_words: Sequence[str], question_words: Sequence[str]) -> bool:
+    """The text names one of start_words and asks for it: none of question_words is in it ("ขอยืมเต็นท์"
+    requests, "ยืมเต็นท์ได้ไหม" asks about borrowing). `normalized` is normalize()d text."""
+    if not any(contains_word(normalized, word) for word in start_words):
+        return False
+    for word in _WANT_WORDS:
+        normalized = normalized.replace(word, " ")
+    return not any(contains_word(normalized, word) for word in question_words)
 
 
 def has_words(text: str) -> bool:

@@ -35,7 +35,7 @@ from bot.feedback_notify import push_to_unit, rating_choices
 from bot.media import MediaError, photo_links, save_message_image
 from bot.messages import Choice, text
 from bot.registry import registry
-from bot.thai import match_key
+from bot.thai import clean, is_request, match_key
 from handlers.basics import menu_reply
 from models import FeedbackStatus
 
@@ -94,7 +94,16 @@ def _start_phrases() -> tuple[str, ...]:
     return texts.FEEDBACK_WORDS + tuple(p for c in settings().categories for p in (*c.phrases, c.label))
 
 
-@registry.intent("feedback", phrases=_start_phrases(), priority=25)
+START_WORDS = tuple(clean(p) for p in _start_phrases())
+
+
+def is_feedback_request(ctx: Context) -> bool:
+    """A sentence that asks to report something ("อยากร้องเรียนเรื่องไฟถนนดับ"), not one that asks about
+    reporting ("ร้องเรียนได้ที่ไหน"), which the Q&A answers."""
+    return is_request(ctx.normalized, START_WORDS, texts.FEEDBACK_QUESTION_WORDS)
+
+
+@registry.intent("feedback", phrases=_start_phrases(), match=is_feedback_request, priority=25)
 def start(ctx: Context) -> None:
     if ctx.user is None or not ctx.is_one_to_one:
         ctx.reply(text(texts.FB_NEEDS_ONE_TO_ONE))
@@ -104,7 +113,8 @@ def start(ctx: Context) -> None:
         menu_reply(ctx, texts.FB_DAILY_CAP.format(cap=config.daily_cap))
         return
     data: dict[str, Any] = {}
-    chosen = config.category_for(ctx.text)  # "แจ้งทุจริต" starts with its category chosen
+    # "แจ้งทุจริต", or a sentence with a category's phrase, starts with its category chosen.
+    chosen = config.category_for(ctx.text) or config.category_in(ctx.normalized)
     step = "category"
     if chosen is not None:
         data["category"] = chosen.key

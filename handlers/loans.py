@@ -43,7 +43,7 @@ from bot.outbox import enqueue_push
 from bot.registry import registry
 from bot.scheduler import DIGEST_SECTIONS, tick_job
 from bot.staff import staff_of_units
-from bot.thai import clean, match_key
+from bot.thai import clean, is_request, match_key
 from bot.thaidate import thai_date
 from bot.thaidate_parse import DateError, parse_range
 from handlers.basics import menu_reply
@@ -80,10 +80,7 @@ def _today(ctx: Context) -> date:
 
 def is_borrow_request(ctx: Context) -> bool:
     """Asks to borrow, rather than asks about borrowing (see the module's docstring)."""
-    words = ctx.normalized
-    if not any(w in words for w in texts.BORROW_WORDS):
-        return False
-    return not any(q in words for q in texts.BORROW_QUESTION_WORDS)
+    return is_request(ctx.normalized, texts.BORROW_WORDS, texts.BORROW_QUESTION_WORDS)
 
 
 @registry.intent("my_loans", match=lambda ctx: ctx.key in MY_LOANS_KEYS, priority=24)

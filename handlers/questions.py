@@ -65,6 +65,8 @@ def reply_with_entry(ctx: Context, matcher: Matcher, entry: Entry) -> None:
     """The entry's answer, from the report and settings as they are now, with its related topics as buttons."""
     known = matcher.knowledge.by_id()
     choices = [entry_choice(known[r]) for r in entry.related if r in known] + [Choice(texts.QR_MENU)]
+    if entry.start:
+        choices.insert(0, Choice(entry.start))
     ctx.reply(*answer_messages(ctx.session, entry, choices))
 
 

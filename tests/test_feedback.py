@@ -161,11 +161,37 @@ def test_a_starting_phrase_can_choose_the_category(office, webhook, fake_line):
     assert conversation.data == {"category": "suggestion"} and conversation.step == "details"
 
 
+@pytest.mark.parametrize(("sentence", "category"), [
+    ("อยากร้องเรียนเรื่องไฟถนนดับค่ะ", None),
+    ("ต้องการแจ้งเรื่องถนนชำรุดหน้าวัดครับ", None),  # "ต้องการ" (want) holds "ต้อง" (must) but asks for nothing
+    ("ไฟไหม้หญ้าข้างถนน ขอแจ้งเรื่องด่วนค่ะ", None),  # "ไหม้" (burn) is not the question word "ไหม"
+    ("ขอแจ้งทุจริตเจ้าหน้าที่เรียกรับเงินค่ะ", "corruption"),
+])
+def test_a_sentence_asking_to_report_starts_the_flow(office, webhook, fake_line, sentence, category):
+    say(webhook, sentence)
+    [conversation] = rows(office, Conversation)
+    assert conversation.flow == "feedback" and conversation.data.get("category") == category
+    expected = texts.FB_ASK_CATEGORY if category is None else texts.FB_ASK_ANONYMOUS_FIRST.format(category="แจ้งทุจริต")
+    assert fake_line.texts()[-1].startswith(expected.split("\n")[0])
+
+
+@pytest.mark.parametrize("question", [
+    "ร้องเรียนได้ที่ไหนคะ", "ร้องทุกข์ได้ช่องทางไหน", "เรื่องที่ร้องเรียนไปถึงไหนแล้ว", "ติดตามผลการร้องเรียน",
+    "แจ้งเรื่องไปแล้วยังไม่มีคนมาดู", "การร้องเรียนต้องทำอย่างไร",
+])
+def test_a_sentence_asking_about_reporting_is_answered_not_started(office, webhook, fake_line, question):
+    say(webhook, question)
+    assert count(office, Conversation) == 0, fake_line.texts()[-1]
+
+
 def test_a_question_about_complaining_still_gets_the_answer(office, webhook, fake_line):
     say(webhook, "ร้องเรียนยังไง")
     assert count(office, Conversation) == 0
     answer = fake_line.texts()[-1]
     assert answer.startswith("ท่านแจ้งเรื่องร้องเรียน") and 'พิมพ์ "ร้องเรียน"' in answer, "the answer points to the flow"
+    assert quick_reply_labels(last(fake_line))[0] == texts.QR_FEEDBACK, "and offers a button for it"
+    say(webhook, texts.QR_FEEDBACK)
+    assert [c.flow for c in rows(office, Conversation)] == ["feedback"]
 
 
 # Each step with how to reach it, a bad answer and what the bot says about it.

@@ -213,7 +213,7 @@ def test_quantity_is_checked_and_the_item_can_be_chosen(webhook, fake_line, offi
 
 
 @pytest.mark.parametrize("typed", ["ขอยืมเต็นท์ 3 หลัง", "ยืมโต๊ะ เก้าอี้", "ขอยืม", "ยืมเต็นท์", "ลงทะเบียนยืมเต็นท์",
-                                   "ขอยืมเก้าอี้ ๕๐ ตัวค่ะ", "ยืมของ"])
+                                   "ขอยืมเก้าอี้ ๕๐ ตัวค่ะ", "ยืมของ", "ต้องการยืมเต็นท์ 2 หลังค่ะ"])
 def test_requests_start_the_flow(webhook, fake_line, office, typed):
     say(webhook, fake_line, typed)
     [conversation_flow] = [c.flow for c in rows(office, __import__("models").Conversation)]

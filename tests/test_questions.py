@@ -235,6 +235,7 @@ def test_bundled_knowledge_file_is_valid_and_its_labels_fit_line():
         ('[[entry]]\nid = "x"\nlabel = "x"\nanswer = "โทร {phone}"\nquestions = ["ก"]\n', "unknown field"),
         ('[[entry]]\nid = "x"\nlabel = "x"\nquestions = ["ก"]\n', "needs an 'answer'"),
         ('[[entry]]\nid = "x"\nlabel = "x"\nmeasure = 1\nquestions = ["ก"]\nrelated = ["y"]\n', "unknown entries"),
+        ('[[entry]]\nid = "x"\nlabel = "x"\nmeasure = 1\nquestions = ["ก"]\nstart = ""\n', "'start' must be"),
     ],
 )
 def test_a_bad_knowledge_file_is_refused_with_the_reason(tmp_path, body, reason):
