@@ -205,9 +205,12 @@ def _year(token: str, era: str | None, today: date) -> int:
 
 
 def _weekday_date(today: date, weekday: int, next_week: bool) -> date:
-    """"เสาร์นี้": the coming Saturday (today if today is one); "เสาร์หน้า": the one a week after it."""
-    ahead = (weekday - today.weekday()) % 7
-    return today + timedelta(days=ahead + (7 if next_week else 0))
+    """"เสาร์นี้": the coming Saturday (today if today is one). "เสาร์หน้า": the Saturday of next week, the week
+    (Monday to Sunday) after this one; so on a Sunday "เสาร์หน้า ถึง อาทิตย์หน้า" is the coming weekend, and on a
+    Wednesday "จันทร์หน้า" is the coming Monday, as people mean them."""
+    if next_week:
+        return today + timedelta(days=7 - today.weekday() + weekday)
+    return today + timedelta(days=(weekday - today.weekday()) % 7)
 
 
 def _complete(part: _Partial, today: date, *, on_or_after: date | None = None) -> date:

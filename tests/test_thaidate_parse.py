@@ -148,6 +148,17 @@ def test_a_range_counts_its_days_inclusively() -> None:
     assert parse_range("5-7 ธ.ค.", TODAY).days == 3
 
 
+@pytest.mark.parametrize(("today", "typed", "start", "end"), [
+    (d(29, 11), "เสาร์หน้า ถึง อาทิตย์หน้า", d(5, 12), d(6, 12)),  # said on a Sunday: the coming weekend
+    (d(29, 11), "อาทิตย์นี้", d(29, 11), d(29, 11)),
+    (d(25, 11), "จันทร์หน้า", d(30, 11), d(30, 11)),  # said on a Wednesday: the Monday of next week
+    (d(25, 11), "พุธหน้า", d(2, 12), d(2, 12)),
+    (d(30, 11), "จันทร์หน้า", d(7, 12), d(7, 12)),  # said on a Monday: a week on
+])
+def test_next_week_is_the_monday_to_sunday_week_after_this_one(today: date, typed: str, start: date, end: date) -> None:
+    assert parse_range(typed, today) == DateRange(start, end)
+
+
 def test_next_year_dates_near_the_year_end() -> None:
     new_year_eve = date(2026, 12, 31)
     assert parse_range("2 ม.ค.", new_year_eve) == DateRange(d(2, 1, 2027), d(2, 1, 2027))
