@@ -66,6 +66,9 @@ QR_MEASURE_N = "มาตรการที่ {number}"
 
 # Words that mean the same command wherever they are typed (compared with bot.thai.match_key).
 CANCEL_WORDS = ("ยกเลิก", "cancel", "เลิก", "ไม่เอาแล้ว")
+QR_CONFIRM = "ยืนยัน"
+# Yes to a summary (a report, a loan request) before it is sent.
+CONFIRM_WORDS = (QR_CONFIRM, "ตกลง", "ok", "โอเค", "ใช่", "ถูกต้อง", "confirm")
 MENU_WORDS = ("เมนู", "menu", "help", "ช่วยเหลือ", "เมนูหลัก", "กลับเมนู")
 
 # Console rendering of what would be sent (terminal chat and console mode).
@@ -151,7 +154,6 @@ QR_PHOTO_LIBRARY = "เลือกรูป"
 QR_SEND_LOCATION = "ส่งตำแหน่ง"
 QR_NAMED = "เปิดเผยชื่อ"
 QR_ANONYMOUS = "ไม่เปิดเผยชื่อ"
-QR_CONFIRM = "ยืนยัน"
 QR_EDIT = "แก้ไข"
 FB_TRACK_TEXT = "ติดตามเรื่อง {code}"  # what a tap on a tracking code sends
 # Phrases that start the flow (compared with bot.thai.match_key); a category's own phrases are in feedback.toml.
@@ -163,7 +165,6 @@ FEEDBACK_QUESTION_WORDS = QUESTION_WORDS + (
 MY_REPORTS_WORDS = (QR_MY_REPORTS, "เรื่องที่ฉันแจ้ง", "เรื่องที่แจ้งไว้", "my reports")
 TRACK_WORDS = ("ติดตามเรื่อง", "ติดตาม", "ตามเรื่อง", "เช็คสถานะ", "track")
 NEXT_WORDS = (QR_NEXT, "ต่อไป", "เสร็จ", "พอแล้ว", "ครบแล้ว", "next")
-CONFIRM_WORDS = (QR_CONFIRM, "ตกลง", "ใช่", "ถูกต้อง", "ok", "confirm")
 NAMED_WORDS = (QR_NAMED, "เปิดเผย", "ระบุชื่อ")
 ANONYMOUS_WORDS = (QR_ANONYMOUS, "ไม่ระบุชื่อ", "ไม่บอกชื่อ", "anonymous")
 
@@ -318,9 +319,7 @@ DIGEST_FEEDBACK_LINE = "• เรื่อง {code} {category}: {status} (แ�
 # -- borrowing assets (handlers/loans.py, bot/loans.py, bot/loan_cards.py, bot/loan_report.py) ----------------
 QR_BORROW = "ยืมของ"
 QR_MY_LOANS = "รายการยืมของฉัน"
-QR_CONFIRM = "ยืนยัน"
 QR_CHANGE_QUANTITY = "เปลี่ยนจำนวน"
-CONFIRM_WORDS = ("ยืนยัน", "ตกลง", "ok", "โอเค", "ใช่", "ถูกต้อง", "confirm")
 # What starts the flow; a borrowing *question* ("ยืมเต็นท์ได้บ่", "ยืมของต้องทำยังไง") is answered by the Q&A.
 BORROW_WORDS = ("ยืม", "borrow")
 BORROW_QUESTION_WORDS = QUESTION_WORDS + ("สมุดคุม", "เสียเงิน", "ค่าใช้จ่าย", "คืนยังไง", "กี่วัน")
