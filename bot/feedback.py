@@ -34,6 +34,7 @@ from models import (
     FeedbackReport,
     FeedbackStatus,
     LineUser,
+    Role,
     Unit,
 )
 
@@ -330,6 +331,15 @@ def sweep_draft_photos(sessions: sessionmaker[Session], media_dir: Path, now: da
     if removed:
         log.info("removed %d photos of abandoned drafts", len(removed))
     return removed
+
+
+def open_reports_for(session: Session, user: LineUser) -> list[FeedbackReport]:
+    """The reports a staff member can move now: not done, of their unit (of every unit for an admin), oldest
+    first."""
+    query = select(FeedbackReport).where(FeedbackReport.status.in_(OPEN_STATUSES))
+    if user.role is not Role.ADMIN:
+        query = query.where(FeedbackReport.unit_id == user.unit_id)
+    return list(session.scalars(query.order_by(FeedbackReport.created_at, FeedbackReport.id)))
 
 
 def reports_of(session: Session, user: LineUser, limit: int = 5) -> list[FeedbackReport]:

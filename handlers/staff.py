@@ -7,7 +7,7 @@ import re
 
 from bot import texts
 from bot.context import Context
-from bot.messages import text
+from bot.messages import Choice, text
 from bot.registry import registry
 from bot.staff import Registration, register_with_code
 
@@ -57,4 +57,6 @@ def register(ctx: Context) -> None:
         ctx.reply(text(REFUSALS[result.outcome]))
         return
     role = texts.ROLE_NAMES.get(result.role.value if result.role else "staff", "")
-    ctx.reply(text(texts.REGISTER_OK.format(name=ctx.user.display_name, role=role, unit=result.unit_name)))
+    # What a clerk does from here, one tap away.
+    choices = [Choice(texts.QR_STAFF_REPORTS), Choice(texts.QR_STAFF_LOANS), Choice(texts.QR_MENU)]
+    ctx.reply(text(texts.REGISTER_OK.format(name=ctx.user.display_name, role=role, unit=result.unit_name), choices))

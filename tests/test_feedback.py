@@ -38,6 +38,7 @@ from models import (
     OutboxKind,
     OutboxMessage,
     Role,
+    Unit,
     utcnow,
 )
 from tests import line_events as ev
@@ -518,6 +519,32 @@ def test_only_the_units_staff_or_an_admin_may_act_and_a_double_tap_has_one_effec
         texts.FB_PUSH_STATUS.format(code=code, status="รับเรื่องแล้ว"),
         texts.FB_PUSH_STATUS.format(code=code, status="กำลังดำเนินการ"),
     ]
+
+
+def test_staff_list_their_units_open_reports_as_cards_to_act_on(office, webhook, fake_line):
+    first, second, done = (a_report(webhook, fake_line, user=u) for u in (ev.CITIZEN, ev.OTHER_CITIZEN, ev.CITIZEN))
+    session_update(office, done, status=FeedbackStatus.DONE)
+    say(webhook, texts.QR_STAFF_REPORTS, user=CLERK)
+    header, *cards = [m for where, m in fake_line.delivered_messages() if where.startswith("reply")][-3:]
+    assert header["text"] == texts.FB_STAFF_HEADER.format(count=2, shown=2)
+    assert [parse_code(c["altText"]) for c in cards] == [first, second], "oldest first, the done one left out"
+    say(webhook, ev.postback(button_data(cards[0], texts.BTN_FB_ACK), user_id=CLERK))
+    assert stored(office, first).status is FeedbackStatus.ACKNOWLEDGED, "a tap on the listed card acts"
+
+    say(webhook, texts.QR_STAFF_REPORTS, user=FINANCE)
+    assert fake_line.texts()[-1] == texts.FB_STAFF_NONE, "another unit's reports are not theirs"
+    [finance] = rows(office, Unit, Unit.name == "กองคลัง")
+    session_update(office, second, unit_id=finance.id)
+    for user, count_seen in ((FINANCE, 1), (CLERK, 1), (ADMIN, 2)):  # an admin sees every unit's
+        say(webhook, "งานร้องเรียน", user=user)
+        assert fake_line.texts()[-1] == texts.FB_STAFF_HEADER.format(count=count_seen, shown=count_seen), user
+    say(webhook, texts.QR_STAFF_REPORTS)
+    assert fake_line.texts()[-1] == texts.REGISTER_HOW
+
+
+def session_update(app, code: str, **values) -> None:  # type: ignore[no-untyped-def]
+    with runtime(app).sessions.begin() as session:
+        session.execute(update(FeedbackReport).where(FeedbackReport.code == code).values(**values))
 
 
 def test_done_asks_for_a_note_tells_the_reporter_and_takes_one_rating(office, webhook, fake_line):
