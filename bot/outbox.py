@@ -28,6 +28,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.db import read_only
 from bot.line_api import Outcome, Result, Transport
 from bot.messages import Message, fit
 from models import OutboxKind, OutboxMessage, OutboxStatus, utcnow
@@ -330,6 +331,12 @@ class Sender:
             .order_by(table.c.id)
             .limit(limit)
         )
+        # Most polls find nothing due: a plain read says so without the write lock (on SQLite, BEGIN IMMEDIATE
+        # would make every idle poll queue with the web workers' transactions).
+        with self._sessions() as session:
+            read_only(session)
+            if session.execute(due.limit(1)).first() is None:
+                return []
         with self._sessions.begin() as session:
             if session.get_bind().dialect.name == "postgresql":
                 due = due.with_for_update(skip_locked=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
+
 from bot import runtime
 from bot.line_api import LineTransport, Outcome, Result
 from bot.messages import Choice, fit, split_text, text
@@ -141,6 +143,21 @@ def test_senders_claiming_batches_at_once_deliver_each_row_once(app, fake_line):
     assert len(recipients) == 250 == len(set(recipients)) == sum(handled)
     assert all(r.status == 200 for r in fake_line.received), "no retry key sent twice (409)"
     assert {(r.status, r.attempts) for r in rows(app, OutboxMessage)} == {(OutboxStatus.SENT, 1)}
+
+
+def test_an_idle_poll_does_not_wait_for_a_writer_on_sqlite(app):
+    """Nothing due: the sender only reads, so it does not queue behind a web worker's write transaction."""
+    engine = runtime(app).engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the write lock is SQLite's")
+    found: list[object] = []
+    with engine.connect() as writer:
+        writer.exec_driver_sql("SELECT 1")  # begins as the app's writers do: BEGIN IMMEDIATE (bot.db)
+        poll = threading.Thread(target=lambda: found.append(runtime(app).sender.send_due().rows), daemon=True)
+        poll.start()
+        poll.join(timeout=5)
+        writer.rollback()
+    assert found == [0], "the idle poll waited for the write lock"
 
 
 def test_a_push_with_a_dedupe_key_is_created_once(app):
