@@ -176,6 +176,14 @@ def test_a_sentence_asking_to_report_starts_the_flow(office, webhook, fake_line,
     assert fake_line.texts()[-1].startswith(expected.split("\n")[0])
 
 
+def test_in_a_group_a_sentence_about_complaining_starts_nothing(office, webhook, fake_line):
+    """A group's talk is not said to the bot: at most the Q&A answers, when it is sure (handlers/questions.py)."""
+    event = ev.text("อยากร้องเรียนเรื่องไฟถนนดับ")
+    event["source"] = {"type": "group", "groupId": "C" + "1" * 32, "userId": ev.CITIZEN}
+    webhook.post(event)
+    assert count(office, Conversation) == 0 and texts.FB_NEEDS_ONE_TO_ONE not in fake_line.texts()
+
+
 @pytest.mark.parametrize("question", [
     "ร้องเรียนได้ที่ไหนคะ", "ร้องทุกข์ได้ช่องทางไหน", "เรื่องที่ร้องเรียนไปถึงไหนแล้ว", "ติดตามผลการร้องเรียน",
     "แจ้งเรื่องไปแล้วยังไม่มีคนมาดู", "การร้องเรียนต้องทำอย่างไร",
