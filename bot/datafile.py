@@ -24,9 +24,13 @@ def data_file(name: str) -> Path:
     environment, and an office can keep its files outside the installed package.
     """
     override = os.environ.get(DATA_DIR_ENV)
-    if override and (Path(override) / name).is_file():
-        return Path(override) / name
-    return BUNDLED_DIR / name
+    if not override:
+        return BUNDLED_DIR / name
+    folder = Path(override)
+    if not folder.is_dir():
+        # A mistyped folder would otherwise put the bundled example data in front of citizens without a word.
+        raise DataFileError(f"{DATA_DIR_ENV}={override} is not a folder")
+    return folder / name if (folder / name).is_file() else BUNDLED_DIR / name
 
 
 class DataFileError(ValueError):

@@ -72,6 +72,15 @@ def test_an_office_keeps_its_own_data_files_in_bot_data_dir(app, tmp_path, monke
     assert "043-777 888" in fake_line.texts()[-1] and "ตัวอย่าง" not in fake_line.texts()[-1]
 
 
+def test_a_mistyped_bot_data_dir_stops_the_bot_instead_of_showing_the_examples(app, tmp_path, monkeypatch):
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "no-such-folder"))
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 1
+    assert f"nothing imported: BOT_DATA_DIR={tmp_path / 'no-such-folder'} is not a folder" in result.output
+    assert rows(app, Setting) == []
+
+
 def test_seeding_twice_changes_nothing(seeded):
     before = _snapshot(seeded)
     with runtime(seeded).sessions.begin() as session:
