@@ -66,10 +66,10 @@ QR_MEASURE_N = "มาตรการที่ {number}"
 
 # Words that mean the same command wherever they are typed (compared with bot.thai.match_key).
 CANCEL_WORDS = ("ยกเลิก", "cancel", "เลิก", "ไม่เอาแล้ว")
-QR_CONFIRM = "ยืนยัน"
-# Yes to a summary (a report, a loan request) before it is sent.
-CONFIRM_WORDS = (QR_CONFIRM, "ตกลง", "ok", "โอเค", "ใช่", "ถูกต้อง", "confirm")
 MENU_WORDS = ("เมนู", "menu", "help", "ช่วยเหลือ", "เมนูหลัก", "กลับเมนู")
+# Yes to a summary (a report, a loan request) before it is sent.
+QR_CONFIRM = "ยืนยัน"
+CONFIRM_WORDS = (QR_CONFIRM, "ตกลง", "ok", "โอเค", "ใช่", "ถูกต้อง", "confirm")
 
 # Console rendering of what would be sent (terminal chat and console mode).
 CONSOLE_QUICK_REPLY_HINT = "พิมพ์หมายเลขเพื่อเลือก"
