@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
 from bot import texts
 from bot.context import Context
-from bot.messages import text
+from bot.messages import Message, text
 from bot.office import office_name
 from bot.registry import registry
+
+Item = TypeVar("Item")
+# LINE takes five messages per reply: a header and four cards.
+CARDS_PER_REPLY = 4
 
 
 def menu_reply(ctx: Context, body: str) -> None:
     """Reply with `body` and the main menu as quick replies: the answer that always leaves a way on."""
     ctx.reply(text(body, registry.menu_choices()))
+
+
+def reply_work_list(
+    ctx: Context, list_for: Callable[[Context], Sequence[Item]], card: Callable[[Item], Message], *, none: str,
+    header: str,
+) -> None:
+    """A staff member's work (reports, loans), most urgent first: the header ({count} of all, {shown} as
+    cards) and a card each, whose buttons act as on a pushed card. Anyone not on staff is told how to join."""
+    if ctx.user is None or not ctx.user.is_staff:
+        menu_reply(ctx, texts.REGISTER_HOW)
+        return
+    items = list_for(ctx)
+    if not items:
+        menu_reply(ctx, none)
+        return
+    shown = items[:CARDS_PER_REPLY]
+    ctx.reply(text(header.format(count=len(items), shown=len(shown))), *[card(item) for item in shown])
 
 
 @registry.intent(

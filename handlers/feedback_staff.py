@@ -22,15 +22,13 @@ from bot.media import photo_links
 from bot.messages import Choice, text
 from bot.registry import registry
 from bot.thai import match_key
-from handlers.basics import menu_reply
+from handlers.basics import menu_reply, reply_work_list
 from models import FeedbackReport, FeedbackStatus, Unit
 
 log = logging.getLogger(__name__)
 
 CLOSE_FLOW = "feedback_close"
 STAFF_REPORTS_KEYS = frozenset(match_key(w) for w in texts.STAFF_REPORTS_WORDS)
-# LINE takes five messages per reply: the header and four cards.
-CARDS_SHOWN = 4
 BUTTON_STATUSES = (FeedbackStatus.ACKNOWLEDGED, FeedbackStatus.IN_PROGRESS)
 
 
@@ -86,16 +84,11 @@ def _already(ctx: Context, report: FeedbackReport) -> None:
 @registry.intent("staff_reports", match=lambda ctx: ctx.key in STAFF_REPORTS_KEYS, priority=24)
 def staff_reports(ctx: Context) -> None:
     """Staff see the reports they can move, oldest first, each as its card with the buttons."""
-    if ctx.user is None or not ctx.user.is_staff:
-        menu_reply(ctx, texts.REGISTER_HOW)
-        return
-    reports = open_reports_for(ctx.session, ctx.user)
-    if not reports:
-        menu_reply(ctx, texts.FB_STAFF_NONE)
-        return
-    shown = reports[:CARDS_SHOWN]
-    cards = [staff_card(r, _tz(ctx), photo_links=photo_links(ctx.config, r.photos, ctx.now)) for r in shown]
-    ctx.reply(text(texts.FB_STAFF_HEADER.format(count=len(reports), shown=len(shown))), *cards)
+    reply_work_list(
+        ctx, lambda c: open_reports_for(c.session, c.user),
+        lambda r: staff_card(r, _tz(ctx), photo_links=photo_links(ctx.config, r.photos, ctx.now)),
+        none=texts.FB_STAFF_NONE, header=texts.FB_STAFF_HEADER,
+    )
 
 
 @registry.postback("fb_status")

@@ -46,7 +46,7 @@ from bot.staff import staff_of_units
 from bot.thai import clean, is_request, match_key
 from bot.thaidate import thai_date
 from bot.thaidate_parse import DateError, parse_range
-from handlers.basics import menu_reply
+from handlers.basics import menu_reply, reply_work_list
 from models import Asset, Condition, LineUser, Loan, LoanStatus
 
 log = logging.getLogger(__name__)
@@ -105,15 +105,8 @@ def my_loans(ctx: Context) -> None:
 @registry.intent("staff_loans", match=lambda ctx: ctx.key in STAFF_LOANS_KEYS, priority=24)
 def staff_loans(ctx: Context) -> None:
     """Staff see the loans they can move now, each as a card with its buttons."""
-    if ctx.user is None or not ctx.user.is_staff:
-        menu_reply(ctx, texts.REGISTER_HOW)
-        return
-    loans = loans_to_act_on(ctx.session, ctx.user)
-    if not loans:
-        menu_reply(ctx, texts.LOAN_STAFF_NONE)
-        return
-    # LINE takes five messages per reply: the header and the four most urgent cards.
-    ctx.reply(text(texts.LOAN_STAFF_HEADER.format(count=len(loans))), *[loan_card(loan) for loan in loans[:4]])
+    reply_work_list(ctx, lambda c: loans_to_act_on(c.session, c.user), loan_card,
+                    none=texts.LOAN_STAFF_NONE, header=texts.LOAN_STAFF_HEADER)
 
 
 @registry.intent("borrow", match=lambda ctx: ctx.is_one_to_one and is_borrow_request(ctx), priority=25)
