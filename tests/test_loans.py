@@ -123,6 +123,19 @@ def test_a_citizen_borrows_and_staff_approve_hand_over_and_take_back(webhook, fa
     assert ledger[-1].condition is Condition.DAMAGED and ledger[-1].note == "ผ้าใบขาด 1 หลัง"
 
 
+def test_staff_list_the_loans_to_act_on_and_act_from_the_list(webhook, fake_line, office):
+    later = borrow(webhook, fake_line, quantity=1, first=today() + timedelta(days=9))
+    sooner = borrow(webhook, fake_line, quantity=2, first=today() + timedelta(days=4), user_id=ev.OTHER_CITIZEN)
+    say(webhook, fake_line, texts.QR_STAFF_LOANS, CLERK)
+    header, *cards = [m for where, m in fake_line.delivered_messages() if where.startswith("reply")][-3:]
+    assert header["text"] == texts.LOAN_STAFF_HEADER.format(count=2)
+    assert [c["altText"].split()[1] for c in cards] == [f"ยืม-{sooner.id:04d}:", f"ยืม-{later.id:04d}:"]
+    tap(webhook, fake_line, card_buttons(cards[0])[texts.BTN_APPROVE], CLERK)
+    assert rows(office, Loan, Loan.id == sooner.id)[0].status is LoanStatus.APPROVED, "a tap on the listed card acts"
+    assert say(webhook, fake_line, texts.QR_STAFF_LOANS, FINANCE) == texts.LOAN_STAFF_NONE, "not their unit's"
+    assert say(webhook, fake_line, texts.QR_STAFF_LOANS) == texts.REGISTER_HOW
+
+
 def test_double_taps_and_other_units_have_no_effect(webhook, fake_line, office):
     loan = borrow(webhook, fake_line)
     approve = f"action=loan_approve&id={loan.id}"
