@@ -336,6 +336,13 @@ LOAN_EXAMPLE_NOTE = "หมายเหตุ: รายการของนี
 LOAN_NO_ASSETS = "ขออภัยค่ะ ขณะนี้หน่วยงานยังไม่ได้ลงรายการของที่ให้ยืม กรุณาติดต่อหน่วยงานโดยตรงนะคะ"
 LOAN_ASK_ITEM = "ต้องการยืมอะไรคะ เลือกจากด้านล่าง หรือพิมพ์ชื่อของได้เลยค่ะ\n{items}"
 LOAN_ITEM_LINE = "• {name}: มี {quantity} {unit} ยืมได้ครั้งละไม่เกิน {max_days} วัน"
+# "ยืมเต็นท์ได้ไหม": the item's terms, and a button that starts the request.
+LOAN_ITEM_ANSWER = (
+    "ยืม{name}ได้ค่ะ หน่วยงานมี {quantity} {unit} ยืมได้ครั้งละไม่เกิน {max_days} วัน "
+    "และต้องขอล่วงหน้าอย่างน้อย {lead_days} วัน โดย{responsible}เป็นผู้พิจารณาค่ะ\n"
+    "แตะ \"{button}\" ด้านล่างเพื่อส่งคำขอได้เลยค่ะ"
+)
+QR_BORROW_ITEM = "ขอยืม{name}"
 LOAN_ITEM_UNKNOWN = "ขออภัยค่ะ ไม่พบของชิ้นนี้ในรายการที่ให้ยืม กรุณาเลือกจากด้านล่างนะคะ"
 LOAN_ONE_ITEM_AT_A_TIME = "ระบบรับคำขอครั้งละ 1 รายการค่ะ ขอเริ่มจาก{name}ก่อน แล้วค่อยขอ{others}เป็นคำขอถัดไปนะคะ"
 LOAN_ASK_QUANTITY = "ต้องการยืม{name}กี่{unit}คะ (หน่วยงานมีทั้งหมด {quantity} {unit})"

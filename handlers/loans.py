@@ -38,12 +38,12 @@ from bot.loans import (
     record_return,
     reject,
 )
-from bot.messages import Choice, Message, text
+from bot.messages import MAX_LABEL, Choice, Message, text
 from bot.outbox import enqueue_push
 from bot.registry import registry
 from bot.scheduler import DIGEST_SECTIONS, tick_job
 from bot.staff import staff_of_units
-from bot.thai import clean, is_request, match_key
+from bot.thai import clean, contains_word, is_request, match_key
 from bot.thaidate import thai_date
 from bot.thaidate_parse import DateError, parse_range
 from handlers.basics import menu_reply, reply_work_list
@@ -129,6 +129,27 @@ def start_borrowing(ctx: Context) -> None:
         _set_quantity(ctx, asset, quantity)
     else:
         _ask_quantity(ctx, asset)
+
+
+def asks_about_an_item(ctx: Context) -> bool:
+    """A question about borrowing one of the catalogue's items ("ยืมเต็นท์ได้ไหม"); requests matched before."""
+    return ctx.is_one_to_one and any(contains_word(ctx.normalized, w) for w in texts.BORROW_WORDS) and (
+        find_asset(active_assets(ctx.session), ctx.text) is not None)
+
+
+@registry.intent("borrow_question", match=asks_about_an_item, priority=26)
+def answer_about_an_item(ctx: Context) -> None:
+    """The item's terms from the catalogue, and a button that starts the request; how borrowing works in
+    general ("ยืมของต้องทำยังไง") is the Q&A's."""
+    asset = find_asset(active_assets(ctx.session), ctx.text)
+    assert asset is not None
+    button = Choice(texts.QR_BORROW_ITEM.format(name=asset.name)[:MAX_LABEL],
+                    text=texts.QR_BORROW_ITEM.format(name=asset.name))
+    answer = texts.LOAN_ITEM_ANSWER.format(
+        name=asset.name, quantity=asset.quantity, unit=asset.count_unit, max_days=asset.max_days,
+        lead_days=asset.lead_days, responsible=asset.unit.name, button=button.label)
+    notes = [texts.LOAN_EXAMPLE_NOTE] if asset.is_example else []
+    ctx.reply(text("\n".join([answer, *notes]), [button, Choice(texts.QR_MENU)]))
 
 
 # -- the citizen's flow --------------------------------------------------------------------------------

@@ -233,13 +233,26 @@ def test_requests_start_the_flow(webhook, fake_line, office, typed):
     assert conversation_flow == "loan"
 
 
-@pytest.mark.parametrize("typed", ["ยืมของต้องทำยังไง", "ยืมเต็นท์ได้บ่", "ระเบียบการยืมทรัพย์สินราชการ",
-                                   "ยืมแล้วคืนยังไง"])
+@pytest.mark.parametrize("typed", ["ยืมของต้องทำยังไง", "ระเบียบการยืมทรัพย์สินราชการ", "ยืมแล้วคืนยังไง"])
 def test_questions_about_borrowing_get_the_answer(webhook, fake_line, office, typed):
     webhook.post(ev.text(typed))
     assert count(office, __import__("models").Conversation) == 0
     messages = [m for _, m in fake_line.delivered_messages()]
     assert any(m["type"] == "flex" and m["altText"].startswith("มาตรการที่ 5") for m in messages), typed
+
+
+@pytest.mark.parametrize("typed", ["ยืมเต็นท์ได้บ่", "ขอยืมเต็นท์ได้ไหมคะ", "อยากยืมเต็นท์ต้องทำยังไง"])
+def test_a_question_about_borrowing_an_item_gets_its_terms_and_a_button_to_ask(webhook, fake_line, office, typed):
+    webhook.post(ev.text(typed))
+    assert count(office, __import__("models").Conversation) == 0
+    [tent] = rows(office, Asset, Asset.name == "เต็นท์")
+    answer = last_reply(fake_line)
+    assert answer["text"].startswith(texts.LOAN_ITEM_ANSWER.format(
+        name="เต็นท์", quantity=tent.quantity, unit=tent.count_unit, max_days=tent.max_days,
+        lead_days=tent.lead_days, responsible="สำนักปลัด", button="ขอยืมเต็นท์"))
+    assert answer["text"].endswith(texts.LOAN_EXAMPLE_NOTE), "the bundled catalogue is an example"
+    assert quick_reply_labels(answer)[0] == "ขอยืมเต็นท์"
+    assert "กี่หลัง" in say(webhook, fake_line, "ขอยืมเต็นท์"), "the button starts the request for that item"
 
 
 def test_cancel_and_expiry_of_the_flow(webhook, fake_line, office):
