@@ -193,6 +193,11 @@ def test_a_sentence_asking_about_reporting_is_answered_not_started(office, webho
     assert count(office, Conversation) == 0, fake_line.texts()[-1]
 
 
+def test_a_question_about_a_report_already_made_offers_my_reports(office, webhook, fake_line):
+    say(webhook, "เรื่องที่ร้องเรียนไปถึงไหนแล้ว")
+    assert quick_reply_labels(last(fake_line))[0] == texts.QR_MY_REPORTS
+
+
 def test_a_question_about_complaining_still_gets_the_answer(office, webhook, fake_line):
     say(webhook, "ร้องเรียนยังไง")
     assert count(office, Conversation) == 0
