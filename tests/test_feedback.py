@@ -194,7 +194,7 @@ def test_a_sentence_asking_about_reporting_is_answered_not_started(office, webho
 
 
 def test_a_question_about_a_report_already_made_offers_my_reports(office, webhook, fake_line):
-    say(webhook, "เรื่องที่ร้องเรียนไปถึงไหนแล้ว")
+    say(webhook, "เรื่องที่แจ้งไปถึงไหนแล้ว")
     assert quick_reply_labels(last(fake_line))[0] == texts.QR_MY_REPORTS
 
 
