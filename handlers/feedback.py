@@ -385,19 +385,20 @@ def track(ctx: Context) -> None:
     if not allowed:
         ctx.reply(text(texts.FB_TRACK_NOT_YOURS.format(code=code), [Choice(texts.QR_MENU)]))
         return
-    history = text(history_text(report, _tz(ctx)), [Choice(texts.QR_MY_REPORTS), Choice(texts.QR_MENU)])
+    body = history_text(report, _tz(ctx))
+    choices = [Choice(texts.QR_MY_REPORTS), Choice(texts.QR_MENU)]
     if ctx.user is not None and ctx.user.is_staff and ctx.user.may_act_for(report.unit_id):
         # Staff who look a report up get its card too: the buttons work from here as from the first push.
-        ctx.reply(staff_card(report, _tz(ctx), photo_links=photo_links(ctx.config, report.photos, ctx.now)), history)
+        card = staff_card(report, _tz(ctx), photo_links=photo_links(ctx.config, report.photos, ctx.now))
+        ctx.reply(card, text(body, choices))
         return
     if report.anonymous:
         # Not stored beside this chat's id (the code would name the reporter); and, with nobody to push the
         # closing question to, the rating is asked here.
         ctx.reply_unlinked = True
         if report.status is FeedbackStatus.DONE and report.rating is None:
-            history = text(f"{history_text(report, _tz(ctx))}\n\n{texts.FB_RATE_ASK}",
-                           rating_choices(report) + [Choice(texts.QR_MENU)])
-    ctx.reply(history)
+            body, choices = f"{body}\n\n{texts.FB_RATE_ASK}", rating_choices(report) + [Choice(texts.QR_MENU)]
+    ctx.reply(text(body, choices))
 
 
 @registry.intent("feedback_mine", phrases=texts.MY_REPORTS_WORDS, priority=24)
