@@ -38,7 +38,7 @@ from bot.loans import (
     record_return,
     reject,
 )
-from bot.messages import MAX_LABEL, Choice, Message, text
+from bot.messages import MAX_LABEL, Choice, Message, clip, text
 from bot.outbox import enqueue_push
 from bot.registry import registry
 from bot.scheduler import DIGEST_SECTIONS, tick_job
@@ -143,13 +143,13 @@ def answer_about_an_item(ctx: Context) -> None:
     general ("ยืมของต้องทำยังไง") is the Q&A's."""
     asset = find_asset(active_assets(ctx.session), ctx.text)
     assert asset is not None
-    button = Choice(texts.QR_BORROW_ITEM.format(name=asset.name)[:MAX_LABEL],
-                    text=texts.QR_BORROW_ITEM.format(name=asset.name))
+    request = texts.QR_BORROW_ITEM.format(name=asset.name)
+    # The button sends the whole request; the answer names it as its label shows it (clipped as Choice clips).
     answer = texts.LOAN_ITEM_ANSWER.format(
         name=asset.name, quantity=asset.quantity, unit=asset.count_unit, max_days=asset.max_days,
-        lead_days=asset.lead_days, responsible=asset.unit.name, button=button.label)
+        lead_days=asset.lead_days, responsible=asset.unit.name, button=clip(request, MAX_LABEL))
     notes = [texts.LOAN_EXAMPLE_NOTE] if asset.is_example else []
-    ctx.reply(text("\n".join([answer, *notes]), [button, Choice(texts.QR_MENU)]))
+    ctx.reply(text("\n".join([answer, *notes]), [Choice(request), Choice(texts.QR_MENU)]))
 
 
 # -- the citizen's flow --------------------------------------------------------------------------------
