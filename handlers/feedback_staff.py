@@ -21,14 +21,12 @@ from bot.feedback_notify import forwarded_message, push_to_reporter, push_to_uni
 from bot.media import photo_links
 from bot.messages import Choice, text
 from bot.registry import registry
-from bot.thai import match_key
 from handlers.basics import menu_reply, reply_work_list
 from models import FeedbackReport, FeedbackStatus, Unit
 
 log = logging.getLogger(__name__)
 
 CLOSE_FLOW = "feedback_close"
-STAFF_REPORTS_KEYS = frozenset(match_key(w) for w in texts.STAFF_REPORTS_WORDS)
 BUTTON_STATUSES = (FeedbackStatus.ACKNOWLEDGED, FeedbackStatus.IN_PROGRESS)
 
 
@@ -81,7 +79,7 @@ def _already(ctx: Context, report: FeedbackReport) -> None:
     ctx.reply(text(texts.FB_ALREADY.format(code=report.code, status=status_name(report))))
 
 
-@registry.intent("staff_reports", match=lambda ctx: ctx.key in STAFF_REPORTS_KEYS, priority=24)
+@registry.intent("staff_reports", phrases=texts.STAFF_REPORTS_WORDS, priority=24)
 def staff_reports(ctx: Context) -> None:
     """Staff see the reports they can move, oldest first, each as its card with the buttons."""
     reply_work_list(

@@ -59,8 +59,6 @@ TEXT_LIMIT = 200
 REMIND_FROM_HOUR = 8
 CONFIRM_KEYS = frozenset(match_key(w) for w in texts.CONFIRM_WORDS)
 SKIP_KEYS = frozenset(match_key(w) for w in texts.SKIP_WORDS)
-MY_LOANS_KEYS = frozenset(match_key(w) for w in (*texts.MY_LOANS_WORDS, texts.QR_MY_LOANS))
-STAFF_LOANS_KEYS = frozenset(match_key(w) for w in texts.STAFF_LOANS_WORDS)
 CHANGE_QUANTITY_KEY = match_key(texts.QR_CHANGE_QUANTITY)
 _PHONE = re.compile(r"^(?:\+66|66|0)\d{8,9}$")
 _NUMBER = re.compile(r"\d+")
@@ -83,7 +81,7 @@ def is_borrow_request(ctx: Context) -> bool:
     return is_request(ctx.normalized, texts.BORROW_WORDS, texts.BORROW_QUESTION_WORDS)
 
 
-@registry.intent("my_loans", match=lambda ctx: ctx.key in MY_LOANS_KEYS, priority=24)
+@registry.intent("my_loans", phrases=(*texts.MY_LOANS_WORDS, texts.QR_MY_LOANS), priority=24)
 def my_loans(ctx: Context) -> None:
     if ctx.user is None:
         menu_reply(ctx, texts.LOAN_LIST_EMPTY)
@@ -102,7 +100,7 @@ def my_loans(ctx: Context) -> None:
     ctx.reply(text(body, [*choices, Choice(texts.QR_MENU)]))
 
 
-@registry.intent("staff_loans", match=lambda ctx: ctx.key in STAFF_LOANS_KEYS, priority=24)
+@registry.intent("staff_loans", phrases=texts.STAFF_LOANS_WORDS, priority=24)
 def staff_loans(ctx: Context) -> None:
     """Staff see the loans they can move now, each as a card with its buttons."""
     reply_work_list(ctx, lambda c: loans_to_act_on(c.session, c.user), loan_card,
