@@ -3,7 +3,7 @@
 It checks every reply/push/multicast body three ways and refuses (400, LINE-style error body) what any of them
 refuses, so a test that passes here sends only what LINE would accept:
   1. the SDK's own request models (`ReplyMessageRequest.from_json`, ...), which ignore unknown fields;
-  2. LINE's OpenAPI contract, ../shared/line-openapi/messaging-api.yml (or $LINE_OPENAPI_DIR), with jsonschema; each
+  2. LINE's OpenAPI contract, tests/line-openapi/messaging-api.yml (or $LINE_OPENAPI_DIR), with jsonschema; each
      OpenAPI `discriminator` (Message, Action, FlexComponent, Template, ...) is turned into a dispatch on the `type`
      property, so every message is checked against the schema its `type` names and an unknown `type` is refused;
   3. LINE's documented limits the spec does not carry: text 1..5000 characters, flex/template altText 1..400,
@@ -102,7 +102,8 @@ DEFAULT_PNG = _png_1x1()
 def _spec_dir() -> Path:
     env = os.environ.get("LINE_OPENAPI_DIR")
     candidates = [Path(env)] if env else []
-    candidates.append(Path(__file__).resolve().parents[2] / "shared" / "line-openapi")
+    # The repository's own copy (Apache-2.0, LICENSE beside it), so a clone anywhere has its contract.
+    candidates.append(Path(__file__).resolve().parent / "line-openapi")
     for candidate in candidates:
         if (candidate / "messaging-api.yml").is_file():
             return candidate

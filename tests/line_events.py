@@ -1,4 +1,4 @@
-"""Webhook bodies as LINE sends them (see shared/line-openapi/webhook.yml), signed with the channel secret."""
+"""Webhook bodies as LINE sends them (see tests/line-openapi/webhook.yml), signed with the channel secret."""
 
 from __future__ import annotations
 
