@@ -1,7 +1,7 @@
 """The bot's SQLAlchemy models; importing this package registers them all on Base.metadata."""
 
 from models.asset import Asset
-from models.base import Base, utcnow
+from models.base import Base, clock, utcnow
 from models.conversation import Conversation
 from models.event import ProcessedEvent
 from models.feedback import OPEN_STATUSES, FeedbackCounter, FeedbackEvent, FeedbackReport, FeedbackStatus
@@ -47,6 +47,7 @@ __all__ = [
     "Setting",
     "UnansweredQuestion",
     "Unit",
+    "clock",
     "measure_unit",
     "utcnow",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData
@@ -20,8 +20,37 @@ NAMING_CONVENTION = {
 }
 
 
+class Clock:
+    """The one source of "now" for the whole bot (utcnow below, the models' defaults, the handlers, the scheduler).
+
+    It reads the system clock, shifted by an offset that tests set with pin(): the bot then lives on a chosen day
+    (the 1st of a month, a Sunday, a holiday, the turn of the fiscal year) and time runs on from there at its real
+    pace, so leases, timeouts and expiry still see it pass. Production never pins it.
+    """
+
+    def __init__(self) -> None:
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def pin(self, at: datetime) -> None:
+        if at.tzinfo is None:
+            raise ValueError("pin the clock to an aware datetime")
+        self._offset = at - datetime.now(UTC)
+
+    def advance(self, by: timedelta) -> None:
+        self._offset += by
+
+    def release(self) -> None:
+        self._offset = timedelta(0)
+
+
+clock = Clock()
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

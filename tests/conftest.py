@@ -7,7 +7,9 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -16,11 +18,51 @@ from sqlalchemy.engine import make_url
 from bot import create_app, runtime
 from bot.db import make_engine, upgrade
 from bot.seed import seed_bundled
-from models import Base
+from models import Base, clock
 from tests import line_events
 from tests.fake_line import FakeLine
 
 SECRET = "test-channel-secret"
+BKK = ZoneInfo("Asia/Bangkok")
+
+# The bot's clock (models.clock) is pinned in every test, so no result depends on the day the suite runs.
+# An ordinary working day, unless a test asks for others:
+ORDINARY_DAY = datetime(2026, 11, 18, 10, 0, tzinfo=BKK)  # a Wednesday
+# The days on which date rules bite; a test marked @pytest.mark.chosen_days runs on each of them.
+CHOSEN_DAYS = {
+    "first-of-month": datetime(2026, 12, 1, 9, 0, tzinfo=BKK),  # monthly rules fall due
+    "sunday": datetime(2026, 12, 6, 10, 0, tzinfo=BKK),
+    "holiday": datetime(2026, 12, 10, 10, 0, tzinfo=BKK),  # วันรัฐธรรมนูญ, in bot/data/holidays.toml
+    "fy-last-day": datetime(2026, 9, 30, 16, 0, tzinfo=BKK),  # FY 2569 ends; tomorrow is FY 2570
+    "fy-first-day": datetime(2026, 10, 1, 9, 0, tzinfo=BKK),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--day", help="run every test on this day (YYYY-MM-DD, 10:00 Bangkok) instead of the ordinary one")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "chosen_days: run the test once on each of conftest.CHOSEN_DAYS")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("chosen_days"):
+        metafunc.parametrize("chosen_day", list(CHOSEN_DAYS.values()), ids=list(CHOSEN_DAYS))
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(request: pytest.FixtureRequest) -> Iterator[datetime]:
+    """Pin the bot's clock for the test: its chosen day, the --day given, or the ordinary day."""
+    if "chosen_day" in request.fixturenames:
+        day = request.getfixturevalue("chosen_day")
+    elif request.config.getoption("--day"):
+        day = datetime.combine(date.fromisoformat(request.config.getoption("--day")), time(10, 0), tzinfo=BKK)
+    else:
+        day = ORDINARY_DAY
+    clock.pin(day)
+    yield day
+    clock.release()
 
 
 def _backends() -> list[Any]:
