@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
+import os
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -17,6 +17,7 @@ from flask import Blueprint, abort, current_app, request, send_from_directory
 from linebot.v3.messaging import ApiClient, ApiException, Configuration, MessagingApiBlob
 
 from bot import texts
+from models import utcnow
 
 bp = Blueprint("media", __name__)
 # How long a photo link on a staff card works. The photos are evidence in citizens' reports: they are served
@@ -45,6 +46,9 @@ def save_message_image(config: Mapping[str, Any], message_id: str, folder: str, 
     target = Path(config["MEDIA_DIR"]) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(content)
+    # Stamped with the bot's clock, not the system's, so the sweep of orphans (remove_orphans) ages files on the
+    # same time line as the drafts that refer to them.
+    os.utime(target, (now.timestamp(), now.timestamp()))
     return str(relative)
 
 
@@ -117,7 +121,7 @@ def serve_photo(relative: str):  # type: ignore[no-untyped-def]
     except ValueError:
         abort(404)
     signature = request.args.get("sig", "")
-    if expires < time.time() or not hmac.compare_digest(signature, _signature(config, relative, expires)):
+    if expires < utcnow().timestamp() or not hmac.compare_digest(signature, _signature(config, relative, expires)):
         abort(404)
     # send_from_directory refuses paths that leave MEDIA_DIR ("../").
     return send_from_directory(config["MEDIA_DIR"], relative, max_age=3600)

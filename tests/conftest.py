@@ -28,7 +28,7 @@ BKK = ZoneInfo("Asia/Bangkok")
 # The bot's clock (models.clock) is pinned in every test, so no result depends on the day the suite runs.
 # An ordinary working day, unless a test asks for others:
 ORDINARY_DAY = datetime(2026, 11, 18, 10, 0, tzinfo=BKK)  # a Wednesday
-# The days on which date rules bite; a test marked @pytest.mark.chosen_days runs on each of them.
+# The days on which date rules bite; a test marked @on_chosen_days (tests.helpers) runs on each of them.
 CHOSEN_DAYS = {
     "first-of-month": datetime(2026, 12, 1, 9, 0, tzinfo=BKK),  # monthly rules fall due
     "sunday": datetime(2026, 12, 6, 10, 0, tzinfo=BKK),
@@ -42,13 +42,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--day", help="run every test on this day (YYYY-MM-DD, 10:00 Bangkok) instead of the ordinary one")
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "chosen_days: run the test once on each of conftest.CHOSEN_DAYS")
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if metafunc.definition.get_closest_marker("chosen_days"):
-        metafunc.parametrize("chosen_day", list(CHOSEN_DAYS.values()), ids=list(CHOSEN_DAYS))
+@pytest.fixture(params=list(CHOSEN_DAYS.values()), ids=list(CHOSEN_DAYS))
+def chosen_day(request: pytest.FixtureRequest) -> datetime:
+    """Each of CHOSEN_DAYS in turn; a test asks for them with @tests.helpers.on_chosen_days."""
+    return request.param
 
 
 @pytest.fixture(autouse=True)

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot import runtime
+
+# Run a date-sensitive test once on each of the chosen days (tests/conftest.py CHOSEN_DAYS): the 1st of a month, a
+# Sunday, a public holiday, the last and the first day of a fiscal year.
+on_chosen_days = pytest.mark.usefixtures("chosen_day")
 
 
 def count(app: Any, model: Any, *where: Any) -> int:

@@ -16,7 +16,17 @@ from sqlalchemy import select
 
 from bot.db import make_engine, make_session_factory
 from bot.seed import seed_bundled
-from models import LineUser, OutboxMessage, OutboxStatus, ReminderOccurrence, ReminderRule, Role, SchedulerMark, Unit
+from models import (
+    LineUser,
+    OutboxMessage,
+    OutboxStatus,
+    ReminderOccurrence,
+    ReminderRule,
+    Role,
+    SchedulerMark,
+    Unit,
+    clock,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BKK = ZoneInfo("Asia/Bangkok")
@@ -30,6 +40,12 @@ def start_scheduler(database_url: str, log: Path) -> subprocess.Popen:
         [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler"], cwd=ROOT, env=env,
         stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
     )
+
+
+@pytest.fixture(autouse=True)
+def real_clock(pinned_clock):  # type: ignore[no-untyped-def]
+    """The scheduler runs as its own process, on the system clock: so does this test (drills are due in seconds)."""
+    clock.release()
 
 
 def kill(process: subprocess.Popen) -> None:
