@@ -42,7 +42,7 @@ from models import (
     utcnow,
 )
 from tests import line_events as ev
-from tests.helpers import count, quick_reply_labels, register, rows
+from tests.helpers import count, on_chosen_days, quick_reply_labels, register, rows
 
 BKK = ZoneInfo("Asia/Bangkok")
 CLERK = "U" + "a" * 32  # staff of สำนักปลัด, where every bundled category goes
@@ -149,6 +149,7 @@ def test_the_whole_flow_with_photo_and_location_gives_a_code_and_reaches_the_uni
     assert to(fake_line, FINANCE, "flex") == [], "another unit's staff do not get it"
 
 
+@on_chosen_days
 def test_codes_count_up_within_the_fiscal_year(office, webhook, fake_line):
     first = a_report(webhook, fake_line)
     second = a_report(webhook, fake_line, user=ev.OTHER_CITIZEN)
@@ -639,6 +640,7 @@ def test_tracking_by_code_and_my_reports(office, webhook, fake_line):
 
 # -- reminders, digest, report ----------------------------------------------------------------------------------
 
+@on_chosen_days
 def test_an_unacknowledged_report_reminds_the_unit_then_its_head_once_each(office, webhook, fake_line):
     code = a_report(webhook, fake_line)
     send_pushes(office)
@@ -668,6 +670,7 @@ def test_an_unacknowledged_report_reminds_the_unit_then_its_head_once_each(offic
     assert len(lines) == 1 and code in lines[0]
 
 
+@on_chosen_days
 def test_the_complaints_report_counts_and_measures(office, webhook, fake_line, tmp_path):
     first = a_report(webhook, fake_line)
     a_report(webhook, fake_line, category="เสนอแนะ/ชมเชย")

@@ -96,6 +96,7 @@ def test_catalogue_is_seeded_as_an_example(seeded):
     assert all(a.is_example for a in assets.values())
 
 
+@on_chosen_days
 def test_a_citizen_borrows_and_staff_approve_hand_over_and_take_back(webhook, fake_line, office):
     loan = borrow(webhook, fake_line)
     assert loan.status is LoanStatus.PENDING and loan.quantity == 3 and loan.phone == "0812345678"
@@ -179,6 +180,7 @@ def test_the_citizen_lists_and_cancels_and_only_their_own(webhook, fake_line, of
     assert count(office, LoanEvent, LoanEvent.movement == Movement.CANCELLED) == 1
 
 
+@on_chosen_days
 def test_not_enough_says_how_many_are_free_and_offers_the_nearest_dates(webhook, fake_line, office):
     first = today() + timedelta(days=10)
     loan = borrow(webhook, fake_line, quantity=8, first=first, days=3)
@@ -267,6 +269,7 @@ def test_cancel_and_expiry_of_the_flow(webhook, fake_line, office):
     assert count(office, Loan) == 0
 
 
+@on_chosen_days
 def test_reminders_before_pickup_on_the_due_date_and_overdue_once_a_day(webhook, fake_line, office):
     first = today() + timedelta(days=5)
     loan = borrow(webhook, fake_line, first=first, days=2)

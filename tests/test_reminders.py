@@ -27,7 +27,7 @@ from models import (
     utcnow,
 )
 from tests import line_events as ev
-from tests.helpers import count, register, rows
+from tests.helpers import count, on_chosen_days, register, rows
 
 BKK = ZoneInfo("Asia/Bangkok")
 FINANCE = "U" + "f" * 32  # staff of กองคลัง
@@ -80,6 +80,7 @@ def occurrence(app, key: str) -> ReminderOccurrence:
     return found
 
 
+@on_chosen_days
 def test_a_due_reminder_reaches_the_units_staff_once(office, fake_line):
     stats = run_tick(office, at(9 + 1 / 60))
     assert stats.sent == 2  # procurement results (กองคลัง) and the feedback check (สำนักปลัด)
@@ -119,6 +120,7 @@ def test_two_schedulers_at_once_write_each_reminder_once(office, fake_line):
     assert sorted(p.to for p in pushes) == sorted([FINANCE, FINANCE_HEAD, CLERK, ADMIN]), [p.messages for p in pushes]
 
 
+@on_chosen_days
 def test_after_downtime_a_reminder_within_grace_is_sent_late_and_older_ones_are_missed(office, fake_line):
     # Down from Sunday noon to Monday 20:00: procurement (grace 24 h) is 11 h late, feedback (grace 12 h) 11.5 h.
     run_tick(office, at(20))
@@ -209,6 +211,7 @@ def test_a_photo_that_is_not_an_image_is_refused_and_the_flow_waits(office, fake
     assert fake_line.texts()[-1] == texts.REMINDER_NOTE_SKIPPED
 
 
+@on_chosen_days
 def test_the_morning_digest_goes_to_the_unit_head_once(office, fake_line):
     run_tick(office, at(9 + 1 / 60))
     tuesday = MONDAY + timedelta(days=1)
