@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.datafile import DataFileError, data_file, read_toml, table_records
+from bot.loan_cards import loan_code
+from bot.loans import Peak, peak_from
 from bot.thai import match_key
 from models import Asset, Unit
 
@@ -20,6 +23,10 @@ _KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 
 class CatalogueError(DataFileError):
     pass
+
+
+class StockConflict(CatalogueError):
+    """The catalogue would hold fewer of an item than its loans already hold on some day to come."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,7 @@ class AssetRecord:
 class Catalogue:
     example: bool
     assets: list[AssetRecord]
+    source: str = ASSETS_FILE  # the file's name, for messages
 
 
 def load_catalogue(path: Path | None = None, known_units: set[str] | None = None) -> Catalogue:
@@ -53,7 +61,7 @@ def load_catalogue(path: Path | None = None, known_units: set[str] | None = None
     records = table_records(
         path, raw, document, "asset", lambda entry, line: _record(entry, line, known_units), CatalogueError
     )
-    return Catalogue(example, records)
+    return Catalogue(example, records, path.name)
 
 
 def _record(entry: dict[str, Any], line: int, known_units: set[str] | None) -> AssetRecord:
@@ -91,11 +99,17 @@ def _whole(entry: dict[str, Any], name: str, low: int, high: int, default: int |
     return value
 
 
-def seed_assets(session: Session, catalogue: Catalogue) -> list[str]:
-    """Upsert by key; an item gone from the file is switched off (its loans and ledger stay)."""
+def seed_assets(session: Session, catalogue: Catalogue, today: date) -> list[str]:
+    """Upsert by key; an item gone from the file is switched off (its loans and ledger stay).
+
+    StockConflict, before any row changes, when an item would hold fewer than its loans hold on a day from
+    `today` (the office's date) on; an item switched off holds none. The rows are locked first, as a loan
+    request or approval locks them, so no loan is taken between the count and the new quantity.
+    """
     changed: list[str] = []
     units = {u.name: u for u in session.scalars(select(Unit))}
-    existing = {a.key: a for a in session.scalars(select(Asset))}
+    existing = {a.key: a for a in _locked_assets(session)}
+    _refuse_overbooking(session, catalogue, existing, today)
     for position, record in enumerate(catalogue.assets):
         asset = existing.pop(record.key, None)
         if asset is None:
@@ -126,6 +140,51 @@ def seed_assets(session: Session, catalogue: Catalogue) -> list[str]:
             changed.append(f"asset {asset.key} switched off")
     session.flush()
     return changed
+
+
+def _locked_assets(session: Session) -> list[Asset]:
+    # In id order, so two seeds running at once queue on the same first row instead of deadlocking.
+    return list(session.scalars(
+        select(Asset).order_by(Asset.id).with_for_update().execution_options(populate_existing=True)
+    ))
+
+
+def _refuse_overbooking(session: Session, catalogue: Catalogue, existing: dict[str, Asset], today: date) -> None:
+    records = {r.key: r for r in catalogue.assets}
+    conflicts = [
+        conflict for asset in existing.values()
+        if (conflict := _overbooking(session, catalogue, asset, records.get(asset.key), today))
+    ]
+    if conflicts:
+        raise StockConflict("\n".join(conflicts))
+
+
+def _overbooking(
+    session: Session, catalogue: Catalogue, asset: Asset, record: AssetRecord | None, today: date
+) -> str | None:
+    """What to tell the operator when the file leaves `asset` fewer than its loans hold (left out: none)."""
+    if record is None and not asset.active:
+        return None
+    new = record.quantity if record is not None else 0
+    if new >= asset.quantity:
+        return None  # not lowered: this seed makes no booking fit less well than it does now
+    peak = peak_from(session, asset, today)
+    if peak is None or peak.quantity <= new:
+        return None
+    if record is None:
+        return (f"{catalogue.source}: asset {asset.key!r} ({asset.name}) is no longer listed, but it has "
+                f"{_booked(peak)}; keep it in the file until those loans are rejected, cancelled or returned")
+    return (f"{catalogue.source}, line {record.line}: asset {asset.key!r} ({asset.name}): quantity {new} is less "
+            f"than the {_booked(peak)}; raise its quantity to at least {peak.quantity}, or have those loans "
+            "rejected, cancelled or returned first")
+
+
+def _booked(peak: Peak) -> str:
+    loans = ", ".join(
+        f"{loan_code(loan)} ({loan.start_date.isoformat()} to {loan.end_date.isoformat()}, {loan.status.value})"
+        for loan in peak.loans
+    )
+    return f"{peak.quantity} booked or lent on {peak.day.isoformat()} by loans {loans}"
 
 
 def active_assets(session: Session) -> list[Asset]:

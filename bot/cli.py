@@ -56,12 +56,16 @@ def _revisions(revisions: frozenset[str]) -> str:
 @click.command("seed")
 def seed_command() -> None:
     """Import the office's ITA report and settings (safe to run again)."""
+    from zoneinfo import ZoneInfo
+
     from bot import runtime
     from bot.seed import SeedError, seed_bundled
+    from models import utcnow
 
+    today = utcnow().astimezone(ZoneInfo(current_app.config["BOT_TIMEZONE"])).date()
     try:
         with runtime(current_app).sessions.begin() as session:
-            stats = seed_bundled(session)
+            stats = seed_bundled(session, today)
     except SeedError as exc:
         raise click.ClickException(f"nothing imported: {exc}") from exc
     if stats.changed:

@@ -9,6 +9,7 @@ from typing import Any
 
 DEFAULT_LINE_API_BASE_URL = "https://api.line.me"
 DEFAULT_LINE_DATA_API_BASE_URL = "https://api-data.line.me"
+DEFAULT_TIMEZONE = "Asia/Bangkok"
 
 
 def config_from_env(instance_path: str) -> dict[str, Any]:
@@ -19,7 +20,7 @@ def config_from_env(instance_path: str) -> dict[str, Any]:
         "LINE_API_BASE_URL": env.get("LINE_API_BASE_URL", DEFAULT_LINE_API_BASE_URL),
         "LINE_DATA_API_BASE_URL": env.get("LINE_DATA_API_BASE_URL", DEFAULT_LINE_DATA_API_BASE_URL),
         "DATABASE_URL": env.get("DATABASE_URL") or default_database_url(instance_path),
-        "BOT_TIMEZONE": env.get("BOT_TIMEZONE", "Asia/Bangkok"),
+        "BOT_TIMEZONE": env.get("BOT_TIMEZONE", DEFAULT_TIMEZONE),
         # Texts longer than this are cut before matching; the citizen is told (LINE allows 5,000).
         "MAX_TEXT_CHARS": int(env.get("BOT_MAX_TEXT_CHARS", "1000")),
         "FLOW_IDLE_MINUTES": int(env.get("BOT_FLOW_IDLE_MINUTES", "30")),

@@ -14,10 +14,11 @@ race against each other.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from models import HOLDING, LENT, Asset, Condition, LineUser, Loan, LoanEvent, LoanStatus, Movement, Role
@@ -78,12 +79,47 @@ def free_quantity(
     if exclude_loan_id is not None:
         query = query.where(Loan.id != exclude_loan_id)
     loans = session.execute(query).all()
-    busiest = 0
+    return max(asset.quantity - _busiest_day(loans, start, end)[1], 0)
+
+
+@dataclass(frozen=True)
+class Peak:
+    """The day when the most of an asset are held, how many, and the loans that hold them."""
+
+    day: date
+    quantity: int
+    loans: list[Loan]
+
+
+def peak_from(session: Session, asset: Asset, today: date) -> Peak | None:
+    """The busiest day from `today` on, counted as free_quantity counts; None when nothing is held.
+
+    Items handed over and not yet returned are out today even when their loan has ended, so an overdue loan
+    holds its quantity on `today` too.
+    """
+    loans = list(session.scalars(
+        select(Loan).where(
+            Loan.asset_id == asset.id, Loan.status.in_(HOLDING),
+            or_(Loan.end_date >= today, Loan.status == LoanStatus.HANDED_OVER),
+        ).order_by(Loan.start_date, Loan.id)
+    ))
+    if not loans:
+        return None
+    spans = [(max(loan.start_date, today), max(loan.end_date, today), loan.quantity) for loan in loans]
+    day, quantity = _busiest_day(spans, today, max(end for _, end, _ in spans))
+    return Peak(day, quantity, [loan for loan, (s, e, _) in zip(loans, spans, strict=True) if s <= day <= e])
+
+
+def _busiest_day(spans: Sequence[tuple[date, date, int]], start: date, end: date) -> tuple[date, int]:
+    """The first day of [start, end] with the most held, and how many, from (first day, last day, quantity)."""
+    best = (start, 0)
     day = start
     while day <= end:
-        busiest = max(busiest, sum(q for s, e, q in loans if s <= day <= e))
+        held = sum(q for s, e, q in spans if s <= day <= e)
+        if held > best[1]:
+            best = (day, held)
         day += timedelta(days=1)
-    return max(asset.quantity - busiest, 0)
+    return best
 
 
 def nearest_free_dates(

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.config import DEFAULT_TIMEZONE
 from bot.datafile import DataFileError, data_file, read_toml
 from bot.importer import ReportRecord, load_bundled_report
-from models import Measure, Setting, Unit
+from models import Measure, Setting, Unit, utcnow
 
 OFFICE_FILE = "office.toml"
 
@@ -81,9 +84,14 @@ def seed(session: Session, report: ReportRecord, contacts: list[ContactSetting])
     return stats
 
 
-def seed_bundled(session: Session) -> SeedStats:
-    """Everything bundled; every file is read and checked before the first row is written."""
-    from bot.assets import load_catalogue, seed_assets
+def seed_bundled(session: Session, today: date | None = None) -> SeedStats:
+    """Everything bundled; every file is read and checked before the first row is written.
+
+    `today` is the office's date, from which the loans booked must fit the catalogue's stock. That check needs
+    the database, so it comes after rows are written: call this in one transaction, which its SeedError rolls back
+    (as the `seed` command does).
+    """
+    from bot.assets import StockConflict, load_catalogue, seed_assets
     from bot.feedback import load_settings as load_feedback_settings
     from bot.reminder_rules import load_holidays, load_rules, seed_rules
 
@@ -99,8 +107,15 @@ def seed_bundled(session: Session) -> SeedStats:
         raise SeedError(str(exc)) from exc
     stats = seed(session, report, contacts)
     stats.changed.extend(seed_rules(session, rules, holidays))
-    stats.changed.extend(seed_assets(session, catalogue))
+    try:
+        stats.changed.extend(seed_assets(session, catalogue, today or _office_today()))
+    except StockConflict as exc:
+        raise SeedError(str(exc)) from exc
     return stats
+
+
+def _office_today() -> date:
+    return utcnow().astimezone(ZoneInfo(DEFAULT_TIMEZONE)).date()
 
 
 def _upsert_setting(
