@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(sender_command)
     app.cli.add_command(staff_group)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(richmenu_group)
 
 
 db_group = AppGroup("db", help="Database migrations (Alembic).")
@@ -280,3 +281,43 @@ def report_loans(fiscal_year: int, fmt: str, output: str | None, chart: str | No
     chart_path = Path(chart or f"loans-{fiscal_year}.png")
     write_chart(report, chart_path)
     click.echo(f"wrote {chart_path}", err=output is None and fmt == "csv")
+
+
+richmenu_group = AppGroup("richmenu", help="The rich menus (the tiles at the bottom of the chat).")
+
+
+@richmenu_group.command("deploy")
+@click.option("--dry-run", is_flag=True, help="Write the images and the JSON for review; send nothing.")
+@click.option("--output", type=click.Path(file_okay=False), help="Folder for --dry-run (default: instance/richmenu).")
+def richmenu_deploy(dry_run: bool, output: str | None) -> None:
+    """Draw the menus of bot/data/richmenu.toml and put them on the channel (safe to run again)."""
+    from linebot.v3.messaging import ApiClient, ApiException, Configuration, MessagingApi, MessagingApiBlob
+
+    from bot import runtime
+    from bot.richmenu import RichMenuFileError, deploy, load_menus, write_review
+
+    config = current_app.config
+    try:
+        menus = load_menus()
+    except RichMenuFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if dry_run:
+        folder = Path(output or Path(current_app.instance_path) / "richmenu")
+        for path in write_review(menus, folder):
+            click.echo(f"wrote {path}")
+        return
+    token = config.get("LINE_CHANNEL_ACCESS_TOKEN")
+    if not token:
+        raise click.ClickException("LINE_CHANNEL_ACCESS_TOKEN is not set; use --dry-run to only draw the menus")
+    api_client = ApiClient(Configuration(host=config["LINE_API_BASE_URL"], access_token=token))
+    blob_client = ApiClient(Configuration(host=config["LINE_DATA_API_BASE_URL"], access_token=token))
+    try:
+        with runtime(current_app).sessions.begin() as session:
+            result = deploy(session, menus, MessagingApi(api_client), MessagingApiBlob(blob_client))
+    except ApiException as exc:
+        raise click.ClickException(f"LINE refused it (HTTP {exc.status}): {exc.body!r}") from exc
+    finally:
+        api_client.close()
+        blob_client.close()
+    click.echo(f"created {len(result.created)}, kept {len(result.kept)}, deleted {len(result.deleted)} old menus; "
+               f"staff menu linked to {result.staff_linked} staff (sent by the outbox)")

@@ -47,6 +47,10 @@ class Transport(Protocol):
 
     def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> Outcome: ...
 
+    def link_rich_menu(self, user_id: str, rich_menu_id: str) -> Outcome: ...
+
+    def unlink_rich_menu(self, user_id: str) -> Outcome: ...
+
 
 class LineTransport:
     """Sends with linebot.v3's MessagingApi to LINE_API_BASE_URL (LINE itself, or a fake in tests)."""
@@ -73,6 +77,17 @@ class LineTransport:
                 _request_timeout=self._timeout,
             ),
             is_reply=False,
+        )
+
+    def link_rich_menu(self, user_id: str, rich_menu_id: str) -> Outcome:
+        return self._call(
+            lambda: self._api.link_rich_menu_id_to_user(user_id, rich_menu_id, _request_timeout=self._timeout),
+            is_reply=False,
+        )
+
+    def unlink_rich_menu(self, user_id: str) -> Outcome:
+        return self._call(
+            lambda: self._api.unlink_rich_menu_id_from_user(user_id, _request_timeout=self._timeout), is_reply=False
         )
 
     def _call(self, send: Callable[[], object], *, is_reply: bool) -> Outcome:
@@ -127,6 +142,14 @@ class ConsoleTransport:
 
     def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> Outcome:
         self._write(texts.CONSOLE_PUSH_TO.format(to=to) + "\n" + render_messages(messages))
+        return Outcome(Result.DELIVERED)
+
+    def link_rich_menu(self, user_id: str, rich_menu_id: str) -> Outcome:
+        self._write(texts.CONSOLE_MENU_LINKED.format(to=user_id, menu=rich_menu_id))
+        return Outcome(Result.DELIVERED)
+
+    def unlink_rich_menu(self, user_id: str) -> Outcome:
+        self._write(texts.CONSOLE_MENU_UNLINKED.format(to=user_id))
         return Outcome(Result.DELIVERED)
 
     def _write(self, rendered: str) -> None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -155,6 +155,21 @@ def enqueue_pushes(session: Session, pushes: Iterable[tuple[str, Sequence[Messag
     if values:
         session.execute(insert(OutboxMessage.__table__), values)
     return len(values)
+
+
+def enqueue_menu_link(session: Session, *, to: str, rich_menu_id: str | None) -> None:
+    """Link a rich menu to a user (None: unlink, back to the channel's default), through the outbox like a push, so
+    a link asked for in a committed change is made even if LINE is down at that moment. A newer link supersedes the
+    user's links not yet sent (one may name a menu a later deploy has deleted)."""
+    menu_kinds = [OutboxKind.LINK_MENU, OutboxKind.UNLINK_MENU]
+    session.execute(
+        delete(OutboxMessage)
+        .where(OutboxMessage.to == to, OutboxMessage.kind.in_(menu_kinds), OutboxMessage.status == OutboxStatus.PENDING)
+        .execution_options(synchronize_session=False)
+    )
+    kind = OutboxKind.UNLINK_MENU if rich_menu_id is None else OutboxKind.LINK_MENU
+    session.add(OutboxMessage(kind=kind, to=to, messages=[{"richMenuId": rich_menu_id}] if rich_menu_id else [{}]))
+    session.flush()
 
 
 def enqueue_push(
@@ -371,6 +386,11 @@ class Sender:
             return self.transport.reply(row.reply_token, messages)
         if not row.to:
             return Outcome(Result.FAILED, "push without a recipient")
+        # Linking is idempotent at LINE, so a retry after a lost answer does no harm.
+        if row.kind is OutboxKind.LINK_MENU:
+            return self.transport.link_rich_menu(row.to, str(messages[0]["richMenuId"]))
+        if row.kind is OutboxKind.UNLINK_MENU:
+            return self.transport.unlink_rich_menu(row.to)
         return self.transport.push(row.to, messages, row.retry_key)
 
     def _record(self, row: OutboxMessage | ClaimedRow, outcome: Outcome) -> bool:

@@ -250,7 +250,8 @@ def _send_digests(session: Session, now: datetime, tz: ZoneInfo, digest_at: time
             stats.digests += 1
 
 
-def pending_reminder_lines(session: Session, head: LineUser, now: datetime, tz: ZoneInfo) -> list[str]:
+def pending_reminders(session: Session, user: LineUser, now: datetime, tz: ZoneInfo) -> list[ReminderOccurrence]:
+    """This fiscal year's reminders not yet done (sent, snoozed or missed) for the user's unit, oldest first."""
     fy_start, _ = fiscal_year_bounds(fiscal_year_of(now.astimezone(tz).date()), tz)
     pending = session.scalars(
         select(ReminderOccurrence)
@@ -258,12 +259,15 @@ def pending_reminder_lines(session: Session, head: LineUser, now: datetime, tz: 
         .order_by(ReminderOccurrence.due_at)
         .options(selectinload(ReminderOccurrence.rule).selectinload(ReminderRule.units))
     ).all()
+    return [o for o in pending if not o.rule.units or user.unit_id in {u.id for u in o.rule.units}]
+
+
+def pending_reminder_lines(session: Session, head: LineUser, now: datetime, tz: ZoneInfo) -> list[str]:
     return [
         texts.DIGEST_REMINDER_LINE.format(
             measure=o.rule.measure_number or "-", task=o.rule.task, when=thai_datetime(o.due_at, tz)
         )
-        for o in pending
-        if not o.rule.units or head.unit_id in {u.id for u in o.rule.units}
+        for o in pending_reminders(session, head, now, tz)
     ]
 
 

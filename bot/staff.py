@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.richmenu import unlink_staff_menu
 from models import STAFF_ROLES, LineUser, RegistrationAttempt, Role, StaffInvite, Unit
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
@@ -145,6 +146,7 @@ def remove_staff(session: Session, who: str) -> LineUser:
     user = matches[0]
     user.role = Role.CITIZEN
     user.unit_id = None
+    unlink_staff_menu(session, user)
     return user
 
 

@@ -74,6 +74,8 @@ CONFIRM_WORDS = (QR_CONFIRM, "ตกลง", "ok", "โอเค", "ใช่", 
 # Console rendering of what would be sent (terminal chat and console mode).
 CONSOLE_QUICK_REPLY_HINT = "พิมพ์หมายเลขเพื่อเลือก"
 CONSOLE_PUSH_TO = "ส่งถึง {to}"
+CONSOLE_MENU_LINKED = "[เมนู] ผูกเมนู {menu} ให้ {to}"
+CONSOLE_MENU_UNLINKED = "[เมนู] {to} กลับไปใช้เมนูหลัก"
 CONSOLE_NO_PHOTO = "(แชทในเทอร์มินัลส่งรูปไม่ได้ ลองใน LINE หรือเลือกข้อถัดไปค่ะ)"
 # What the terminal chat sends for a "send location" tap: an obviously made-up place, not the office's.
 CONSOLE_LOCATION = {"title": "ตำแหน่งตัวอย่าง", "address": "ตำแหน่งตัวอย่างจากแชทในเทอร์มินัล",
@@ -331,6 +333,15 @@ MY_LOANS_WORDS = ("รายการยืม", "รายการยืมข
                   "ยกเลิกคำขอยืม", "สถานะการยืม", "ติดตามการยืม")
 QR_STAFF_LOANS = "งานยืมคืน"
 STAFF_LOANS_WORDS = (QR_STAFF_LOANS, "รายการยืมค้าง", "คำขอยืมรออนุมัติ", "จัดการการยืม")
+QR_STAFF_REMINDERS = "งานตามมาตรการ"
+STAFF_REMINDERS_WORDS = (QR_STAFF_REMINDERS, "งานเตือนวันนี้", "งานที่ต้องทำ", "การแจ้งเตือนค้าง", "งานค้างตามมาตรการ")
+STAFF_REMINDERS_HEADER = "งานตามมาตรการที่ยังไม่เสร็จ {count} รายการค่ะ"
+STAFF_REMINDERS_NONE = "ไม่มีงานตามมาตรการค้างอยู่ค่ะ"
+QR_STAFF_MENU = "เมนูเจ้าหน้าที่"
+STAFF_MENU_WORDS = (QR_STAFF_MENU, "เมนูงาน", "กลับเมนูเจ้าหน้าที่", "staff menu")
+STAFF_MENU_SWITCHED = "ตอนนี้แสดงเมนูประชาชนค่ะ แตะ \"เมนูเจ้าหน้าที่\" เพื่อกลับไปที่เมนูงาน"
+STAFF_MENU_BACK = "กลับมาที่เมนูเจ้าหน้าที่แล้วค่ะ"
+STAFF_MENU_NONE = "ยังไม่ได้ติดตั้งเมนูเจ้าหน้าที่ค่ะ เลือกงานได้จากปุ่มด้านล่าง"
 LOAN_CODE = "ยืม-{id:04d}"
 LOAN_EXAMPLE_NOTE = "หมายเหตุ: รายการของนี้เป็นข้อมูลตัวอย่าง รอหน่วยงานยืนยันค่ะ"
 LOAN_NO_ASSETS = "ขออภัยค่ะ ขณะนี้หน่วยงานยังไม่ได้ลงรายการของที่ให้ยืม กรุณาติดต่อหน่วยงานโดยตรงนะคะ"

@@ -9,13 +9,16 @@ from sqlalchemy import update
 from sqlalchemy.orm import selectinload
 
 from bot import texts
+from bot.cards import reminder_card
 from bot.context import Context
 from bot.media import MediaError, save_message_image
 from bot.messages import Choice, text
+from bot.office import current_measures
 from bot.registry import registry
-from bot.scheduler import SNOOZE
+from bot.scheduler import SNOOZE, pending_reminders
 from bot.thai import match_key
 from bot.thaidate import thai_datetime
+from handlers.basics import reply_work_list
 from models import OccurrenceStatus, ReminderOccurrence, ReminderRule
 
 log = logging.getLogger(__name__)
@@ -140,3 +143,16 @@ def _save_photo(ctx: Context, occurrence: ReminderOccurrence) -> None:
         return
     ctx.end_flow()
     ctx.reply(text(texts.REMINDER_PHOTO_SAVED))
+
+
+@registry.intent("staff_reminders", phrases=texts.STAFF_REMINDERS_WORDS, priority=24)
+def staff_reminders(ctx: Context) -> None:
+    """The unit's reminders not yet done this fiscal year, as the cards they were pushed as (ทำแล้ว / เลื่อน)."""
+    titles = {m.number: m.title for m in current_measures(ctx.session)}
+    reply_work_list(
+        ctx,
+        lambda c: pending_reminders(c.session, c.user, c.now, _tz(c)),  # type: ignore[arg-type]
+        lambda o: reminder_card(o.rule, o, _tz(ctx), measure_title=titles.get(o.rule.measure_number or 0)),
+        none=texts.STAFF_REMINDERS_NONE,
+        header=texts.STAFF_REMINDERS_HEADER,
+    )

@@ -1,4 +1,5 @@
-"""Staff registration: "ลงทะเบียน <code>" links a LINE user to a unit with the role of the invite."""
+"""Staff registration: "ลงทะเบียน <code>" links a LINE user to a unit with the role of the invite, and their menu:
+the staff rich menu (when deployed), and back to it after they switched to the citizens' one."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from bot import texts
 from bot.context import Context
 from bot.messages import Choice, text
 from bot.registry import registry
+from bot.richmenu import link_staff_menu, staff_menu_id
 from bot.staff import Registration, register_with_code
+from handlers.basics import menu_reply
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,32 @@ def register(ctx: Context) -> None:
         ctx.reply(text(REFUSALS[result.outcome]))
         return
     role = texts.ROLE_NAMES.get(result.role.value if result.role else "staff", "")
-    # What a clerk does from here, one tap away.
-    choices = [Choice(texts.QR_STAFF_REPORTS), Choice(texts.QR_STAFF_LOANS), Choice(texts.QR_MENU)]
-    ctx.reply(text(texts.REGISTER_OK.format(name=ctx.user.display_name, role=role, unit=result.unit_name), choices))
+    link_staff_menu(ctx.session, ctx.user)
+    ctx.reply(text(texts.REGISTER_OK.format(name=ctx.user.display_name, role=role, unit=result.unit_name),
+                   _staff_choices()))
+
+
+def _staff_choices() -> list[Choice]:
+    """What a clerk does from here, one tap away."""
+    return [Choice(texts.QR_STAFF_REPORTS), Choice(texts.QR_STAFF_LOANS), Choice(texts.QR_STAFF_REMINDERS),
+            Choice(texts.QR_MENU)]
+
+
+@registry.intent("staff_menu", phrases=texts.STAFF_MENU_WORDS, priority=24)
+def staff_menu(ctx: Context) -> None:
+    """Back to the staff menu (after its "เมนูประชาชน" tile switched to the citizens' one)."""
+    if ctx.user is None or not ctx.user.is_staff:
+        menu_reply(ctx, texts.REGISTER_HOW)
+        return
+    if staff_menu_id(ctx.session) is None:
+        ctx.reply(text(texts.STAFF_MENU_NONE, _staff_choices()))
+        return
+    link_staff_menu(ctx.session, ctx.user)
+    ctx.reply(text(texts.STAFF_MENU_BACK, _staff_choices()))
+
+
+@registry.postback("richmenu")
+def rich_menu_switched(ctx: Context) -> None:
+    """LINE has already switched the menu (richmenuswitch); staff are told how to come back, others need nothing."""
+    if ctx.user is not None and ctx.user.is_staff and ctx.postback_data.get("to") != "staff":
+        ctx.reply(text(texts.STAFF_MENU_SWITCHED, [Choice(texts.QR_STAFF_MENU)]))

@@ -10,6 +10,7 @@ from models.office import Measure, Setting, Unit, measure_unit
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from models.question_log import UnansweredQuestion
 from models.reminder import Holiday, OccurrenceStatus, ReminderOccurrence, ReminderRule, SchedulerMark
+from models.rich_menu import RichMenu
 from models.staff import RegistrationAttempt, StaffInvite
 from models.user import STAFF_ROLES, LineUser, Role
 
@@ -34,6 +35,7 @@ __all__ = [
     "ReminderOccurrence",
     "ReminderRule",
     "STAFF_ROLES",
+    "RichMenu",
     "SchedulerMark",
     "StaffInvite",
     "Conversation",

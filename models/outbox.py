@@ -14,6 +14,9 @@ from models.base import Base, utcnow
 class OutboxKind(enum.StrEnum):
     REPLY = "reply"
     PUSH = "push"
+    # Not messages, but calls that must not be lost either: `messages` then holds the call's arguments.
+    LINK_MENU = "link_menu"  # [{"richMenuId": ...}] linked to the user `to`
+    UNLINK_MENU = "unlink_menu"  # the user `to` back to the default menu
 
 
 class OutboxStatus(enum.StrEnum):

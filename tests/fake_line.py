@@ -47,6 +47,8 @@ import yaml
 from jsonschema import Draft7Validator, ValidationError
 from linebot.v3.messaging import MulticastRequest, PushMessageRequest, ReplyMessageRequest
 
+from tests.fake_line_richmenu import RichMenus, is_rich_menu_path
+
 __all__ = ["FakeLine", "Received", "fake_line", "openapi_errors"]
 
 REPLY_PATH = "/v2/bot/message/reply"
@@ -196,7 +198,12 @@ def _schema_error(error: ValidationError) -> tuple[str, str]:
 
 def openapi_errors(kind: str, body: Any) -> list[tuple[str, str]]:
     """(property, message) for each way `body` breaks the OpenAPI request schema of reply/push/multicast."""
-    errors = _validator(_REQUEST_SCHEMAS[kind]).iter_errors(body)
+    return schema_errors(_REQUEST_SCHEMAS[kind], body)
+
+
+def schema_errors(schema_name: str, body: Any) -> list[tuple[str, str]]:
+    """(property, message) for each way `body` breaks components/schemas/<schema_name> of messaging-api.yml."""
+    errors = _validator(schema_name).iter_errors(body)
     return [_schema_error(e) for e in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path])]
 
 
@@ -404,6 +411,7 @@ class FakeLine:
         self.base_url = ""
         self._lock = threading.RLock()
         self._state = _State()
+        self.rich_menus = RichMenus()
         self._ids = itertools.count(600_000_000_000_000_001)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -497,6 +505,7 @@ class FakeLine:
         """Forget every request, delivery, used token, accepted retry key, injected failure and content."""
         with self._lock:
             self._state = _State()
+            self.rich_menus = RichMenus()
 
     # -- handling ------------------------------------------------------------------------------------------------
 
@@ -526,6 +535,13 @@ class FakeLine:
     def _route(
         self, method: str, path: str, headers: Headers, raw: bytes, body: Any, received: Received, request_id: str
     ) -> _Answer:
+        if is_rich_menu_path(path):
+            if not self._authorised(headers):
+                return _Answer(401, {"message": AUTH_FAILED})
+            status, payload, content = self.rich_menus.handle(method, path, headers, raw, body, self.validate)
+            if content is not None:
+                return _Answer(status, raw=content[0], content_type=content[1])
+            return _Answer(status, payload)
         kind = SEND_KINDS.get(path)
         profile, content = PROFILE_RE.match(path), CONTENT_RE.match(path)
         if not (method == "POST" and kind) and not (method == "GET" and (profile or content)):

@@ -24,6 +24,7 @@ from models import (
     ReminderRule,
     Role,
     SchedulerMark,
+    clock,
     utcnow,
 )
 from tests import line_events as ev
@@ -274,3 +275,20 @@ def test_a_rule_for_an_unknown_unit_is_refused(tmp_path):
                    encoding="utf-8")
     with pytest.raises(RuleError, match="line 1: rule 'x': unknown unit"):
         load_rules(bad, known_units={"กองคลัง"})
+
+
+def test_staff_list_their_units_reminders_not_yet_done_and_act_from_the_list(office, fake_line, webhook):
+    run_tick(office, at(9 + 1 / 60))
+    clock.pin(at(10))
+    fake_line.reset()
+    webhook.post(ev.text(texts.QR_STAFF_REMINDERS, user_id=FINANCE))
+    header, card = [m for _, m in fake_line.delivered_messages()]
+    assert header["text"] == texts.STAFF_REMINDERS_HEADER.format(count=1)
+    assert "รายงานผลการจัดซื้อจัดจ้าง" in card["altText"], "กองคลัง's reminder only, not สำนักปลัด's"
+
+    webhook.post(ev.postback(button_data(card, texts.BTN_DONE), user_id=FINANCE))
+    webhook.post(ev.text("ข้าม", user_id=FINANCE))
+    webhook.post(ev.text(texts.QR_STAFF_REMINDERS, user_id=FINANCE))
+    assert fake_line.texts()[-1] == texts.STAFF_REMINDERS_NONE
+    webhook.post(ev.text(texts.QR_STAFF_REMINDERS))
+    assert fake_line.texts()[-1] == texts.REGISTER_HOW, "citizens are told how staff join"

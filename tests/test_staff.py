@@ -25,7 +25,8 @@ def test_a_good_code_links_the_user_to_the_unit_once(webhook, fake_line, seeded)
     webhook.post(ev.text(f"ลงทะเบียน {code}", user_id=STAFF))
     assert fake_line.texts()[-1] == texts.REGISTER_OK.format(name="สมหญิง ใจดี", role="หัวหน้าหน่วยงาน", unit="กองคลัง")
     assert quick_reply_labels(fake_line.delivered_messages()[-1][1]) == [
-        texts.QR_STAFF_REPORTS, texts.QR_STAFF_LOANS, texts.QR_MENU], "a clerk's work, one tap away"
+        texts.QR_STAFF_REPORTS, texts.QR_STAFF_LOANS, texts.QR_STAFF_REMINDERS, texts.QR_MENU,
+    ], "a clerk's work, one tap away"
     [user] = rows(seeded, LineUser, LineUser.line_user_id == STAFF)
     assert user.role is Role.HEAD and user.display_name == "สมหญิง ใจดี"
     [stored] = rows(seeded, StaffInvite)
