@@ -32,12 +32,9 @@ MAX_JSON_DEPTH = 32
 @bp.post("/callback")
 def callback():  # type: ignore[no-untyped-def]
     rt = runtime(current_app)
-    # Set before the body is touched: Werkzeug then refuses a larger Content-Length without reading a byte, and
-    # stops a body without one (chunked) as soon as it passes the limit.
-    request.max_content_length = current_app.config["WEBHOOK_MAX_BYTES"]
     signature = request.headers.get("X-Line-Signature", "")
     try:
-        body = request.get_data().decode("utf-8")
+        body = _body_within_limit(current_app.config["WEBHOOK_MAX_BYTES"]).decode("utf-8")
     except UnicodeDecodeError:
         return jsonify(error="malformed body"), 400
     if not signature or not SignatureValidator(rt.channel_secret).validate(body, signature):
@@ -65,6 +62,18 @@ def callback():  # type: ignore[no-untyped-def]
             # were inserted already claimed by this request, so no claim is needed here.
             rt.sender.send_claimed(claimed)
     return jsonify(status="ok"), 200
+
+
+def _body_within_limit(limit: int) -> bytes:
+    """The body, read only when it fits in `limit` bytes; RequestEntityTooLarge (413) otherwise."""
+    # Set before the body is touched: Werkzeug then refuses a larger Content-Length without reading a byte, and
+    # stops reading a body without one (chunked) at the limit.
+    request.max_content_length = limit
+    body = request.get_data()
+    if request.content_length is None and len(body) >= limit:
+        # Stopped at the limit: Werkzeug hands over what it read, cut short, rather than raising.
+        raise RequestEntityTooLarge()
+    return body
 
 
 @bp.errorhandler(RequestEntityTooLarge)
