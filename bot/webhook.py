@@ -2,8 +2,8 @@
 
 What the webhook answers is what LINE does next: 200 means "stored, do not send again", a 5xx means "deliver
 it again later", a 4xx means "this body will never do". So a worker answers 200 only for events it stored,
-503 while its database cannot store them (down, behind the newest migration, locked), and 4xx for bodies that
-are too large, unsigned or malformed; never a 500 with a traceback.
+503 while its database cannot store them (down, behind the newest migration, refusing the write), and a 4xx
+for bodies that are too large, unsigned or malformed (cheaply: hostile bodies are not read in full).
 """
 
 from __future__ import annotations
@@ -95,20 +95,15 @@ def _events_of(body: str) -> list[dict[str, Any]] | None:
     return events
 
 
-def _deeper_than(document: Any, limit: int) -> bool:
+def _deeper_than(document: dict[str, Any] | list[Any], limit: int) -> bool:
     """True when containers nest more than `limit` levels; with a stack of its own, so it cannot recurse."""
     stack = [(document, 1)]
     while stack:
         value, depth = stack.pop()
-        if isinstance(value, dict):
-            children: Any = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children)
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return False
 
 
