@@ -9,11 +9,10 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import config_from_env, local_channel_secret
-from bot.db import ensure_migrated, make_engine, make_session_factory
+from bot.db import Readiness, make_engine, make_session_factory
 from bot.line_api import ConsoleTransport, LineTransport, Transport
 from bot.outbox import Sender
 from bot.registry import Registry, load_handlers, registry
@@ -30,6 +29,7 @@ class Runtime:
     sender: Sender
     registry: Registry
     channel_secret: str
+    readiness: Readiness
 
     @property
     def console_mode(self) -> bool:
@@ -47,13 +47,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _configure_logging(app)
 
     engine = make_engine(app.config["DATABASE_URL"])
-    if app.config["AUTO_MIGRATE"]:
-        _migrate_or_warn(engine)
+    readiness = Readiness(
+        engine, auto_migrate=app.config["AUTO_MIGRATE"], recheck_seconds=app.config["READINESS_RECHECK_SECONDS"]
+    )
+    _migrate_or_warn(readiness)
     load_handlers()
     sessions = make_session_factory(engine)
     transport = app.config.get("TRANSPORT") or make_transport(app.config)
     sender = Sender(sessions, transport, max_attempts=app.config["SENDER_MAX_ATTEMPTS"])
-    app.extensions["bot"] = Runtime(engine, sessions, sender, registry, app.config["LINE_CHANNEL_SECRET"])
+    app.extensions["bot"] = Runtime(
+        engine, sessions, sender, registry, app.config["LINE_CHANNEL_SECRET"], readiness
+    )
 
     from bot import media, webhook
 
@@ -76,12 +80,12 @@ def make_transport(config: dict[str, Any]) -> Transport:
     return LineTransport(token, config["LINE_API_BASE_URL"], float(config["SEND_TIMEOUT_SECONDS"]))
 
 
-def _migrate_or_warn(engine: Engine) -> None:
-    try:
-        ensure_migrated(engine)
-    except OperationalError as exc:
-        # The app still starts so that /healthz can say 503; the webhook answers 500 and LINE redelivers.
-        log.error("database unavailable, not migrated: %s", exc.orig)
+def _migrate_or_warn(readiness: Readiness) -> None:
+    """Check the database (migrating it when AUTO_MIGRATE is on) before the first request; if it is not ready,
+    the app starts anyway: /healthz says why, webhooks answer 503 so that LINE redelivers, and each worker
+    checks again on later requests (bot.db.Readiness)."""
+    if not readiness.check():
+        log.warning("database not ready at start, webhooks answer 503 until it is: %s", readiness.problem)
 
 
 def _configure_logging(app: Flask) -> None:

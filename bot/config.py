@@ -27,6 +27,10 @@ def config_from_env(instance_path: str) -> dict[str, Any]:
         "SEND_TIMEOUT_SECONDS": float(env.get("BOT_SEND_TIMEOUT_SECONDS", "10")),
         "SENDER_MAX_ATTEMPTS": int(env.get("BOT_SENDER_MAX_ATTEMPTS", "12")),
         "AUTO_MIGRATE": env.get("BOT_AUTO_MIGRATE", "1") != "0",
+        # A worker whose database is down or behind checks again at most this often (see bot.db.Readiness).
+        "READINESS_RECHECK_SECONDS": float(env.get("BOT_READINESS_RECHECK_SECONDS", "5")),
+        # Webhook bodies larger than this are refused (413) before they are read. LINE's are a few kB.
+        "WEBHOOK_MAX_BYTES": int(env.get("BOT_WEBHOOK_MAX_BYTES", str(1024 * 1024))),
         "MEDIA_DIR": env.get("BOT_MEDIA_DIR") or str(Path(instance_path) / "media"),
         # The bot's public https:// address (as in the webhook URL, without /callback): staff cards then link to
         # the photos citizens sent. Unset: the cards only say how many photos there are.

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import logging
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import Insert
 
@@ -112,14 +116,18 @@ def alembic_config(engine: Engine | None = None) -> AlembicConfig:
     return cfg
 
 
+@functools.cache
 def head_revisions() -> frozenset[str]:
-    """The newest migration of each branch: capabilities built side by side may each add a branch."""
+    """The newest migration of each branch: capabilities built side by side may each add a branch.
+
+    Read once per process (about 10 ms): the scripts only change with a deploy, which restarts the workers."""
     return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def current_revisions(engine: Engine) -> frozenset[str]:
+    # Read-only: on SQLite it then neither waits for nor takes the write lock (see _on_begin).
     with engine.connect() as conn:
-        return frozenset(MigrationContext.configure(conn).get_current_heads())
+        return frozenset(MigrationContext.configure(conn.execution_options(**{READ_ONLY: True})).get_current_heads())
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
@@ -160,3 +168,133 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+# -- readiness: a worker takes webhooks only when the database can store them -----------------------------------
+
+# /healthz waits this long for the write lock; a webhook waits SQLITE_BUSY_TIMEOUT_MS, but a probe must stay fast.
+HEALTH_WRITE_TIMEOUT_MS = 1500
+
+
+def schema_problem(engine: Engine, *, migrate: bool = False) -> dict[str, Any] | None:
+    """None when the database answers at the newest migration (after migrating it first, if asked); otherwise
+    what is wrong, as /healthz reports it."""
+    try:
+        if migrate:
+            ensure_migrated(engine)
+        current = current_revisions(engine)
+    except (SQLAlchemyError, OSError) as exc:
+        log.error("database unavailable: %s", getattr(exc, "orig", None) or exc)
+        return {"database": "unavailable"}
+    except Exception:  # noqa: BLE001 - a broken migration script: said in the log, and by /healthz
+        log.exception("migration failed")
+        return {"database": "migration failed"}
+    heads = head_revisions()
+    if current != heads:
+        return {"database": "not migrated", "current": sorted(current), "head": sorted(heads)}
+    return None
+
+
+def write_problem(engine: Engine, timeout_ms: int = HEALTH_WRITE_TIMEOUT_MS) -> dict[str, Any] | None:
+    """None when the database takes a write within timeout_ms; otherwise why not ("locked", "read-only" or
+    "unavailable"). The write is real (it takes the locks a webhook takes) and is rolled back."""
+    try:
+        if engine.dialect.name == "sqlite":
+            _try_sqlite_write(engine, timeout_ms)
+        else:
+            _try_postgresql_write(engine, timeout_ms)
+    except Exception as exc:  # noqa: BLE001 - whatever the driver raises, the answer is "cannot write"
+        reason = _write_failure_reason(exc)
+        log.error("database cannot take writes (%s): %s", reason, getattr(exc, "orig", None) or exc)
+        return {"database": reason}
+    return None
+
+
+# A no-op write to a table every migrated database has: it needs the same locks and permissions as real work.
+_NO_OP_WRITE = "UPDATE alembic_version SET version_num = version_num"
+
+
+def _try_sqlite_write(engine: Engine, timeout_ms: int) -> None:
+    # On the driver's connection: through SQLAlchemy, the PRAGMA would itself begin a transaction (see _on_begin)
+    # and wait the full SQLITE_BUSY_TIMEOUT_MS for the lock.
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout_ms)}")
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                cursor.execute(_NO_OP_WRITE)
+            finally:
+                cursor.execute("ROLLBACK")
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    finally:
+        raw.close()
+
+
+def _try_postgresql_write(engine: Engine, timeout_ms: int) -> None:
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            conn.execute(text(f"SET LOCAL lock_timeout = {int(timeout_ms)}"))
+            conn.execute(text(f"SET LOCAL statement_timeout = {int(timeout_ms)}"))
+            conn.execute(text(_NO_OP_WRITE))
+        finally:
+            transaction.rollback()
+
+
+# SQLSTATEs: read_only_sql_transaction (a standby, or default_transaction_read_only); lock_not_available and
+# query_canceled (our lock_timeout / statement_timeout).
+_PG_READ_ONLY = {"25006"}
+_PG_LOCKED = {"55P03", "57014"}
+
+
+def _write_failure_reason(exc: BaseException) -> str:
+    driver_error = getattr(exc, "orig", None) or exc
+    sqlstate = getattr(driver_error, "sqlstate", None) or getattr(driver_error, "pgcode", None)
+    sqlite_name = getattr(driver_error, "sqlite_errorname", "") or ""
+    if sqlstate in _PG_READ_ONLY or sqlite_name.startswith("SQLITE_READONLY"):
+        return "read-only"
+    if sqlstate in _PG_LOCKED or sqlite_name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return "locked"
+    return "unavailable"
+
+
+class Readiness:
+    """Whether this worker may take webhooks: the database answers at the newest migration.
+
+    Checked lazily, by requests, so that a worker started before its database comes up (or before the
+    migration) becomes ready by itself, migrating first when auto_migrate is on. Once ready, a worker stays
+    ready and pays nothing per request; until then it checks again at most every recheck_seconds, so a database
+    that is down is not hammered by every redelivery.
+    """
+
+    def __init__(self, engine: Engine, *, auto_migrate: bool, recheck_seconds: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.engine = engine
+        self.auto_migrate = auto_migrate
+        self.recheck_seconds = recheck_seconds
+        self.clock = clock
+        self.ready = False
+        self.problem: dict[str, Any] = {"database": "not checked"}
+        self._checked_at: float | None = None
+        self._lock = threading.Lock()
+
+    def check(self) -> bool:
+        if self.ready:
+            return True
+        if self._checked_at is not None and self.clock() - self._checked_at < self.recheck_seconds:
+            return False
+        # One check (perhaps a migration) at a time; the other requests meanwhile are asked to come back.
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            if not self.ready:
+                problem = schema_problem(self.engine, migrate=self.auto_migrate)
+                self.problem = problem or {}
+                self.ready = problem is None
+                self._checked_at = self.clock()
+        finally:
+            self._lock.release()
+        return self.ready

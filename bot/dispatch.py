@@ -69,8 +69,10 @@ def process_event(
     for attempt in (1, 2):
         try:
             with sessions.begin() as session:
-                _record_event(session, raw, outcome="handled")
+                _record_event_or_unavailable(session, raw)
                 return _handle(session, registry, config, raw)
+        except DatabaseUnavailable:
+            raise
         except DuplicateEvent:
             log.info(
                 "skipping duplicate event %s (isRedelivery=%s)",
@@ -90,6 +92,19 @@ def process_event(
             log.exception("event %s (%s) failed; apologising", event_id, raw.get("type"))
             return _apologise(sessions, raw)
     raise AssertionError("unreachable")
+
+
+def _record_event_or_unavailable(session: Session, raw: dict[str, Any]) -> None:
+    """Record the event; DatabaseUnavailable for any failure but a duplicate or a dropped connection (retried).
+
+    An event that could not be recorded is not stored, so it must not be answered 200 with an apology: the
+    webhook answers 503 and LINE delivers it again (a missing table, a read-only database, ...)."""
+    try:
+        _record_event(session, raw, outcome="handled")
+    except (DuplicateEvent, OperationalError):
+        raise
+    except Exception as exc:
+        raise DatabaseUnavailable(f"recording event {raw.get('webhookEventId')}: {exc}") from exc
 
 
 def _record_event(session: Session, raw: dict[str, Any], *, outcome: str) -> None:
@@ -258,6 +273,7 @@ def _apologise(sessions: sessionmaker[Session], raw: dict[str, Any]) -> list[Cla
                 session, reply_token=reply_token, to=chat_id_of(raw), messages=[text(texts.APOLOGY)],
                 source_event_id=raw.get("webhookEventId"),
             )
-    except Exception:
+    except Exception as exc:
+        # Nothing of the event is stored: 503, and LINE delivers it again, rather than 200 and the event lost.
         log.exception("could not even record the apology for event %s", raw.get("webhookEventId"))
-        return []
+        raise DatabaseUnavailable(f"recording the apology: {exc}") from exc

@@ -112,6 +112,14 @@ def _signature(config: Mapping[str, Any], relative: str, expires: int) -> str:
     return hmac.new(key, f"{relative}\n{expires}".encode(), hashlib.sha256).hexdigest()[:40]
 
 
+@bp.after_request
+def no_sniffing(response):  # type: ignore[no-untyped-def]
+    # A browser must take a photo for what its Content-Type says, never guess from the bytes (a file that is
+    # also HTML or script would otherwise run on the bot's own address).
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @bp.get("/media/<path:relative>")
 def serve_photo(relative: str):  # type: ignore[no-untyped-def]
     """A stored photo, for a signed, unexpired link; 404 for anything else (no hint of what exists)."""
