@@ -4,7 +4,14 @@ from models.asset import Asset
 from models.base import Base, utcnow
 from models.conversation import Conversation
 from models.event import ProcessedEvent
-from models.feedback import OPEN_STATUSES, FeedbackCounter, FeedbackEvent, FeedbackReport, FeedbackStatus
+from models.feedback import (
+    OPEN_STATUSES,
+    FeedbackCounter,
+    FeedbackEvent,
+    FeedbackReport,
+    FeedbackStatus,
+    TrackingAttempt,
+)
 from models.loan import HOLDING, LENT, Condition, Loan, LoanEvent, LoanStatus, Movement
 from models.office import Measure, Setting, Unit, measure_unit
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
@@ -36,6 +43,7 @@ __all__ = [
     "STAFF_ROLES",
     "SchedulerMark",
     "StaffInvite",
+    "TrackingAttempt",
     "Conversation",
     "LineUser",
     "Measure",

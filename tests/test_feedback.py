@@ -159,7 +159,7 @@ def test_a_starting_phrase_can_choose_the_category(office, webhook, fake_line):
     say(webhook, "เสนอแนะ")
     assert fake_line.texts()[-1] == texts.FB_ASK_DETAILS
     [conversation] = rows(office, Conversation)
-    assert conversation.data == {"category": "suggestion"} and conversation.step == "details"
+    assert conversation.data["category"] == "suggestion" and conversation.step == "details"
 
 
 @pytest.mark.parametrize(("sentence", "category"), [
