@@ -940,8 +940,9 @@ def test_a_bad_settings_file_is_refused_with_the_reason(tmp_path):
 
 
 def test_an_anonymous_report_is_never_pushed_to_its_reporter(office, webhook, fake_line):
-    """Only the confirmation reply carries the code back to the chat (its outbox row holds the chat id)."""
-    say(webhook, "แจ้งทุจริต", "ไม่เปิดเผยชื่อ", "มีการเรียกรับเงินใต้โต๊ะในการขออนุญาต", "ข้าม", "ข้าม", "ยืนยัน")
-    code = parse_code(fake_line.texts()[-1])
-    pushes = [r for r in rows(office, OutboxMessage) if code in json.dumps(r.messages, ensure_ascii=False)]
-    assert pushes and all(r.to != ev.CITIZEN or r.reply_token for r in pushes)
+    """Only the confirmation reply carries the code back to the chat, by its reply token (its row holds no chat id)."""
+    code, _ = anonymous_report(webhook, fake_line)
+    carrying = [r for r in rows(office, OutboxMessage) if code in json.dumps(r.messages, ensure_ascii=False)]
+    assert carrying and all(r.to != ev.CITIZEN for r in carrying)
+    [confirmation] = [r for r in carrying if r.kind is OutboxKind.REPLY]
+    assert confirmation.to is None and confirmation.reply_token
