@@ -430,6 +430,13 @@ def track(ctx: Context) -> None:
     if report is not None and not report.anonymous and report.reporter_id == ctx.user.id:
         ctx.reply(text(history_text(report, _tz(ctx)), _follow_choices()))
         return
+    _track_with_pin(ctx, code, report)
+
+
+def _track_with_pin(ctx: Context, code: str, report: FeedbackReport | None) -> None:
+    """Anything but one's own named report: the PIN is asked for, checked and throttled, and every way of failing
+    (no such code, a named report, a wrong PIN) gets one answer."""
+    assert ctx.user is not None
     pin = parse_pin(ctx.text)
     if pin is None:
         ctx.reply(text(texts.FB_TRACK_ASK_PIN.format(code=code), _follow_choices()))
