@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from linebot.v3.models.events import UnknownEvent
@@ -148,11 +149,11 @@ def _user_upsert_statement(dialect: str) -> ExecutableReturnsRows:
     # A Core upsert whose RETURNING row the ORM loads as the user (from_statement): less than half the cost of
     # the ORM's own INSERT .. RETURNING(LineUser), which goes through its bulk-insert machinery.
     table = LineUser.__table__
-    now = bindparam("now")
+    now, seen = bindparam("now"), bindparam("seen")
     upserted = (
         dialect_upsert(dialect, table)
-        .values(line_user_id=bindparam("line_user_id"), created_at=now, last_seen_at=now)
-        .on_conflict_do_update(index_elements=[table.c.line_user_id], set_={"last_seen_at": now})
+        .values(line_user_id=bindparam("line_user_id"), created_at=now, last_seen_at=seen)
+        .on_conflict_do_update(index_elements=[table.c.line_user_id], set_={"last_seen_at": seen})
         .returning(*table.c)
     )
     return select(LineUser).from_statement(upserted)
@@ -228,12 +229,18 @@ def _route_text(registry: Registry, ctx: Context) -> Handler:
 
 
 def get_or_create_user(session: Session, line_user_id: str, now: Any) -> LineUser:
-    """The user, created on first contact, last_seen_at set to now: one upsert, race-free across workers."""
+    """The user, created on first contact, last_seen_at set to today: one upsert, race-free across workers."""
     return session.scalars(
         _user_upsert_statement(dialect_of(session)),
-        {"line_user_id": line_user_id, "now": now},
+        {"line_user_id": line_user_id, "now": now, "seen": seen_on(now)},
         execution_options={"populate_existing": True},
     ).one()
+
+
+def seen_on(now: datetime) -> datetime:
+    """last_seen_at is the day (UTC midnight), not the moment: to the microsecond, it would be the created_at of an
+    anonymous report confirmed by the same message, and to the second, still a clue to who sent it."""
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _load_conversation(ctx: Context) -> None:

@@ -4,21 +4,29 @@ report goes through. Handlers (handlers/feedback*.py) and the scheduler (bot/fee
 Tracking codes are FB-<fiscal year>-<6 digits>, numbered by a counter row per fiscal year that is incremented
 in the same transaction that inserts the report: concurrent submissions queue on that row (PostgreSQL's
 ON CONFLICT DO UPDATE locks it; SQLite transactions here begin IMMEDIATE), and a rolled-back submission
-rolls its number back, so the numbers have no gaps.
+rolls its number back, so the numbers have no gaps. Codes can be guessed, so they open nothing alone: a named report
+is followed from its reporter's LINE account, an anonymous one with its code plus a PIN given once at submission.
+
+Rows that count what someone did (reports today, wrong tracking attempts) name them by user_tag, a keyed hash only
+the bot can compute (HMAC with the channel secret, the key bot.media signs links with): a reader of the database
+cannot tell whose they are. Rotating the channel secret restarts those counts, which is harmless.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import logging
 import re
+import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.datafile import DataFileError, data_file, read_toml
@@ -35,6 +43,7 @@ from models import (
     FeedbackStatus,
     LineUser,
     Role,
+    TrackingAttempt,
     Unit,
 )
 
@@ -45,6 +54,10 @@ PHOTO_FOLDER = "feedback"  # under MEDIA_DIR
 CODE_PREFIX = "FB"
 # "FB-2570-000123", forgiving of case, spaces, a missing dash and Thai digits (read from bot.thai.clean).
 CODE_PATTERN = re.compile(r"\bfb\s*-?\s*(\d{4})\s*-?\s*(\d{1,6})\b", re.IGNORECASE)
+PIN_DIGITS = 6
+# Wrong tracking codes or PINs one user may send in the window before being asked to wait.
+TRACKING_FAILURES = 5
+TRACKING_WINDOW = timedelta(minutes=15)
 MAX_LABEL = 20
 MIN_DETAILS_CHARS = 10
 NOTE_LIMIT = 1000
@@ -171,8 +184,71 @@ def parse_code(typed: str) -> str | None:
     return format_code(int(found.group(1)), int(found.group(2)))
 
 
+def parse_pin(typed: str) -> str | None:
+    """The digits typed beside a tracking code ("FB-2570-12 123456", "fb257012 ๑๒๓ ๔๕๖"), or None when there are none.
+    The digits are returned whatever their number: a wrong PIN is checked, and refused, like any other."""
+    cleaned = clean(typed)
+    found = CODE_PATTERN.search(cleaned)
+    rest = cleaned[:found.start()] + cleaned[found.end():] if found else cleaned
+    digits = "".join(ch for ch in rest if ch.isdigit())
+    return digits or None
+
+
 def format_code(fiscal_year: int, seq: int) -> str:
     return f"{CODE_PREFIX}-{fiscal_year}-{seq:06d}"
+
+
+# -- who, without saying who -----------------------------------------------------------------------------------
+
+def user_tag(secret: str, user: LineUser, scope: str) -> str:
+    """A keyed hash of the user within a scope (a date, "track"): equal for the same user and scope, meaningless to
+    anyone without the secret, and different across scopes, so two counters cannot be joined on it."""
+    message = f"{scope}:{user.line_user_id}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+# -- the anonymous reporter's PIN ------------------------------------------------------------------------------
+
+def issue_pin(report: FeedbackReport) -> str:
+    """A new PIN for an anonymous report: returned to be shown once, kept only as a hash (like staff invite codes)."""
+    pin = "".join(secrets.choice("0123456789") for _ in range(PIN_DIGITS))
+    report.secret_hash = hash_pin(report.code, pin)
+    return pin
+
+
+def hash_pin(code: str, pin: str) -> str:
+    # The code salts the hash: the same PIN on two reports gives two hashes.
+    return hashlib.sha256(f"{code}:{pin}".encode()).hexdigest()
+
+
+def pin_matches(report: FeedbackReport, pin: str) -> bool:
+    return report.secret_hash is not None and hmac.compare_digest(report.secret_hash, hash_pin(report.code, pin))
+
+
+def rating_token(secret: str, report: FeedbackReport) -> str:
+    """What an anonymous report's rating buttons carry: computed from its PIN's hash with the bot's secret, so only
+    the buttons the bot gave after a right PIN rate it; sequential ids or a known code do not."""
+    message = f"rate:{report.id}:{report.secret_hash}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def rating_token_matches(secret: str, report: FeedbackReport, token: str) -> bool:
+    return report.secret_hash is not None and hmac.compare_digest(rating_token(secret, report), token)
+
+
+def tracking_throttled(session: Session, who: str, now: datetime) -> bool:
+    failures = session.scalar(
+        select(func.count()).select_from(TrackingAttempt)
+        .where(TrackingAttempt.who == who, TrackingAttempt.attempted_at > now - TRACKING_WINDOW)
+    ) or 0
+    return failures >= TRACKING_FAILURES
+
+
+def record_failed_tracking(session: Session, who: str, now: datetime) -> None:
+    """Count a wrong code or PIN, and forget attempts older than the window (they count for nothing)."""
+    session.execute(delete(TrackingAttempt).where(TrackingAttempt.attempted_at <= now - TRACKING_WINDOW))
+    session.add(TrackingAttempt(who=who, attempted_at=now))
+    session.flush()
 
 
 # -- counters ---------------------------------------------------------------------------------------------------
@@ -189,18 +265,19 @@ def increment(session: Session, key: str) -> int:
     return int(session.execute(stmt).scalar_one())
 
 
-def _daily_key(user: LineUser, now: datetime, tz: ZoneInfo) -> str:
-    # The internal user number, not the LINE id, and no report id: the count says how many, never which.
-    return f"daily:{user.id}:{now.astimezone(tz).date().isoformat()}"
+def daily_key(secret: str, user: LineUser, now: datetime, tz: ZoneInfo) -> str:
+    # A keyed hash of the user and the day, and no report id: the count says how many, never whose nor which.
+    return f"daily:{user_tag(secret, user, now.astimezone(tz).date().isoformat())}"
 
 
-def reports_today(session: Session, user: LineUser, now: datetime, tz: ZoneInfo) -> int:
-    return session.scalar(select(FeedbackCounter.value).where(FeedbackCounter.key == _daily_key(user, now, tz))) or 0
+def reports_today(session: Session, secret: str, user: LineUser, now: datetime, tz: ZoneInfo) -> int:
+    key = daily_key(secret, user, now, tz)
+    return session.scalar(select(FeedbackCounter.value).where(FeedbackCounter.key == key)) or 0
 
 
-def take_daily_quota(session: Session, user: LineUser, now: datetime, tz: ZoneInfo, cap: int) -> bool:
+def take_daily_quota(session: Session, secret: str, user: LineUser, now: datetime, tz: ZoneInfo, cap: int) -> bool:
     """Count one more report for today; False (and nothing to submit) when the cap was already reached."""
-    return increment(session, _daily_key(user, now, tz)) <= cap
+    return increment(session, daily_key(secret, user, now, tz)) <= cap
 
 
 # -- a report's life --------------------------------------------------------------------------------------------

@@ -50,12 +50,13 @@ def status_message(report: FeedbackReport) -> Message:
     return text(texts.FB_PUSH_STATUS.format(code=report.code, status=status_name(report)))
 
 
-def rating_choices(report: FeedbackReport) -> list[Choice]:
-    """The 1-5 buttons. An anonymous report has no reporter to check, so its buttons carry the tracking code:
-    whoever holds the code may rate it once, as they may follow it (they get the buttons by tracking it)."""
-    code = f"&code={report.code}" if report.anonymous else ""
+def rating_choices(report: FeedbackReport, token: str | None = None) -> list[Choice]:
+    """The 1-5 buttons. A named report's rating is checked against the reporter's account; an anonymous report has
+    no account to check, so its buttons (given after its PIN, handlers.feedback.track) carry its code and the token
+    bot.feedback.rating_token computed from the PIN's hash, which nobody without the PIN can make."""
+    proof = f"&code={report.code}&t={token}" if token else ""
     return [Choice(texts.FB_RATING_LABEL.format(score=score), text=str(score),
-                   data=f"action=fb_rate&id={report.id}&score={score}{code}") for score in range(5, 0, -1)]
+                   data=f"action=fb_rate&id={report.id}&score={score}{proof}") for score in range(5, 0, -1)]
 
 
 def forwarded_message(report: FeedbackReport) -> Message:

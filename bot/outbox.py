@@ -194,6 +194,20 @@ def enqueue_push(
     return rows
 
 
+def withdraw(session: Session, source_event_ids: Sequence[str]) -> int:
+    """Forget what the rows written for these webhook events said and to whom (an anonymous report's draft, once
+    it is filed, must not stay beside the reporter's LINE id). A row not delivered yet is given up, not sent empty."""
+    if not source_event_ids:
+        return 0
+    table = OutboxMessage.__table__
+    of_events = table.c.source_event_id.in_(list(source_event_ids))
+    session.execute(
+        update(table).where(of_events, table.c.status != OutboxStatus.SENT)
+        .values(status=OutboxStatus.FAILED, last_error="withdrawn")
+    )
+    return session.execute(update(table).where(of_events).values(to=None, reply_token=None, messages=[])).rowcount
+
+
 @dataclass
 class SendStats:
     delivered: int = 0

@@ -2,9 +2,15 @@
 
 The flow: category -> details -> photos -> location -> anonymous or not -> phone -> summary (confirm or edit).
 A corruption report asks about anonymity first. Each step validates its answer and says what was wrong; the
-dispatcher handles "ยกเลิก", "เมนู" and expiry for every flow. An anonymous report keeps no LINE user id:
-the draft in the conversation never holds one, and the conversation is deleted when the flow ends.
-Also here: "ติดตามเรื่อง <code>" and "เรื่องของฉัน".
+dispatcher handles "ยกเลิก", "เมนู" and expiry for every flow.
+
+An anonymous report is unlinkable: once it is filed, no row ties it to the reporter's LINE account. The draft lives
+in the conversation, which is deleted; the flow's replies are stored without the chat id once the draft is
+anonymous, and when it is filed every reply of the flow (the summary holds the details) is withdrawn from the
+outbox (bot.outbox.withdraw); the daily count is keyed by a keyed hash; last_seen_at holds only the day.
+
+Also here: "ติดตามเรื่อง <code>" (a named report from its reporter's account; an anonymous one with its PIN) and
+"เรื่องของฉัน".
 """
 
 from __future__ import annotations
@@ -20,24 +26,33 @@ from bot.context import Context
 from bot.feedback import MIN_DETAILS_CHARS as MIN_DETAILS
 from bot.feedback import (
     PHOTO_FOLDER,
+    TRACKING_WINDOW,
     Draft,
+    issue_pin,
     parse_code,
     parse_phone,
+    parse_pin,
+    pin_matches,
+    rating_token,
+    record_failed_tracking,
     report_by_code,
     reports_of,
     reports_today,
     settings,
     submit,
     take_daily_quota,
+    tracking_throttled,
+    user_tag,
 )
 from bot.feedback_card import history_text, my_reports_text, staff_card, unit_name
 from bot.feedback_notify import push_to_unit, rating_choices
 from bot.media import MediaError, photo_links, save_message_image
-from bot.messages import Choice, text
+from bot.messages import Choice, Message, text
+from bot.outbox import withdraw
 from bot.registry import registry
 from bot.thai import clean, is_request, match_key
 from handlers.basics import menu_reply
-from models import FeedbackStatus
+from models import FeedbackReport, FeedbackStatus
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +60,8 @@ FLOW = "feedback"
 ORDER = ("category", "details", "photos", "location", "anonymous", "phone", "confirm")
 ORDER_ANONYMOUS_FIRST = ("category", "anonymous", "details", "photos", "location", "phone", "confirm")
 MAX_ADDRESS = 300
+# The webhook events of a draft whose replies are withdrawn when it is filed anonymously; a flow has a dozen or so.
+MAX_REMEMBERED_EVENTS = 200
 
 
 def _keys(words: tuple[str, ...]) -> frozenset[str]:
@@ -84,6 +101,10 @@ def _tz(ctx: Context) -> ZoneInfo:
     return ZoneInfo(ctx.config["BOT_TIMEZONE"])
 
 
+def _secret(ctx: Context) -> str:
+    return str(ctx.config["LINE_CHANNEL_SECRET"])
+
+
 def _cancel() -> Choice:
     return Choice(texts.QR_CANCEL)
 
@@ -110,7 +131,7 @@ def start(ctx: Context) -> None:
         ctx.reply(text(texts.FB_NEEDS_ONE_TO_ONE))
         return
     config = settings()
-    if reports_today(ctx.session, ctx.user, ctx.now, _tz(ctx)) >= config.daily_cap:
+    if reports_today(ctx.session, _secret(ctx), ctx.user, ctx.now, _tz(ctx)) >= config.daily_cap:
         menu_reply(ctx, texts.FB_DAILY_CAP.format(cap=config.daily_cap))
         return
     data: dict[str, Any] = {}
@@ -120,6 +141,7 @@ def start(ctx: Context) -> None:
     if chosen is not None:
         data["category"] = chosen.key
         step = _next_step("category", data)
+    _keep_replies_apart(ctx, data)
     ctx.start_flow(FLOW, step, data)
     _ask(ctx, step, data)
 
@@ -139,6 +161,7 @@ def in_flow(ctx: Context) -> None:
     outcome = handler(ctx, data)
     if outcome is FINISHED:
         return
+    _keep_replies_apart(ctx, data)
     if outcome is STAY:
         ctx.set_step(step, data)
     elif isinstance(outcome, Retry):
@@ -148,6 +171,17 @@ def in_flow(ctx: Context) -> None:
         following = outcome.step if isinstance(outcome, Goto) else _next_step(step, data)
         ctx.set_step(following, data)
         _ask(ctx, following, data)
+
+
+def _keep_replies_apart(ctx: Context, data: dict[str, Any]) -> None:
+    """A draft that is anonymous is answered without the chat id on the outbox row; and every event of the flow is
+    remembered, so that its replies can be withdrawn if the report is filed anonymously (a draft may turn anonymous
+    at its last edit, after a summary with the details went out beside the chat id)."""
+    if data.get("anonymous"):
+        ctx.reply_unlinked = True
+    event_id = ctx.raw.get("webhookEventId")
+    if event_id:
+        data["events"] = [*data.get("events", []), str(event_id)][-MAX_REMEMBERED_EVENTS:]
 
 
 def _next_step(step: str, data: dict[str, Any]) -> str:
@@ -345,7 +379,7 @@ def _submit(ctx: Context, data: dict[str, Any]) -> None:
     config, tz = settings(), _tz(ctx)
     # The conversation goes first: for an anonymous report, nothing of the draft stays next to the user.
     ctx.end_flow()
-    if not take_daily_quota(ctx.session, ctx.user, ctx.now, tz, config.daily_cap):
+    if not take_daily_quota(ctx.session, _secret(ctx), ctx.user, ctx.now, tz, config.daily_cap):
         menu_reply(ctx, texts.FB_DAILY_CAP.format(cap=config.daily_cap))
         return
     draft = Draft(
@@ -356,13 +390,18 @@ def _submit(ctx: Context, data: dict[str, Any]) -> None:
     report = submit(ctx.session, draft, ctx.user, ctx.now, tz)
     card = staff_card(report, tz, photo_links=photo_links(ctx.config, report.photos, ctx.now))
     push_to_unit(ctx.session, report, card, dedupe=f"fb-new:{report.id}")
-    follow = texts.FB_FOLLOW_ANONYMOUS if report.anonymous else texts.FB_FOLLOW_NAMED
-    # The code in this reply would otherwise sit in the outbox beside the reporter's LINE id. Should LINE refuse
-    # the reply token, the reporter loses the code rather than their anonymity.
-    ctx.reply_unlinked = report.anonymous
-    choices = [Choice(texts.QR_MENU)] if report.anonymous else [Choice(texts.QR_MY_REPORTS), Choice(texts.QR_MENU)]
-    ctx.reply(text(texts.FB_SUBMITTED.format(code=report.code, unit=unit_name(report.unit),
-                                             follow=follow.format(code=report.code)), choices))
+    if report.anonymous:
+        # What the flow said (the summary holds the details) is forgotten, with whom it was said to. The code and
+        # PIN in this reply would otherwise sit in the outbox beside the reporter's LINE id: should LINE refuse the
+        # reply token, the reporter loses the code rather than their anonymity.
+        withdraw(ctx.session, data.get("events", []))
+        ctx.reply_unlinked = True
+        follow = texts.FB_FOLLOW_ANONYMOUS.format(code=report.code, pin=issue_pin(report))
+        choices = [Choice(texts.QR_MENU)]
+    else:
+        follow = texts.FB_FOLLOW_NAMED.format(code=report.code)
+        choices = [Choice(texts.QR_MY_REPORTS), Choice(texts.QR_MENU)]
+    ctx.reply(text(texts.FB_SUBMITTED.format(code=report.code, unit=unit_name(report.unit), follow=follow), choices))
 
 
 # -- following up ---------------------------------------------------------------------------------------------
@@ -370,35 +409,61 @@ def _submit(ctx: Context, data: dict[str, Any]) -> None:
 @registry.intent("feedback_track", phrases=texts.TRACK_WORDS, match=lambda ctx: parse_code(ctx.text) is not None,
                  priority=24)
 def track(ctx: Context) -> None:
+    """A report's status and history, for its reporter (and the unit's staff) only. Codes run in sequence, so a code
+    proves nothing: a named report is shown to its reporter's account, an anonymous one to whoever adds its PIN.
+    Anyone else gets the same answer whether the code exists or not, and wrong guesses are throttled."""
+    # Nothing said here is stored beside this chat's id: the history of an anonymous report would name its reporter.
+    ctx.reply_unlinked = True
     code = parse_code(ctx.text)
     if code is None:
         ctx.reply(text(texts.FB_TRACK_HOW, _my_codes(ctx) + [Choice(texts.QR_MENU)]))
         return
+    if ctx.user is None:  # nobody to throttle: no guess is checked
+        ctx.reply(text(texts.FB_TRACK_NEEDS_ONE_TO_ONE))
+        return
     report = report_by_code(ctx.session, code)
-    if report is None:
-        choices = [Choice(texts.QR_MY_REPORTS), Choice(texts.QR_MENU)]
-        ctx.reply(text(texts.FB_TRACK_NOT_FOUND.format(code=code), choices))
-        return
-    # A named report's history is the reporter's (and the staff's); an anonymous one is whoever holds the code's.
-    allowed = report.anonymous or (ctx.user is not None and (
-        ctx.user.id == report.reporter_id or ctx.user.may_act_for(report.unit_id)))
-    if not allowed:
-        ctx.reply(text(texts.FB_TRACK_NOT_YOURS.format(code=code), [Choice(texts.QR_MENU)]))
-        return
-    body = history_text(report, _tz(ctx))
-    choices = [Choice(texts.QR_MY_REPORTS), Choice(texts.QR_MENU)]
-    if ctx.user is not None and ctx.user.is_staff and ctx.user.may_act_for(report.unit_id):
+    if report is not None and ctx.user.is_staff and ctx.user.may_act_for(report.unit_id):
         # Staff who look a report up get its card too: the buttons work from here as from the first push.
         card = staff_card(report, _tz(ctx), photo_links=photo_links(ctx.config, report.photos, ctx.now))
-        ctx.reply(card, text(body, choices))
+        ctx.reply(card, text(history_text(report, _tz(ctx)), _follow_choices()))
         return
-    if report.anonymous:
-        # Not stored beside this chat's id (the code would name the reporter); and, with nobody to push the
-        # closing question to, the rating is asked here.
-        ctx.reply_unlinked = True
-        if report.status is FeedbackStatus.DONE and report.rating is None:
-            body, choices = f"{body}\n\n{texts.FB_RATE_ASK}", rating_choices(report) + [Choice(texts.QR_MENU)]
-    ctx.reply(text(body, choices))
+    if report is not None and not report.anonymous and report.reporter_id == ctx.user.id:
+        ctx.reply(text(history_text(report, _tz(ctx)), _follow_choices()))
+        return
+    _track_with_pin(ctx, code, report)
+
+
+def _track_with_pin(ctx: Context, code: str, report: FeedbackReport | None) -> None:
+    """Anything but one's own named report: the PIN is asked for, checked and throttled, and every way of failing
+    (no such code, a named report, a wrong PIN) gets one answer."""
+    assert ctx.user is not None
+    pin = parse_pin(ctx.text)
+    if pin is None:
+        ctx.reply(text(texts.FB_TRACK_ASK_PIN.format(code=code), _follow_choices()))
+        return
+    who = user_tag(_secret(ctx), ctx.user, "track")
+    if tracking_throttled(ctx.session, who, ctx.now):
+        minutes = int(TRACKING_WINDOW.total_seconds() // 60)
+        ctx.reply(text(texts.FB_TRACK_WAIT.format(minutes=minutes), [Choice(texts.QR_MENU)]))
+        return
+    if report is None or not report.anonymous or not pin_matches(report, pin):
+        record_failed_tracking(ctx.session, who, ctx.now)
+        ctx.reply(text(texts.FB_TRACK_REFUSED, _follow_choices()))
+        return
+    ctx.reply(_anonymous_history(ctx, report))
+
+
+def _anonymous_history(ctx: Context, report: FeedbackReport) -> Message:
+    """With nobody to push the closing question to, the rating is asked here, by buttons only this PIN opens."""
+    body = history_text(report, _tz(ctx))
+    if report.status is FeedbackStatus.DONE and report.rating is None:
+        choices = rating_choices(report, token=rating_token(_secret(ctx), report)) + [Choice(texts.QR_MENU)]
+        return text(f"{body}\n\n{texts.FB_RATE_ASK}", choices)
+    return text(body, _follow_choices())
+
+
+def _follow_choices() -> list[Choice]:
+    return [Choice(texts.QR_MY_REPORTS), Choice(texts.QR_MENU)]
 
 
 @registry.intent("feedback_mine", phrases=texts.MY_REPORTS_WORDS, priority=24)

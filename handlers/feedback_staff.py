@@ -1,8 +1,10 @@
 """Staff move a report along from its card: รับเรื่อง, กำลังดำเนินการ, เสร็จสิ้น (with a closing note), ส่งต่อ.
 And the reporter's 1-5 rating when it is done.
 
-Only the unit's staff or an admin may act; anyone else is refused, and the refusal is logged. Every change is a
-conditional UPDATE (bot.feedback), so a double tap, or two colleagues tapping at once, has one effect.
+Only the unit's staff or an admin may act. A postback's ids can be forged, so they are checked against the
+user's unit before anything about the report is said; anyone else gets one refusal that names nothing (not even
+whether the report exists), and the refusal is logged. Every change is a conditional UPDATE (bot.feedback), so a
+double tap, or two colleagues tapping at once, has one effect.
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ from sqlalchemy.orm import selectinload
 
 from bot import texts
 from bot.context import Context
-from bot.feedback import NOTE_LIMIT, change_status, forward, open_reports_for, rate
+from bot.feedback import NOTE_LIMIT, change_status, forward, open_reports_for, rate, rating_token_matches
 from bot.feedback_card import staff_card, status_name, unit_name
 from bot.feedback_notify import forwarded_message, push_to_reporter, push_to_unit, status_message
 from bot.media import photo_links
 from bot.messages import Choice, text
 from bot.registry import registry
 from handlers.basics import menu_reply, reply_work_list
-from models import FeedbackReport, FeedbackStatus, Unit
+from models import FeedbackEvent, FeedbackReport, FeedbackStatus, Unit
 
 log = logging.getLogger(__name__)
 
@@ -41,29 +43,25 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _report(ctx: Context, report_id: int | None) -> FeedbackReport | None:
-    report = ctx.session.get(FeedbackReport, report_id or 0, options=[selectinload(FeedbackReport.unit)])
-    if report is None:
-        ctx.reply(text(texts.FB_GONE))
-    return report
+def _load(ctx: Context, report_id: int | None) -> FeedbackReport | None:
+    return ctx.session.get(FeedbackReport, report_id or 0, options=[selectinload(FeedbackReport.unit)])
 
 
-def _may_act(ctx: Context, report: FeedbackReport, unit_id: int | None) -> bool:
-    """Staff of the unit or an admin; anyone else is told so, and the attempt is logged."""
-    if ctx.user is not None and ctx.user.may_act_for(unit_id):
-        return True
+def _refuse(ctx: Context, report_id: int | None) -> None:
     # The internal user number, not the LINE id: the log should not become a list of who tapped what.
-    log.warning("refused: user #%s may not act on report %s (unit %s)", ctx.user and ctx.user.id, report.code, unit_id)
-    unit = ctx.session.get(Unit, unit_id) if unit_id is not None else None
-    ctx.reply(text(texts.FB_NOT_YOURS.format(unit=unit_name(unit))))
-    return False
+    log.warning("refused: user #%s may not act on report #%s", ctx.user and ctx.user.id, report_id)
+    ctx.reply(text(texts.FB_NOT_YOURS))
 
 
-def _report_for_staff(ctx: Context) -> FeedbackReport | None:
-    report = _report(ctx, _int(ctx.postback_data.get("id")))
-    if report is None or not _may_act(ctx, report, report.unit_id):
-        return None
-    return report
+def _report_for_staff(ctx: Context, report_id: int | None = None) -> FeedbackReport | None:
+    """The report (the button's, unless given) when this user may act for the unit that holds it now; otherwise
+    the neutral refusal, the same for a report that does not exist."""
+    report_id = _int(ctx.postback_data.get("id")) if report_id is None else report_id
+    report = _load(ctx, report_id)
+    if report is not None and ctx.user is not None and ctx.user.may_act_for(report.unit_id):
+        return report
+    _refuse(ctx, report_id)
+    return None
 
 
 def _open_report_for_staff(ctx: Context) -> FeedbackReport | None:
@@ -119,8 +117,8 @@ def ask_closing_note(ctx: Context) -> None:
 @registry.flow(CLOSE_FLOW)
 def closing_note(ctx: Context) -> None:
     assert ctx.conversation is not None and ctx.user is not None
-    report = _report(ctx, ctx.conversation.data.get("report_id"))
-    if report is None or not _may_act(ctx, report, report.unit_id):
+    report = _report_for_staff(ctx, ctx.conversation.data.get("report_id") or 0)
+    if report is None:
         ctx.end_flow()
         return
     if ctx.kind != "message:text" or not ctx.has_words:
@@ -156,18 +154,16 @@ def choose_unit(ctx: Context) -> None:
 @registry.postback("fb_forward_to")
 def forward_to(ctx: Context) -> None:
     data = ctx.postback_data
-    report = _report(ctx, _int(data.get("id")))
-    target = ctx.session.get(Unit, _int(data.get("unit")) or 0)
-    if report is None:
+    report_id, origin = _int(data.get("id")), _int(data.get("from"))
+    report = _load(ctx, report_id)
+    if report is None or not _may_forward(ctx, report, origin):
+        _refuse(ctx, report_id)
         return
+    assert ctx.user is not None
+    target = ctx.session.get(Unit, _int(data.get("unit")) or 0)
     if target is None:
         menu_reply(ctx, texts.BUTTON_EXPIRED)
         return
-    # Permission for the unit the button was offered for: a second tap after the forward is "already", not "refused".
-    origin = _int(data.get("from"))
-    if not _may_act(ctx, report, origin):
-        return
-    assert ctx.user is not None
     previous = unit_name(report.unit)
     event = forward(ctx.session, report, origin, target, ctx.user, ctx.now)
     if event is None:
@@ -180,23 +176,35 @@ def forward_to(ctx: Context) -> None:
     push_to_reporter(ctx.session, report, forwarded_message(report), dedupe=f"fb-status:{event.id}")
 
 
+def _may_forward(ctx: Context, report: FeedbackReport, origin: int | None) -> bool:
+    """Staff of the unit that holds the report; or of the unit the button was offered to, if the report really was
+    there (a second tap after the forward is then told "already forwarded", not refused). The "from" of a forged
+    button names a unit the report never reached, and is refused like any other."""
+    user = ctx.user
+    if user is None or not user.is_staff:
+        return False
+    if user.may_act_for(report.unit_id):
+        return True
+    if origin is None or not user.may_act_for(origin):
+        return False
+    held = select(FeedbackEvent.id).where(FeedbackEvent.report_id == report.id, FeedbackEvent.unit_id == origin,
+                                          FeedbackEvent.kind.in_(("created", "forwarded")))
+    return ctx.session.scalar(held.limit(1)) is not None
+
+
 @registry.postback("fb_rate")
 def rating(ctx: Context) -> None:
+    """The reporter's 1-5: from the reporter's account for a named report, from buttons with the token of the PIN
+    for an anonymous one. Anyone else, and an id that does not exist, get the same refusal, before anything else."""
+    ctx.reply_unlinked = True  # the answer would tie this chat to the report
     data = ctx.postback_data
-    score = _int(data.get("score"))
-    report = _report(ctx, _int(data.get("id")))
-    if report is None:
+    report = _load(ctx, _int(data.get("id")))
+    if report is None or not _may_rate(ctx, report, data):
+        ctx.reply(text(texts.FB_RATE_NOT_YOURS))
         return
+    score = _int(data.get("score"))
     if score is None or not 1 <= score <= 5:
         menu_reply(ctx, texts.BUTTON_EXPIRED)
-        return
-    if report.anonymous:
-        allowed = data.get("code") == report.code
-        ctx.reply_unlinked = True  # the answer would tie this chat to the report
-    else:
-        allowed = ctx.user is not None and report.reporter_id == ctx.user.id
-    if not allowed:
-        ctx.reply(text(texts.FB_RATE_NOT_YOURS))
         return
     if rate(ctx.session, report, score, ctx.now) is not None:
         menu_reply(ctx, texts.FB_RATED.format(score=score))
@@ -204,3 +212,10 @@ def rating(ctx: Context) -> None:
         menu_reply(ctx, texts.FB_ALREADY_RATED.format(score=report.rating))
     else:
         menu_reply(ctx, texts.BUTTON_EXPIRED)
+
+
+def _may_rate(ctx: Context, report: FeedbackReport, data: dict[str, str]) -> bool:
+    if report.anonymous:
+        secret = str(ctx.config["LINE_CHANNEL_SECRET"])
+        return data.get("code") == report.code and rating_token_matches(secret, report, data.get("t", ""))
+    return ctx.user is not None and report.reporter_id == ctx.user.id

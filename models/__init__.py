@@ -4,7 +4,14 @@ from models.asset import Asset
 from models.base import Base, clock, utcnow
 from models.conversation import Conversation
 from models.event import ProcessedEvent
-from models.feedback import OPEN_STATUSES, FeedbackCounter, FeedbackEvent, FeedbackReport, FeedbackStatus
+from models.feedback import (
+    OPEN_STATUSES,
+    FeedbackCounter,
+    FeedbackEvent,
+    FeedbackReport,
+    FeedbackStatus,
+    TrackingAttempt,
+)
 from models.loan import HOLDING, LENT, Condition, Loan, LoanEvent, LoanStatus, Movement
 from models.office import Measure, Setting, Unit, measure_unit
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
@@ -38,6 +45,7 @@ __all__ = [
     "RichMenu",
     "SchedulerMark",
     "StaffInvite",
+    "TrackingAttempt",
     "Conversation",
     "LineUser",
     "Measure",

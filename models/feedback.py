@@ -30,7 +30,8 @@ def _enum(cls: type[enum.Enum], length: int = 16) -> Enum:
 class FeedbackReport(Base):
     """One report (complaint, problem, corruption report, suggestion, information request).
 
-    An anonymous report keeps no link to who sent it: reporter_id is NULL and nothing else names them.
+    An anonymous report keeps no link to who sent it: reporter_id is NULL and nothing else names them. Its
+    reporter follows it with the code and a PIN shown once at submission, of which only secret_hash is kept.
     """
 
     __tablename__ = "feedback_report"
@@ -54,6 +55,8 @@ class FeedbackReport(Base):
     longitude: Mapped[float | None]
     address: Mapped[str | None] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(20))
+    # sha256 of "<code>:<PIN>" for an anonymous report (bot.feedback.hash_pin); NULL for a named one.
+    secret_hash: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[FeedbackStatus] = mapped_column(_enum(FeedbackStatus), default=FeedbackStatus.NEW)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When it reached its current unit (creation, or the last forward): the reminders count from here.
@@ -93,10 +96,22 @@ class FeedbackEvent(Base):
 
 class FeedbackCounter(Base):
     """A named counter incremented inside the transaction that uses it: tracking-code numbers per fiscal
-    year ("FB-2570"), reports per user per day ("daily:<user>:<date>"). A rolled-back use rolls the count back,
-    so tracking codes have no gaps."""
+    year ("FB-2570"), reports per user per day ("daily:<keyed hash of the user and the date>", bot.feedback.user_tag).
+    A rolled-back use rolls the count back, so tracking codes have no gaps."""
 
     __tablename__ = "feedback_counter"
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
+
+
+class TrackingAttempt(Base):
+    """A wrong tracking code or PIN, kept for a while so that guessing is throttled across workers. `who` is a keyed
+    hash of the LINE user (bot.feedback.user_tag): the rows count attempts without saying whose they are."""
+
+    __tablename__ = "tracking_attempt"
+    __table_args__ = (Index("ix_tracking_attempt_who_at", "who", "attempted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    who: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)

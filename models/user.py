@@ -35,6 +35,7 @@ class LineUser(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     is_following: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The day of the last message (UTC midnight), not the moment: see bot.dispatch.seen_on.
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     unit: Mapped[Unit | None] = relationship()

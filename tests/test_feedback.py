@@ -6,8 +6,9 @@ import csv
 import io
 import json
 import os
+import re
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from bot import runtime, scheduler, texts
 from bot.feedback import (
     Draft,
     FeedbackDataError,
+    daily_key,
     increment,
     load_settings,
     parse_code,
@@ -30,7 +32,9 @@ from bot.feedback_notify import remind_unacknowledged, waiting_report_lines
 from bot.media import LINK_VALID, photo_links
 from bot.thaidate import fiscal_year_of
 from models import (
+    Base,
     Conversation,
+    FeedbackCounter,
     FeedbackEvent,
     FeedbackReport,
     FeedbackStatus,
@@ -38,6 +42,7 @@ from models import (
     OutboxKind,
     OutboxMessage,
     Role,
+    TrackingAttempt,
     Unit,
     utcnow,
 )
@@ -96,6 +101,16 @@ def a_report(webhook, fake_line, user: str = ev.CITIZEN, category: str = "แจ
     code = parse_code(fake_line.texts()[-1])
     assert code is not None, fake_line.texts()[-1]
     return code
+
+
+def anonymous_report(webhook, fake_line, details: str = "มีการเรียกรับเงินใต้โต๊ะในการขออนุญาต",
+                     user: str = ev.CITIZEN) -> tuple[str, str]:
+    """A corruption report, anonymous; returns its tracking code and the PIN shown once with it."""
+    say(webhook, "แจ้งทุจริต", "ไม่เปิดเผยชื่อ", details, "ข้าม", "ข้าม", "ยืนยัน", user=user)
+    confirmation = fake_line.texts()[-1]
+    code, pin = parse_code(confirmation), re.search(r"รหัสลับของท่าน: (\d{6})", confirmation)
+    assert code is not None and pin is not None, confirmation
+    return code, pin.group(1)
 
 
 def stored(app, code: str) -> FeedbackReport:
@@ -160,7 +175,7 @@ def test_a_starting_phrase_can_choose_the_category(office, webhook, fake_line):
     say(webhook, "เสนอแนะ")
     assert fake_line.texts()[-1] == texts.FB_ASK_DETAILS
     [conversation] = rows(office, Conversation)
-    assert conversation.data == {"category": "suggestion"} and conversation.step == "details"
+    assert conversation.data["category"] == "suggestion" and conversation.step == "details"
 
 
 @pytest.mark.parametrize(("sentence", "category"), [
@@ -331,7 +346,7 @@ def test_the_daily_cap_is_polite_and_holds_at_confirm_too(office, webhook, fake_
     say(webhook, "ร้องเรียน", "ร้องเรียนทั่วไป", DETAILS, "ข้าม", "ข้าม", "เปิดเผยชื่อ", "ข้าม")
     [citizen] = rows(office, LineUser, LineUser.line_user_id == ev.CITIZEN)
     with runtime(office).sessions.begin() as session:
-        increment(session, f"daily:{citizen.id}:{utcnow().astimezone(BKK).date().isoformat()}")
+        increment(session, daily_key(office.config["LINE_CHANNEL_SECRET"], citizen, utcnow(), BKK))
     say(webhook, "ยืนยัน")
     assert fake_line.texts()[-1] == texts.FB_DAILY_CAP.format(cap=cap)
     assert count(office, FeedbackReport) == cap - 1 and count(office, Conversation) == 0
@@ -358,7 +373,8 @@ def test_an_anonymous_corruption_report_keeps_no_user_id_anywhere(office, webhoo
     assert "ผู้แจ้ง: ไม่เปิดเผยชื่อ" in fake_line.texts()[-1], "no phone is asked: it would name the reporter"
     say(webhook, "ยืนยัน")
     code = parse_code(fake_line.texts()[-1])
-    assert fake_line.texts()[-1].endswith(texts.FB_FOLLOW_ANONYMOUS.format(code=code))
+    pin = re.search(r"รหัสลับของท่าน: (\d{6})", fake_line.texts()[-1]).group(1)
+    assert fake_line.texts()[-1].endswith(texts.FB_FOLLOW_ANONYMOUS.format(code=code, pin=pin))
 
     report = stored(office, code)
     assert report.anonymous and report.reporter_id is None and report.phone is None
@@ -382,12 +398,12 @@ def test_an_anonymous_corruption_report_keeps_no_user_id_anywhere(office, webhoo
     assert result.exit_code == 0, result.output
     assert ev.CITIZEN not in output.read_text(encoding="utf-8")
 
-    # Staff act: nobody is pushed to (there is nobody to push to); anyone holding the code can follow it.
+    # Staff act: nobody is pushed to (there is nobody to push to); whoever holds the code and the PIN can follow it.
     fake_line.reset()
     say(webhook, ev.postback(button_data(card, texts.BTN_FB_ACK), user_id=CLERK))
     send_pushes(office)
     assert to(fake_line, ev.CITIZEN) == []
-    say(webhook, f"ติดตามเรื่อง {code}", user=ev.OTHER_CITIZEN)
+    say(webhook, f"ติดตามเรื่อง {code} {pin}", user=ev.OTHER_CITIZEN)
     assert "สถานะ: รับเรื่องแล้ว" in fake_line.texts()[-1]
     say(webhook, "เรื่องของฉัน")
     assert fake_line.texts()[-1] == texts.FB_MY_NONE
@@ -397,37 +413,240 @@ def test_an_anonymous_corruption_report_keeps_no_user_id_anywhere(office, webhoo
     assert leaks == [], "following the code left no outbox row beside the follower's LINE id"
 
 
-def test_an_anonymous_report_is_rated_by_whoever_holds_its_code(office, webhook, fake_line):
-    say(webhook, "แจ้งทุจริต", "ไม่เปิดเผยชื่อ", "มีการเรียกรับเงินใต้โต๊ะในการขออนุญาต", "ข้าม", "ข้าม", "ยืนยัน")
-    code = parse_code(fake_line.texts()[-1])
-    send_pushes(office)
-    [card] = to(fake_line, CLERK, "flex")
-    say(webhook, ev.postback(button_data(card, texts.BTN_FB_DONE), user_id=CLERK))
-    say(webhook, "ตรวจสอบแล้ว ดำเนินการทางวินัยกับผู้เกี่ยวข้อง", user=CLERK)
+def close(webhook, fake_line, code: str, note: str = "ตรวจสอบแล้ว ดำเนินการทางวินัยกับผู้เกี่ยวข้อง") -> None:
+    [card] = [c for c in to(fake_line, CLERK, "flex") if code in c["altText"]]
+    say(webhook, ev.postback(button_data(card, texts.BTN_FB_DONE), user_id=CLERK), note, user=CLERK)
     assert fake_line.texts()[-1] == texts.FB_CLOSED.format(code=code)
 
-    say(webhook, f"ติดตามเรื่อง {code}")
+
+def rating_buttons(message: dict) -> dict[str, str]:
+    return {item["action"]["label"]: item["action"]["data"] for item in message["quickReply"]["items"]
+            if item["action"]["type"] == "postback"}
+
+
+def test_an_anonymous_report_is_rated_from_the_buttons_its_pin_opens_and_forged_ones_are_refused(
+        office, webhook, fake_line):
+    code, pin = anonymous_report(webhook, fake_line)
+    other_code, other_pin = anonymous_report(webhook, fake_line, user=ev.OTHER_CITIZEN)
+    send_pushes(office)
+    close(webhook, fake_line, code)
+    close(webhook, fake_line, other_code)
+    report = stored(office, code)
+
+    say(webhook, f"ติดตามเรื่อง {code} {pin}")
     tracked = last(fake_line)
     assert tracked["text"].endswith(texts.FB_RATE_ASK) and "สถานะ: เสร็จสิ้น" in tracked["text"]
-    ratings = {item["action"]["label"]: item["action"]["data"] for item in tracked["quickReply"]["items"]
-               if item["action"]["type"] == "postback"}
+    ratings = rating_buttons(tracked)
     assert list(ratings) == ["5 ⭐", "4 ⭐", "3 ⭐", "2 ⭐", "1 ⭐"]
-    say(webhook, ev.postback(ratings["5 ⭐"].replace(code, "FB-2500-000001")))
-    assert fake_line.texts()[-1] == texts.FB_RATE_NOT_YOURS
+
+    # Forged: sequential ids alone, the code without the token, the token of another report's PIN, another code.
+    say(webhook, f"ติดตามเรื่อง {other_code} {other_pin}", user=ev.OTHER_CITIZEN)
+    others = rating_buttons(last(fake_line))
+    forged = [
+        f"action=fb_rate&id={report.id}&score=1",
+        f"action=fb_rate&id={report.id}&score=1&code={code}",
+        f"action=fb_rate&id={report.id}&score=1&code={code}&t=" + "0" * 32,
+        others["1 ⭐"].replace(f"id={stored(office, other_code).id}", f"id={report.id}").replace(other_code, code),
+        ratings["1 ⭐"].replace(code, other_code),
+        "action=fb_rate&id=999999&score=1",
+    ]
+    for data in forged:
+        say(webhook, ev.postback(data, user_id=ev.OTHER_CITIZEN))
+        assert fake_line.texts()[-1] == texts.FB_RATE_NOT_YOURS, data
+    assert stored(office, code).rating is None and stored(office, other_code).rating is None
+
     say(webhook, ev.postback(ratings["5 ⭐"]))
-    assert fake_line.texts()[-1] == texts.FB_RATED.format(score=5)
-    say(webhook, ev.postback(ratings["2 ⭐"], user_id=ev.OTHER_CITIZEN))
+    assert fake_line.texts()[-1] == texts.FB_RATED.format(score=5), "the real reporter can still rate"
+    say(webhook, ev.postback(ratings["2 ⭐"]))
     assert fake_line.texts()[-1] == texts.FB_ALREADY_RATED.format(score=5)
+    say(webhook, ev.postback(forged[0], user_id=ev.OTHER_CITIZEN))
+    assert fake_line.texts()[-1] == texts.FB_RATE_NOT_YOURS, "a stranger is not even told it was rated"
     report = stored(office, code)
     assert report.rating == 5 and report.reporter_id is None
     assert all(e.actor_id is None for e in rows(office, FeedbackEvent) if e.kind == "rated")
-    replies = rows(office, OutboxMessage, OutboxMessage.kind == OutboxKind.REPLY)
-    unlinked = [r.messages[0]["text"] for r in replies if r.to is None]
-    assert [t.split("\n")[0] for t in unlinked[1:]] == [
-        f"เรื่อง {code} (แจ้งทุจริต)", texts.FB_RATE_NOT_YOURS, texts.FB_RATED.format(score=5),
-        texts.FB_ALREADY_RATED.format(score=5)], "tracking and rating replies are not stored beside the chat's id"
-    say(webhook, f"ติดตามเรื่อง {code}")
+    citizens = {ev.CITIZEN, ev.OTHER_CITIZEN}
+    assert [r for r in rows(office, OutboxMessage, OutboxMessage.kind == OutboxKind.REPLY)
+            if r.to in citizens and code in json.dumps(r.messages, ensure_ascii=False)] == [], \
+        "tracking and rating replies are not stored beside the chat's id"
+    say(webhook, f"ติดตามเรื่อง {code} {pin}")
     assert texts.FB_RATE_ASK not in fake_line.texts()[-1], "rated once: not asked again"
+
+
+# What an anonymous report's reporter tells the bot, with words found nowhere else.
+SECRET_DETAILS = "ปลัดรับเงินสองหมื่นบาทเพื่อเลื่อนคิวใบอนุญาตก่อสร้างโรงงานน้ำแข็งหลังตลาดสด"
+DETAILS_MARK = "โรงงานน้ำแข็งหลังตลาดสด"
+
+
+def _refers_to(column, table_name: str) -> bool:  # type: ignore[no-untyped-def]
+    return (column.table.name == table_name and column.primary_key) or any(
+        fk.column.table.name == table_name for fk in column.foreign_keys)
+
+
+def _as_text(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str) if isinstance(value, dict | list) else str(value)
+
+
+def rows_tying(app, line_id: str, code: str) -> list[tuple[str, dict]]:  # type: ignore[no-untyped-def]
+    """Every row, of every table, that holds something of the reporter (their LINE id anywhere, or their line_user
+    key in a column that refers to line_user) together with something of the report (its id in a column that
+    refers to feedback_report, its code, words of its details, or the moment it was made or rated)."""
+    report = stored(app, code)
+    [user] = rows(app, LineUser, LineUser.line_user_id == line_id)
+    moments = {m for m in (report.created_at, report.rated_at) if m is not None}
+    tying = []
+    with runtime(app).sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            user_columns = [c.name for c in table.columns if _refers_to(c, "line_user")]
+            report_columns = [c.name for c in table.columns if _refers_to(c, "feedback_report")]
+            for row in session.execute(select(table)).mappings():
+                shown = [_as_text(v) for v in row.values()]
+                of_user = any(line_id in t for t in shown) or any(row[c] == user.id for c in user_columns)
+                of_report = (any(row[c] == report.id for c in report_columns)
+                             or any(code in t or DETAILS_MARK in t for t in shown)
+                             or any(v in moments for v in row.values() if isinstance(v, datetime)))
+                if of_user and of_report:
+                    tying.append((table.name, dict(row)))
+    return tying
+
+
+def names_the_user_elsewhere(app, line_id: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """Counters and tracking attempts that hold the reporter's LINE id or their line_user key as plain text."""
+    [user] = rows(app, LineUser, LineUser.line_user_id == line_id)
+    found = [("feedback_counter", c.key) for c in rows(app, FeedbackCounter)
+             if line_id in c.key or f":{user.id}:" in c.key]
+    return found + [("tracking_attempt", a.who) for a in rows(app, TrackingAttempt) if line_id in a.who]
+
+
+ANONYMOUS_FLOWS = {
+    # Anonymity first, with a photo and a place.
+    "corruption": ["แจ้งทุจริต", "ไม่เปิดเผยชื่อ", SECRET_DETAILS, ev.image(), "ถัดไป", ev.location(), "ยืนยัน"],
+    # Named at first: the summary with the details goes out beside the chat id; then made anonymous at the last edit.
+    "named_then_anonymous": ["ร้องเรียน", "ร้องเรียนทั่วไป", SECRET_DETAILS, "ข้าม", "ข้าม", "เปิดเผยชื่อ",
+                             "0812345678", "แก้ไข", "การเปิดเผยชื่อ", "ไม่เปิดเผยชื่อ", "ยืนยัน"],
+}
+
+
+@pytest.mark.parametrize("flow", list(ANONYMOUS_FLOWS))
+def test_no_row_anywhere_ties_an_anonymous_report_to_its_reporter(office, webhook, fake_line, flow):
+    named = a_report(webhook, fake_line, user=ev.OTHER_CITIZEN)
+    assert rows_tying(office, ev.OTHER_CITIZEN, named) != [], "the scan sees a link where there is one"
+    say(webhook, *ANONYMOUS_FLOWS[flow])
+    confirmation = fake_line.texts()[-1]
+    code, pin = parse_code(confirmation), re.search(r"รหัสลับของท่าน: (\d{6})", confirmation).group(1)
+    report = stored(office, code)
+    assert report.anonymous and DETAILS_MARK in report.details and report.phone is None
+    send_pushes(office)
+    assert rows_tying(office, ev.CITIZEN, code) == []
+    assert names_the_user_elsewhere(office, ev.CITIZEN) == []
+
+    # Its whole life after: handled, closed, followed with the PIN, rated; and a wrong guess on the way.
+    close(webhook, fake_line, code)
+    say(webhook, f"ติดตามเรื่อง {code} 000000" if pin != "000000" else f"ติดตามเรื่อง {code} 111111")
+    say(webhook, f"ติดตามเรื่อง {code} {pin}")
+    assert "สถานะ: เสร็จสิ้น" in fake_line.texts()[-1]
+    say(webhook, ev.postback(rating_buttons(last(fake_line))["4 ⭐"]))
+    assert fake_line.texts()[-1] == texts.FB_RATED.format(score=4)
+    send_pushes(office)
+    assert rows_tying(office, ev.CITIZEN, code) == []
+    assert names_the_user_elsewhere(office, ev.CITIZEN) == []
+
+
+def pin_in_thai_digits(pin: str) -> str:
+    return pin.translate(str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙"))
+
+
+def test_an_anonymous_report_is_followed_with_its_pin_and_a_stranger_with_the_code_learns_nothing(
+        office, webhook, fake_line):
+    code, pin = anonymous_report(webhook, fake_line, details="เจ้าหน้าที่เรียกรับเงินค่าธรรมเนียมเกินอัตรา")
+    send_pushes(office)
+    say(webhook, ev.postback(button_data(to(fake_line, CLERK, "flex")[0], texts.BTN_FB_ACK), user_id=CLERK))
+    missing = f"FB-{fy_now()}-000099"
+    wrong_pin = "000000" if pin != "000000" else "111111"
+
+    def answer(typed: str, user: str = ev.OTHER_CITIZEN) -> dict:
+        say(webhook, typed, user=user)
+        return last(fake_line)
+
+    # Code alone: asked for the PIN, in words that do not depend on the code existing.
+    alone = answer(f"ติดตามเรื่อง {code}")
+    assert alone == answer(f"ติดตามเรื่อง {missing}") | {"text": alone["text"]}
+    assert alone["text"] == texts.FB_TRACK_ASK_PIN.format(code=code)
+    assert answer(f"ติดตามเรื่อง {code}", user=ev.CITIZEN) == alone, "the reporter too: the PIN is the key"
+    # A wrong PIN: the same answer as a code that does not exist.
+    refused = answer(f"ติดตามเรื่อง {code} {wrong_pin}")
+    assert refused == answer(f"ติดตามเรื่อง {missing} {pin}") and refused["text"] == texts.FB_TRACK_REFUSED
+    for said in (alone, refused):
+        shown = json.dumps(said, ensure_ascii=False)
+        assert "สถานะ" not in shown and "สำนักปลัด" not in shown and "รับเรื่องแล้ว" not in shown
+
+    # The PIN, typed as people type it.
+    fy, seq = code.split("-")[1], int(code.split("-")[2])
+    for typed in (f"ติดตามเรื่อง {code} {pin}", f"ติดตามเรื่อง fb {fy} {seq}  {pin[:3]} {pin[3:]}",
+                  f"ติดตามเรื่อง {code.lower()} {pin_in_thai_digits(pin)}", f"ติดตาม {code}-{pin}"):
+        followed = answer(typed)["text"]
+        assert followed.startswith(f"เรื่อง {code} (แจ้งทุจริต)") and "สถานะ: รับเรื่องแล้ว" in followed, typed
+    citizens = {ev.CITIZEN, ev.OTHER_CITIZEN}
+    assert [r for r in rows(office, OutboxMessage) if r.to in citizens
+            and code in json.dumps(r.messages, ensure_ascii=False)] == [], "nothing followed sits beside a chat id"
+    assert stored(office, code).secret_hash not in (None, pin) and pin not in stored(office, code).secret_hash
+
+
+def test_a_named_report_is_followed_only_from_its_reporters_account(office, webhook, fake_line):
+    code = a_report(webhook, fake_line)
+    missing = f"FB-{fy_now()}-000099"
+    for suffix in ("", " 123456"):
+        say(webhook, f"ติดตามเรื่อง {code}{suffix}", user=ev.OTHER_CITIZEN)
+        theirs = last(fake_line)
+        say(webhook, f"ติดตามเรื่อง {missing}{suffix}", user=ev.OTHER_CITIZEN)
+        nothing = last(fake_line)
+        assert theirs == nothing | {"text": theirs["text"]} and theirs["text"] == nothing["text"].replace(missing, code)
+        assert theirs["text"] in (texts.FB_TRACK_ASK_PIN.format(code=code), texts.FB_TRACK_REFUSED)
+        assert "สถานะ" not in theirs["text"] and DETAILS not in theirs["text"]
+    say(webhook, f"ติดตามเรื่อง {code}", user=FINANCE)
+    assert fake_line.texts()[-1] == texts.FB_TRACK_ASK_PIN.format(code=code), "staff of another unit: a stranger"
+    say(webhook, f"ติดตามเรื่อง {code}")
+    assert fake_line.texts()[-1].startswith(f"เรื่อง {code} (แจ้งปัญหาให้แก้ไข)\nสถานะ: รอรับเรื่อง")
+
+
+def test_wrong_codes_and_pins_are_throttled_per_user(office, webhook, fake_line):
+    code, pin = anonymous_report(webhook, fake_line)
+    wrong = ["000000" if pin != "000000" else "111111", "12345", "9999999"]
+    for i in range(5):
+        say(webhook, f"ติดตามเรื่อง {code} {wrong[i % 3]}", user=ev.OTHER_CITIZEN)
+        assert fake_line.texts()[-1] == texts.FB_TRACK_REFUSED
+    say(webhook, f"ติดตามเรื่อง {code} {pin}", user=ev.OTHER_CITIZEN)
+    assert fake_line.texts()[-1] == texts.FB_TRACK_WAIT.format(minutes=15), "even the right PIN waits"
+    say(webhook, f"ติดตามเรื่อง {code} {pin}")
+    assert "สถานะ: รอรับเรื่อง" in fake_line.texts()[-1], "another user is not held up"
+    attempts = rows(office, TrackingAttempt)
+    assert len(attempts) == 5 and all(ev.OTHER_CITIZEN not in a.who for a in attempts)
+    with runtime(office).sessions.begin() as session:
+        session.execute(update(TrackingAttempt).values(attempted_at=utcnow() - timedelta(minutes=16)))
+    say(webhook, f"ติดตามเรื่อง {code} {pin}", user=ev.OTHER_CITIZEN)
+    assert "สถานะ: รอรับเรื่อง" in fake_line.texts()[-1], "after the wait, the PIN opens it again"
+
+
+def test_staff_of_another_unit_cannot_forward_a_report_nor_learn_its_code_or_unit(office, webhook, fake_line):
+    code, _ = anonymous_report(webhook, fake_line)
+    report = stored(office, code)
+    [finance] = rows(office, Unit, Unit.name == "กองคลัง")
+    forged = [
+        f"action=fb_forward_to&id={report.id}&from={finance.id}&unit={finance.id}",
+        f"action=fb_forward_to&id={report.id}&from=&unit={finance.id}",
+        f"action=fb_forward_to&id={report.id}&from={report.unit_id}&unit={finance.id}",
+        f"action=fb_forward&id={report.id}",
+        f"action=fb_done&id={report.id}",
+        f"action=fb_status&to=acknowledged&id={report.id}",
+        f"action=fb_forward_to&id=999999&from={finance.id}&unit={finance.id}",
+    ]
+    for data in forged:
+        say(webhook, ev.postback(data, user_id=FINANCE))
+        said = json.dumps(last(fake_line), ensure_ascii=False)
+        assert fake_line.texts()[-1] == texts.FB_NOT_YOURS, data
+        assert code not in said and "สำนักปลัด" not in said and "กองคลัง" not in said, data
+    after = stored(office, code)
+    assert (after.unit_id, after.status) == (report.unit_id, FeedbackStatus.NEW)
+    assert count(office, Conversation) == 0
 
 
 def test_with_a_public_address_the_staff_card_links_to_the_photos_by_signed_links(office, webhook, fake_line):
@@ -507,7 +726,7 @@ def test_only_the_units_staff_or_an_admin_may_act_and_a_double_tap_has_one_effec
     ack = button_data(card, texts.BTN_FB_ACK)
     for outsider in (FINANCE, ev.CITIZEN):
         say(webhook, ev.postback(ack, user_id=outsider))
-        assert fake_line.texts()[-1] == texts.FB_NOT_YOURS.format(unit="สำนักปลัด")
+        assert fake_line.texts()[-1] == texts.FB_NOT_YOURS
     assert stored(office, code).status is FeedbackStatus.NEW
     say(webhook, ev.postback(ack, user_id=CLERK))
     assert fake_line.texts()[-1] == texts.FB_STATUS_SET.format(code=code, status="รับเรื่องแล้ว")
@@ -518,7 +737,7 @@ def test_only_the_units_staff_or_an_admin_may_act_and_a_double_tap_has_one_effec
     say(webhook, ev.postback(ack, user_id=CLERK))
     assert fake_line.texts()[-1] == texts.FB_ALREADY.format(code=code, status="กำลังดำเนินการ")
     say(webhook, ev.postback("action=fb_status&to=acknowledged&id=999999", user_id=CLERK))
-    assert fake_line.texts()[-1] == texts.FB_GONE
+    assert fake_line.texts()[-1] == texts.FB_NOT_YOURS, "no report and another unit's report: the same answer"
     say(webhook, ev.postback(f"action=fb_status&to=done&id={stored(office, code).id}", user_id=CLERK))
     assert fake_line.texts()[-1] == texts.BUTTON_EXPIRED, "done goes through its note, not a forged button"
 
@@ -604,7 +823,7 @@ def test_forward_hands_the_report_to_another_unit_once(office, webhook, fake_lin
     say(webhook, ev.postback(finance, user_id=CLERK))
     assert fake_line.texts()[-1] == texts.FB_ALREADY_FORWARDED.format(code=code, unit="กองคลัง")
     say(webhook, ev.postback(button_data(card, texts.BTN_FB_ACK), user_id=CLERK))
-    assert fake_line.texts()[-1] == texts.FB_NOT_YOURS.format(unit="กองคลัง")
+    assert fake_line.texts()[-1] == texts.FB_NOT_YOURS
 
     send_pushes(office)
     [forwarded] = to(fake_line, FINANCE, "flex")
@@ -624,10 +843,6 @@ def test_tracking_by_code_and_my_reports(office, webhook, fake_line):
     history = fake_line.texts()[-1]
     assert history.startswith(f"เรื่อง {code} (แจ้งปัญหาให้แก้ไข)") and "สถานะ: รับเรื่องแล้ว" in history
     assert "แจ้งเรื่อง ส่งถึงสำนักปลัด" in history and "สำนักปลัด รับเรื่องแล้ว" in history
-    say(webhook, f"ติดตามเรื่อง {code}", user=ev.OTHER_CITIZEN)
-    assert fake_line.texts()[-1] == texts.FB_TRACK_NOT_YOURS.format(code=code)
-    say(webhook, f"ติดตามเรื่อง FB-{fy_now()}-999999")
-    assert fake_line.texts()[-1] == texts.FB_TRACK_NOT_FOUND.format(code=f"FB-{fy_now()}-999999")
     say(webhook, "ติดตามเรื่อง")
     assert fake_line.texts()[-1] == texts.FB_TRACK_HOW
     say(webhook, "เรื่องของฉัน")
@@ -728,8 +943,9 @@ def test_a_bad_settings_file_is_refused_with_the_reason(tmp_path):
 
 
 def test_an_anonymous_report_is_never_pushed_to_its_reporter(office, webhook, fake_line):
-    """Only the confirmation reply carries the code back to the chat (its outbox row holds the chat id)."""
-    say(webhook, "แจ้งทุจริต", "ไม่เปิดเผยชื่อ", "มีการเรียกรับเงินใต้โต๊ะในการขออนุญาต", "ข้าม", "ข้าม", "ยืนยัน")
-    code = parse_code(fake_line.texts()[-1])
-    pushes = [r for r in rows(office, OutboxMessage) if code in json.dumps(r.messages, ensure_ascii=False)]
-    assert pushes and all(r.to != ev.CITIZEN or r.reply_token for r in pushes)
+    """Only the confirmation reply carries the code back to the chat, by its reply token (its row holds no chat id)."""
+    code, _ = anonymous_report(webhook, fake_line)
+    carrying = [r for r in rows(office, OutboxMessage) if code in json.dumps(r.messages, ensure_ascii=False)]
+    assert carrying and all(r.to != ev.CITIZEN for r in carrying)
+    [confirmation] = [r for r in carrying if r.kind is OutboxKind.REPLY]
+    assert confirmation.to is None and confirmation.reply_token
