@@ -119,8 +119,8 @@ def load_units(path: Path | None = None) -> list[UnitRecord]:
 def load_catalogue(
     path: Path | None = None, units: Sequence[UnitRecord] | None = None, known_units: set[str] | None = None
 ) -> Catalogue:
-    """The services, their settings and the words that say which side is asked; unit names are checked
-    against units.toml and known_units (the report's)."""
+    """The services, their settings and the words that say which side is asked. Unit names are checked (by
+    `seed`) when known_units (the report's) is given: against those and units.toml's."""
     path = path or data_file(SERVICES_FILE)
     units = tuple(load_units() if units is None else units)
     _, document = read_toml(path, ServiceError)
@@ -128,7 +128,7 @@ def load_catalogue(
         _setting(raw, f"{path.name}: setting #{i}") for i, raw in enumerate(document.get("setting", []), 1)
     )
     asks = _asks(document.get("asks", {}), path.name)
-    unit_names = {u.name for u in units} | (known_units or set())
+    unit_names = None if known_units is None else {u.name for u in units} | known_units
     services = tuple(
         _service(raw, f"{path.name}: service #{i}", unit_names) for i, raw in enumerate(document.get("service", []), 1)
     )
@@ -141,14 +141,14 @@ def load_catalogue(
     return Catalogue(services, settings, asks, units, age_words)
 
 
-def _service(raw: dict[str, Any], where: str, unit_names: set[str]) -> Service:
+def _service(raw: dict[str, Any], where: str, unit_names: set[str] | None) -> Service:
     key = _text(raw, "key", where)
     where = f"{where} ({key})"
     label = _text(raw, "label", where)
     if utf16_len(label) > MAX_LABEL:
         raise ServiceError(f"{where}: label longer than {MAX_LABEL} characters")
     unit = _text(raw, "unit", where)
-    if unit not in unit_names:
+    if unit_names is not None and unit not in unit_names:
         raise ServiceError(f"{where}: unknown unit {unit!r}; known: {', '.join(sorted(unit_names))}")
     start = raw.get("start")
     if start is not None and (not isinstance(start, str) or not start.strip() or utf16_len(start) > MAX_LABEL):

@@ -186,7 +186,7 @@ def test_a_service_naming_an_unknown_unit_is_refused_with_where_and_why(tmp_path
     (tmp_path / "services.toml").write_text(
         '[[service]]\nkey = "x"\nlabel = "x"\nname = "x"\nunit = "กองไม่มีจริง"\nquestions = ["x"]\n', encoding="utf-8")
     with pytest.raises(ServiceError, match=r"service #1 \(x\): unknown unit 'กองไม่มีจริง'"):
-        load_catalogue(tmp_path / "services.toml", units=load_units())
+        load_catalogue(tmp_path / "services.toml", units=load_units(), known_units={"สำนักปลัด"})
 
 
 def test_overlapping_age_bands_are_refused(tmp_path):
