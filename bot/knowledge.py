@@ -48,6 +48,8 @@ class Entry:
     # Text the matcher may search but that is not a way of asking (a measure's steps and results).
     background: tuple[str, ...] = ()
     out_of_scope: bool = False
+    # The service of data/services.toml whose fields answer it (bot.services).
+    service: str | None = None
 
     def settings_used(self) -> list[str]:
         return [name.removeprefix("setting.") for name in self.placeholders() if name.startswith("setting.")]
@@ -123,7 +125,8 @@ def measure_texts(session: Session) -> list[MeasureText]:
     return [MeasureText(n, t, tuple(s or ()), tuple(r or ()), tuple(o or ())) for n, t, s, r, o in rows]
 
 
-DATA_FILES = (KNOWLEDGE_FILE, VOCABULARY_FILE)
+# services.toml and units.toml (bot.services) are entries and answers too.
+DATA_FILES = (KNOWLEDGE_FILE, VOCABULARY_FILE, "services.toml", "units.toml")
 
 
 def knowledge_version(measures: Sequence[MeasureText], files: Sequence[Path] | None = None) -> str:

@@ -25,7 +25,6 @@ from bot.knowledge import (
     Knowledge,
     build_knowledge,
     knowledge_version,
-    load_curated,
     measure_texts,
 )
 from bot.thai import VOCABULARY_FILE, Analyzer, char_ngrams, load_vocabulary
@@ -266,6 +265,8 @@ def matcher_for(session: Session) -> Matcher:
     with _lock:
         cached = _matchers.get(database)
         if cached is None or cached[0] != version:
-            curated, refusals = load_curated()
+            from bot.services import knowledge_entries
+
+            curated, refusals = knowledge_entries()
             _matchers[database] = (version, Matcher(build_knowledge(curated, refusals, measures), words))
         return _matchers[database][1]

@@ -94,11 +94,16 @@ def seed_bundled(session: Session, today: date | None = None) -> SeedStats:
     from bot.assets import StockConflict, load_catalogue, seed_assets
     from bot.feedback import load_settings as load_feedback_settings
     from bot.reminder_rules import load_holidays, load_rules, seed_rules
+    from bot.services import load_catalogue as load_services
+    from bot.services import load_units, seed_catalogue
 
     try:
         report = load_bundled_report()
         contacts = load_contacts()
-        known_units = {name for m in report.measures for name in m.units}
+        # The report's units and those of units.toml: an office adds a unit there, and every file may name it.
+        units = load_units()
+        known_units = {name for m in report.measures for name in m.units} | {u.name for u in units}
+        services = load_services(units=units, known_units=known_units)
         rules = load_rules(known_units=known_units)
         holidays = load_holidays()
         load_feedback_settings(known_units=known_units)  # checked only: it is read from the file at start-up
@@ -106,6 +111,7 @@ def seed_bundled(session: Session, today: date | None = None) -> SeedStats:
     except ValueError as exc:
         raise SeedError(str(exc)) from exc
     stats = seed(session, report, contacts)
+    stats.changed.extend(seed_catalogue(session, services))
     stats.changed.extend(seed_rules(session, rules, holidays))
     try:
         stats.changed.extend(seed_assets(session, catalogue, today or _office_today()))

@@ -494,3 +494,30 @@ LOAN_REPORT_STATS_TITLE = "สถิติการให้ยืม-คืน�
 LOAN_REPORT_MONTHS_TITLE = "จำนวนครั้งที่ให้ยืม รายเดือน ปีงบประมาณ {fiscal_year}"
 LOAN_REPORT_CHART_TITLE = "จำนวนครั้งที่ให้ยืมทรัพย์สิน รายเดือน ปีงบประมาณ {fiscal_year}"
 LOAN_REPORT_CHART_Y = "จำนวนครั้ง"
+
+# -- everyday services (bot/services.py, bot/data/services.toml) ---------------------------------------------------
+SERVICE_HEADER = "{name}ค่ะ"
+SERVICE_UNIT = "หน่วยงานที่รับผิดชอบ: {unit}"
+# The name of each side of a service, in the order a whole answer shows them.
+SERVICE_FIELDS = {
+    "eligible": "ผู้มีสิทธิ",
+    "amount": "จำนวนเงิน",
+    "documents": "เอกสารที่ใช้",
+    "fees": "ค่าธรรมเนียม",
+    "when": "ช่วงเวลา/กำหนด",
+    "steps": "ขั้นตอน",
+    "duration": "ระยะเวลา",
+    "where": "ติดต่อ/ยื่นที่",
+    "legal": "อ้างอิง",
+}
+SERVICE_FIELD = "{label}: {value}"
+SERVICE_LIST = "{label}:\n{items}"
+SERVICE_ITEM = "• {value}"
+SERVICE_BAND = "อายุ {ages}: {amount:,} {per}"
+SERVICE_BAND_AGES_FROM = "{start} ปีขึ้นไป"
+SERVICE_BAND_AGES = "{start}–{end} ปี"
+SERVICE_PER_DEFAULT = "บาท/เดือน"
+SERVICE_BAND_ANSWER = "อายุ {age} ปี ได้{name} {amount:,} {per}ค่ะ"
+SERVICE_BELOW_BANDS = "อายุ {age} ปี ยังไม่ถึงเกณฑ์รับ{name}ค่ะ (เริ่มที่อายุ {start} ปี)"
+SERVICE_ABOVE_BANDS = "อายุ {age} ปี เกินช่วงอายุที่ได้รับ{name}ค่ะ (ได้ถึงอายุ {end} ปี)"
+SERVICE_MORE = "ถามต่อได้เลยค่ะ เช่น เอกสาร ค่าธรรมเนียม ขั้นตอน"

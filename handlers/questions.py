@@ -17,6 +17,7 @@ from bot.messages import Choice, Message, text
 from bot.office import current_measures, office_name
 from bot.qa import Matcher, Verdict, matcher_for
 from bot.registry import registry
+from bot.services import answer_template, catalogue, decide
 from bot.unanswered import log_unanswered
 from handlers.basics import menu_reply
 from handlers.contact import contact_block, setting_value
@@ -31,9 +32,9 @@ ANSWER_POSTBACK = "qa"
 @registry.on_fallback
 def answer_question(ctx: Context) -> None:
     matcher = matcher_for(ctx.session)
-    decision = matcher.decide(ctx.text)
+    decision = decide(matcher, ctx.text)
     if decision.verdict is Verdict.CONFIDENT and decision.answer is not None:
-        reply_with_entry(ctx, matcher, decision.answer)
+        reply_with_entry(ctx, matcher, decision.answer, ctx.text)
     elif not ctx.is_one_to_one:
         # In a group the bot hears every conversation; it speaks only when sure it was asked something it knows.
         return
@@ -61,21 +62,25 @@ def entry_choice(entry: Entry) -> Choice:
     return Choice(entry.label, data=f"action={ANSWER_POSTBACK}&entry={entry.id}")
 
 
-def reply_with_entry(ctx: Context, matcher: Matcher, entry: Entry) -> None:
-    """The entry's answer, from the report and settings as they are now, with its related topics as buttons."""
+def reply_with_entry(ctx: Context, matcher: Matcher, entry: Entry, question: str = "") -> None:
+    """The entry's answer, from the report and settings as they are now, with its related topics as buttons;
+    a service's answer goes by the question (the side it asks, the age it names)."""
     known = matcher.knowledge.by_id()
     choices = [entry_choice(known[r]) for r in entry.related if r in known] + [Choice(texts.QR_MENU)]
     if entry.start:
         choices.insert(0, Choice(entry.start))
-    ctx.reply(*answer_messages(ctx.session, entry, choices))
+    ctx.reply(*answer_messages(ctx.session, entry, choices, question))
 
 
-def answer_messages(session: Session, entry: Entry, choices: list[Choice]) -> list[Message]:
+def answer_messages(session: Session, entry: Entry, choices: list[Choice], question: str = "") -> list[Message]:
     measure = _measure(session, entry.measure) if entry.measure is not None else None
     if entry.measure is not None and measure is None:
         return [text(texts.QA_MEASURE_MISSING, choices)]
     messages: list[Message] = []
-    if entry.answer:
+    service = catalogue().service(entry.service) if entry.service else None
+    if service is not None:
+        messages.append(text(fill_answer(session, answer_template(service, catalogue(), question), measure)))
+    elif entry.answer:
         messages.append(text(fill_answer(session, entry.answer, measure)))
     elif measure is not None:
         messages.append(text(texts.QA_MEASURE_LEAD.format(number=measure.number, office=office_name(session))))

@@ -1,5 +1,6 @@
 """Benchmark of the question matcher: cold start, warm answer time by knowledge-base size, and accuracy on
-the labelled set (tests/data/qa_labelled.tsv) beside a plain keyword-match baseline, in one run.
+the labelled set (tests/data/qa_labelled.tsv) beside a plain keyword-match baseline, in one run; then the
+accuracy on the service questions (tests/data/qa_services.tsv, tuned on, and qa_services_frozen.tsv, never).
 
     python scripts/bench_qa.py [--rounds 5] [--sizes 1000 10000]
 
@@ -24,13 +25,14 @@ COLD_START = """
 import time
 t0 = time.perf_counter()
 from bot.importer import load_bundled_report
-from bot.knowledge import MeasureText, build_knowledge, load_curated
+from bot.knowledge import MeasureText, build_knowledge
 from bot.qa import Matcher, analyzer
+from bot.services import knowledge_entries
 t1 = time.perf_counter()
 report = load_bundled_report()
 measures = [MeasureText(m.number, m.title, tuple(m.steps), tuple(m.results), tuple(m.outcomes))
             for m in report.measures]
-curated, refusals = load_curated()
+curated, refusals = knowledge_entries()
 matcher = Matcher(build_knowledge(curated, refusals, measures), analyzer())
 t2 = time.perf_counter()
 matcher.decide("ITA คืออะไร")
@@ -47,14 +49,15 @@ def cold_start() -> tuple[float, float, float]:
 
 def real_matcher():  # type: ignore[no-untyped-def]
     from bot.importer import load_bundled_report
-    from bot.knowledge import MeasureText, build_knowledge, load_curated
+    from bot.knowledge import MeasureText, build_knowledge
     from bot.qa import Matcher, analyzer
+    from bot.services import knowledge_entries
 
     report = load_bundled_report()
     measures = [
         MeasureText(m.number, m.title, tuple(m.steps), tuple(m.results), tuple(m.outcomes)) for m in report.measures
     ]
-    curated, refusals = load_curated()
+    curated, refusals = knowledge_entries()
     return Matcher(build_knowledge(curated, refusals, measures), analyzer())
 
 
@@ -170,6 +173,31 @@ def main() -> None:
     print(ours.table("matcher, by topic"))  # type: ignore[attr-defined]
     print()
     print(baseline.table("keyword baseline, by topic"))  # type: ignore[attr-defined]
+    print_service_accuracy(matcher)
+
+
+def print_service_accuracy(matcher) -> None:  # type: ignore[no-untyped-def]
+    """The service questions as the webhook answers them (bot.services.decide asks again without numbers)."""
+    from bot.qa import Verdict
+    from bot.services import decide
+    from tests.qa_labelled import SERVICES_FILE, SERVICES_FROZEN_FILE, Outcome, load_labelled, score
+
+    def judge(question: str) -> Outcome:
+        decision = decide(matcher, question)
+        return Outcome(decision.top.id if decision.top else None, decision.verdict is Verdict.CONFIDENT)
+
+    print(f"\n{'service questions':<28}{'n':>5}{'top-1 acc':>10}{'answered':>10}{'sure+wrong':>12}")
+    results = []
+    for name, path in (("tuned (qa_services)", SERVICES_FILE), ("frozen (never tuned on)", SERVICES_FROZEN_FILE)):
+        items = load_labelled(path)
+        result = score(items, judge)
+        answered = sum(1 for i in items if (o := judge(i.question)).confident and o.top == i.topic)
+        wrong = sum(t.confident_wrong for t in result.topics.values())
+        print(f"{name:<28}{result.total:>5}{result.accuracy:>10.1%}{answered / result.total:>10.1%}{wrong:>12}")
+        results.append((name, result))
+    for name, result in results:
+        print()
+        print(result.table(f"{name}, by service"))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 LABELLED_FILE = Path(__file__).resolve().parent / "data" / "qa_labelled.tsv"
+# Questions about the everyday services (bot/data/services.toml), in the same format: the set they are tuned on,
+# and one written before the services were built and never tuned on.
+SERVICES_FILE = LABELLED_FILE.with_name("qa_services.tsv")
+SERVICES_FROZEN_FILE = LABELLED_FILE.with_name("qa_services_frozen.tsv")
 OUT_OF_SCOPE = "out-of-scope"
 
 

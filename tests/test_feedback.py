@@ -939,7 +939,7 @@ def test_a_bad_settings_file_is_refused_with_the_reason(tmp_path):
                    "utf-8")
     with pytest.raises(FeedbackDataError, match="category #3: 'label' must be at most 20"):
         load_settings(bad)
-    assert load_settings(good, known_units={"สำนักปลัด", "กองคลัง"}) == settings()
+    assert load_settings(good, known_units={"สำนักปลัด", "กองคลัง", "กองช่าง"}) == settings()
 
 
 def test_an_anonymous_report_is_never_pushed_to_its_reporter(office, webhook, fake_line):

@@ -94,7 +94,9 @@ def test_cli_invite_list_and_remove(seeded, webhook, fake_line):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--unit", "กองช่าง", "--name", "x"], "unknown unit 'กองช่าง'; known units: กองคลัง, สำนักปลัด"),
+        (["--unit", "กองไม่มีจริง", "--name", "x"],
+         "unknown unit 'กองไม่มีจริง'; known units: กองการศึกษา ศาสนาและวัฒนธรรม, กองคลัง, กองช่าง, "
+         "กองสาธารณสุขและสิ่งแวดล้อม, สำนักปลัด"),
         (["--unit", "กองคลัง", "--name", " "], "name is required"),
     ],
 )
