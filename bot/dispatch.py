@@ -22,7 +22,7 @@ from sqlalchemy.sql.selectable import ExecutableReturnsRows
 
 from bot import texts
 from bot.context import Context, chat_id_of
-from bot.db import dialect_of, dialect_upsert, is_disconnect
+from bot.db import dialect_of, dialect_upsert, is_disconnect, log_failure
 from bot.messages import text
 from bot.outbox import ClaimedRow, enqueue_claimed_reply
 from bot.registry import Handler, Registry
@@ -87,7 +87,7 @@ def process_event(
                 continue
             raise DatabaseUnavailable(str(exc.orig)) from exc
         except Exception:
-            log.exception("event %s (%s) failed; apologising", event_id, raw.get("type"))
+            log_failure(log, "event %s (%s) failed; apologising", event_id, raw.get("type"))
             return _apologise(sessions, raw)
     raise AssertionError("unreachable")
 
@@ -259,5 +259,5 @@ def _apologise(sessions: sessionmaker[Session], raw: dict[str, Any]) -> list[Cla
                 source_event_id=raw.get("webhookEventId"),
             )
     except Exception:
-        log.exception("could not even record the apology for event %s", raw.get("webhookEventId"))
+        log_failure(log, "could not even record the apology for event %s", raw.get("webhookEventId"))
         return []

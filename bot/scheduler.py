@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot import texts
 from bot.cards import reminder_card
-from bot.db import upsert
+from bot.db import log_failure, upsert
 from bot.messages import text
 from bot.office import current_measures
 from bot.outbox import Sender, enqueue_push, enqueue_pushes
@@ -115,7 +115,7 @@ def _run_tick_jobs(sessions: sessionmaker[Session], now: datetime, tz: ZoneInfo,
             with sessions.begin() as session:
                 stats.jobs[name] = job(session, now, tz)
         except Exception:
-            log.exception("scheduler job %s failed; it runs again on the next tick", name)
+            log_failure(log, "scheduler job %s failed; it runs again on the next tick", name)
 
 
 def _load(

@@ -51,7 +51,8 @@ def other_message(ctx: Context) -> None:
 
 @registry.on_event("postback")
 def unknown_postback(ctx: Context) -> None:
-    log.info("postback with no handler: %r", ctx.postback_data)
+    # The action only: the rest of a button's data may carry what a person typed (a phone number, a name).
+    log.info("postback with no handler: action %r", ctx.postback_data.get("action", "")[:40])
     menu_reply(ctx, texts.BUTTON_EXPIRED)
 
 

@@ -432,7 +432,7 @@ def _refused(ctx: Context, outcome: Outcome) -> bool:
     if outcome.result is Result.NOT_FOUND or loan is None:
         ctx.reply(text(texts.LOAN_GONE))
     elif outcome.result is Result.NOT_ALLOWED:
-        log.warning("user %s may not act on loan %s", ctx.user and ctx.user.line_user_id, loan.id)
+        log.warning("user #%s may not act on loan %s", ctx.user and ctx.user.id, loan.id)
         ctx.reply(text(texts.LOAN_NOT_YOURS.format(unit=loan.asset.unit.name)))
     elif outcome.result is Result.WRONG_STATE:
         ctx.reply(text(texts.LOAN_ALREADY.format(**loan_fields(loan))))
