@@ -169,6 +169,7 @@ def scheduler_command() -> None:
     from zoneinfo import ZoneInfo
 
     from bot import runtime
+    from bot.privacy import Retention
     from bot.schedule import parse_time
     from bot.scheduler import run_scheduler
 
@@ -183,6 +184,7 @@ def scheduler_command() -> None:
         digest_at=parse_time(config["DIGEST_TIME"]),
         stop=_stop_on_signals(),
         media_dir=Path(config["MEDIA_DIR"]),
+        retention=Retention.of(config),
     )
 
 

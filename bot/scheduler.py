@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -41,6 +42,9 @@ from models import (
     utcnow,
 )
 from models.outbox import OutboxMessage
+
+if TYPE_CHECKING:
+    from bot.privacy import Retention
 
 log = logging.getLogger(__name__)
 
@@ -289,12 +293,15 @@ def run_scheduler(
     stop: threading.Event,
     send_interval: float = 2.0,
     media_dir: Path | None = None,
+    retention: Retention | None = None,
 ) -> None:
     """The long-running process: APScheduler runs the reminder tick, the outbox sender and, with a media_dir,
-    the hourly removal of abandoned drafts' photos."""
+    the hourly removal of abandoned drafts' photos and, with a retention too, the hourly purge of personal data
+    kept past its time (bot.privacy)."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from bot.feedback import sweep_draft_photos
+    from bot.privacy import run_purge
 
     def reminder_job() -> None:
         stats = tick(sessions, utcnow(), tz, digest_at)
@@ -315,6 +322,9 @@ def run_scheduler(
     if media_dir is not None:
         scheduler.add_job(lambda: sweep_draft_photos(sessions, media_dir, utcnow()), "interval", hours=1,
                           next_run_time=datetime.now(tz), coalesce=True, max_instances=1, id="draft_photos")
+    if media_dir is not None and retention is not None:
+        scheduler.add_job(lambda: run_purge(sessions, media_dir, retention, utcnow()), "interval", hours=1,
+                          next_run_time=datetime.now(tz), coalesce=True, max_instances=1, id="retention")
     scheduler.start()
     try:
         stop.wait()

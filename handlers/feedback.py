@@ -37,6 +37,7 @@ from bot.messages import Choice, text
 from bot.registry import registry
 from bot.thai import clean, is_request, match_key
 from handlers.basics import menu_reply
+from handlers.privacy import notice_before_personal_data
 from models import FeedbackStatus
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ FLOW = "feedback"
 ORDER = ("category", "details", "photos", "location", "anonymous", "phone", "confirm")
 ORDER_ANONYMOUS_FIRST = ("category", "anonymous", "details", "photos", "location", "phone", "confirm")
 MAX_ADDRESS = 300
+# The steps that ask for personal data: the privacy notice comes before the first of them (handlers.privacy).
+PERSONAL_STEPS = ("photos", "location", "phone")
 
 
 def _keys(words: tuple[str, ...]) -> frozenset[str]:
@@ -299,6 +302,8 @@ def _choices(step: str, data: dict[str, Any]) -> list[Choice]:
 
 
 def _ask(ctx: Context, step: str, data: dict[str, Any]) -> None:
+    if step in PERSONAL_STEPS:
+        notice_before_personal_data(ctx)
     ctx.reply(text(_question(step, data), _choices(step, data)))
 
 
