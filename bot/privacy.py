@@ -11,6 +11,7 @@ The notice's text is the office's (bot/data/privacy.toml); how long data is kept
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template_string
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import texts
@@ -285,7 +286,10 @@ def erase_person(session: Session, user: LineUser, media_dir: Path, now: datetim
     The photo files go at once, before the transaction commits: should it roll back, a report would point at
     files that are gone, which is the lesser harm than keeping photos a person asked to have erased."""
     done = Erasure()
+    # Staff were sent these too (the cards of new reports and requests): their delivered copies go as well.
+    mentioned: set[str] = set()
     for report in named_reports_of(session, user):
+        mentioned.update(filter(None, [report.phone]))
         done.photos += _forget_report_details(report, media_dir)
         report.reporter_id = None
         done.reports += 1
@@ -293,9 +297,11 @@ def erase_person(session: Session, user: LineUser, media_dir: Path, now: datetim
         if loan.status in HOLDING:
             done.kept_loans.append(loan)
         elif loan.contact_name != texts.ERASED_NAME:
+            mentioned.update((loan.phone, loan.contact_name))
             _forget_borrower(loan)
             done.loans += 1
     done.messages = _empty_delivered_messages(session, OutboxMessage.to == user.line_user_id)
+    done.messages += _empty_delivered_mentioning(session, mentioned)
     session.execute(delete(Conversation).where(Conversation.user_id == user.id))
     session.execute(delete(RegistrationAttempt).where(RegistrationAttempt.line_user_id == user.line_user_id))
     user.display_name = None
@@ -344,6 +350,16 @@ def _empty_delivered_messages(session: Session, *where: Any) -> int:
         .values(messages=[], to=None, reply_token=None)
         .execution_options(synchronize_session=False)
     ).rowcount
+
+
+def _empty_delivered_mentioning(session: Session, values: set[str]) -> int:
+    """_empty_delivered_messages for the messages whose body holds one of `values` (JSON text may hold non-ASCII
+    letters as such, or as \\u escapes, depending on the dialect: both are looked for)."""
+    needles = {form for value in values if len(value) >= 3 for form in (value, json.dumps(value)[1:-1])}
+    if not needles:
+        return 0
+    body = cast(OutboxMessage.messages, Text)
+    return _empty_delivered_messages(session, or_(*(body.contains(n, autoescape=True) for n in sorted(needles))))
 
 
 # -- retention: the scheduled purge -------------------------------------------------------------------------------
