@@ -12,12 +12,15 @@ from pathlib import Path
 from bot import texts
 from bot.context import Context
 from bot.messages import Choice, Message, text
-from bot.privacy import erase_person, full_text, my_data_text, notice_text
+from bot.privacy import erase_person, full_text, load_privacy_text, my_data_text, notice_text
 from bot.registry import registry
 from bot.thai import match_key
 from handlers.basics import menu_reply
 
 ERASE_FLOW = "privacy_erase"
+# Checked when the handlers load, so that a mistake in the office's text stops the bot with its reason (wsgi.py)
+# rather than breaking the first notice; it is read again at each use, so an edit shows without a restart.
+load_privacy_text()
 CONFIRM_KEYS = frozenset(match_key(w) for w in texts.CONFIRM_WORDS)
 
 

@@ -16,7 +16,7 @@ from bot.datafile import data_file
 from bot.feedback import parse_code
 from bot.feedback_report import complaints_report
 from bot.loan_report import loan_report
-from bot.privacy import Purge, Retention, load_privacy_text, purge_due
+from bot.privacy import PrivacyDataError, Purge, Retention, load_privacy_text, purge_due, run_purge
 from bot.thaidate import fiscal_year_of, thai_date
 from models import (
     Conversation,
@@ -254,8 +254,7 @@ def test_erasing_removes_names_phones_photos_and_locations_keeps_counts_and_open
     assert year_end_figures(office) == figures, "the ITA's numbers are the same"
 
     lend_and_take_back(webhook, fake_line, kept)
-    with runtime(office).sessions.begin() as session:
-        purge_due(session, Path(office.config["MEDIA_DIR"]), Retention(365, 30), utcnow())
+    run_purge(runtime(office).sessions, Path(office.config["MEDIA_DIR"]), Retention(365, 30), utcnow())
     kept = rows(office, Loan, Loan.id == kept.id)[0]
     assert (kept.contact_name, kept.phone) == (texts.ERASED_NAME, texts.ERASED_PHONE), "erased once returned"
     assert not rows(office, LineUser, LineUser.line_user_id == ev.CITIZEN), "and the LINE id with it"
@@ -298,3 +297,11 @@ def test_the_purge_removes_what_is_past_its_time_and_nothing_before(webhook, off
     [erased] = rows(office, Loan)
     assert (erased.contact_name, erased.phone) == (texts.ERASED_NAME, texts.ERASED_PHONE)
     assert not purge(returned_at + timedelta(days=400)), "nothing twice"
+
+
+def test_a_mistake_in_the_offices_text_names_the_file_and_the_field(tmp_path):
+    bad = tmp_path / "privacy.toml"
+    bad.write_text(data_file("privacy.toml").read_text(encoding="utf-8").replace("legal_basis =", "basis ="),
+                   encoding="utf-8")
+    with pytest.raises(PrivacyDataError, match="privacy.toml: 'legal_basis' must be a non-empty text"):
+        load_privacy_text(bad)
