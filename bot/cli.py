@@ -23,6 +23,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(sender_command)
     app.cli.add_command(staff_group)
     app.cli.add_command(scheduler_command)
+    from bot.privacy import privacy_group
+
+    app.cli.add_command(privacy_group)
 
 
 db_group = AppGroup("db", help="Database migrations (Alembic).")

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import click
 from flask import Blueprint, current_app, render_template_string
+from flask.cli import AppGroup
 from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,6 +43,7 @@ from models import (
     OutboxMessage,
     OutboxStatus,
     RegistrationAttempt,
+    utcnow,
 )
 
 log = logging.getLogger(__name__)
@@ -421,3 +424,73 @@ def run_purge(sessions: sessionmaker[Session], media_dir: Path, retention: Reten
     if purge:
         log.info("retention purge: %s", purge)
     return purge
+
+
+# -- the operator's side: a request that did not come through the chat -------------------------------------------
+
+privacy_group = AppGroup("privacy", help="A person's data (PDPA): show it, erase it, or purge what is past its time.")
+
+
+def _person_options(command: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed((
+        click.option("--user", "line_user_id", help="Their LINE user id."),
+        click.option("--report", "report_code", help="The code of a named report of theirs (FB-...)."),
+        click.option("--loan", "loan_id", type=int, help="The number of a loan of theirs (ยืม-0012: 12)."),
+    )):
+        command = option(command)
+    return command
+
+
+def find_person(session: Session, line_user_id: str | None, report_code: str | None, loan_id: int | None) -> LineUser:
+    """The person a request is about, by what they can show at the counter; ClickException when not found."""
+    user: LineUser | None = None
+    if line_user_id:
+        user = session.scalar(select(LineUser).where(LineUser.line_user_id == line_user_id))
+    elif report_code:
+        report = session.scalar(select(FeedbackReport).where(FeedbackReport.code == report_code.strip().upper()))
+        user = session.get(LineUser, report.reporter_id) if report and report.reporter_id else None
+    elif loan_id is not None:
+        loan = session.get(Loan, loan_id)
+        user = loan.borrower if loan else None
+    else:
+        raise click.UsageError("give --user, --report or --loan")
+    if user is None:
+        raise click.ClickException("no such person (an anonymous report is linked to nobody)")
+    return user
+
+
+@privacy_group.command("show")
+@_person_options
+def show_command(line_user_id: str | None, report_code: str | None, loan_id: int | None) -> None:
+    """Print what the office holds about a person (as "ข้อมูลของฉัน" shows it)."""
+    from bot import runtime
+
+    with runtime(current_app).sessions() as session:
+        click.echo(my_data_text(session, find_person(session, line_user_id, report_code, loan_id), current_app.config))
+
+
+@privacy_group.command("erase")
+@_person_options
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def erase_command(line_user_id: str | None, report_code: str | None, loan_id: int | None, yes: bool) -> None:
+    """Erase a person's data (as "ลบข้อมูลของฉัน" does); a loan not yet returned is kept until it is."""
+    from bot import runtime
+
+    with runtime(current_app).sessions.begin() as session:
+        user = find_person(session, line_user_id, report_code, loan_id)
+        if not yes:
+            click.confirm(f"erase the data of user #{user.id}?", abort=True)
+        done = erase_person(session, user, Path(current_app.config["MEDIA_DIR"]), utcnow())
+    click.echo(f"erased: {done.reports} reports, {done.loans} loans, {done.photos} photos, {done.messages} messages")
+    if done.kept_loans:
+        codes = ", ".join(texts.LOAN_CODE.format(id=loan.id) for loan in done.kept_loans)
+        click.echo(f"kept until returned, then erased by the scheduler: {codes}")
+
+
+@privacy_group.command("purge")
+def purge_command() -> None:
+    """Remove now what is past its retention (the scheduler does this every hour)."""
+    from bot import runtime
+
+    config = current_app.config
+    click.echo(str(run_purge(runtime(current_app).sessions, Path(config["MEDIA_DIR"]), Retention.of(config), utcnow())))

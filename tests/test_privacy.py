@@ -305,3 +305,15 @@ def test_a_mistake_in_the_offices_text_names_the_file_and_the_field(tmp_path):
                    encoding="utf-8")
     with pytest.raises(PrivacyDataError, match="privacy.toml: 'legal_basis' must be a non-empty text"):
         load_privacy_text(bad)
+
+
+def test_an_operator_shows_and_erases_by_a_report_code(webhook, office, fake_line):
+    code = named_report(webhook, fake_line)
+    cli = office.test_cli_runner()
+    shown = cli.invoke(args=["privacy", "show", "--report", code])
+    assert shown.exit_code == 0 and code in shown.output and REPORT_PHONE in shown.output
+    erased = cli.invoke(args=["privacy", "erase", "--report", code, "--yes"])
+    assert erased.exit_code == 0 and "erased: 1 reports" in erased.output
+    assert rows(office, FeedbackReport)[0].phone is None and not media_files(office)
+    again = cli.invoke(args=["privacy", "show", "--report", code])
+    assert again.exit_code != 0 and "no such person" in again.output, "the report is no longer linked to anyone"
