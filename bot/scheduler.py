@@ -323,8 +323,10 @@ def run_scheduler(
         scheduler.add_job(lambda: sweep_draft_photos(sessions, media_dir, utcnow()), "interval", hours=1,
                           next_run_time=datetime.now(tz), coalesce=True, max_instances=1, id="draft_photos")
     if media_dir is not None and retention is not None:
+        # A minute after start: the reminders due now and the sender's backlog go first; the purge is not urgent.
         scheduler.add_job(lambda: run_purge(sessions, media_dir, retention, utcnow()), "interval", hours=1,
-                          next_run_time=datetime.now(tz), coalesce=True, max_instances=1, id="retention")
+                          next_run_time=datetime.now(tz) + timedelta(minutes=1), coalesce=True, max_instances=1,
+                          id="retention")
     scheduler.start()
     try:
         stop.wait()
