@@ -309,7 +309,7 @@ def erase_person(session: Session, user: LineUser, media_dir: Path, now: datetim
     session.execute(delete(RegistrationAttempt).where(RegistrationAttempt.line_user_id == user.line_user_id))
     user.display_name = None
     if done.kept_loans:
-        user.erase_requested_at = now
+        user.erase_requested_at = user.erase_requested_at or now
     else:
         # The row stays (ledger lines point at it); the LINE id it was keyed by does not.
         user.line_user_id = ERASED_LINE_ID.format(id=user.id)
