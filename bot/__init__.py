@@ -59,10 +59,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         engine, sessions, sender, registry, app.config["LINE_CHANNEL_SECRET"], readiness
     )
 
-    from bot import media, webhook
+    from bot import media, privacy, webhook
 
     app.register_blueprint(webhook.bp)
     app.register_blueprint(media.bp)
+    app.register_blueprint(privacy.bp)
     from bot import cli
 
     cli.register(app)

@@ -24,6 +24,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(staff_group)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(richmenu_group)
+    from bot.privacy import privacy_group
+
+    app.cli.add_command(privacy_group)
 
 
 db_group = AppGroup("db", help="Database migrations (Alembic).")
@@ -174,6 +177,7 @@ def scheduler_command() -> None:
     from zoneinfo import ZoneInfo
 
     from bot import runtime
+    from bot.privacy import Retention
     from bot.schedule import parse_time
     from bot.scheduler import run_scheduler
 
@@ -188,6 +192,7 @@ def scheduler_command() -> None:
         digest_at=parse_time(config["DIGEST_TIME"]),
         stop=_stop_on_signals(),
         media_dir=Path(config["MEDIA_DIR"]),
+        retention=Retention.of(config),
     )
 
 

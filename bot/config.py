@@ -38,6 +38,10 @@ def config_from_env(instance_path: str) -> dict[str, Any]:
         "SCHEDULER_TICK_SECONDS": float(env.get("BOT_SCHEDULER_TICK_SECONDS", "60")),
         # When each unit head gets the morning digest of what is pending (office time zone).
         "DIGEST_TIME": env.get("BOT_DIGEST_TIME", "07:30"),
+        # Retention (PDPA; README, "Personal data"): days after a report is done or a loan is closed that the names,
+        # phone numbers, photos and locations in it are kept; days a delivered message's body is kept.
+        "RETAIN_CASE_DAYS": int(env.get("BOT_RETAIN_CASE_DAYS", "365")),
+        "RETAIN_OUTBOX_DAYS": int(env.get("BOT_RETAIN_OUTBOX_DAYS", "30")),
     }
 
 

@@ -6,8 +6,10 @@ import contextlib
 import fcntl
 import functools
 import logging
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import Insert
 
@@ -34,12 +36,34 @@ PG_MIGRATION_LOCK_ID = 0x0D0C1A6
 PG_POOL_RECYCLE_SECONDS = 1800
 # Execution option: this connection only reads, so on SQLite it begins a plain (deferred) transaction.
 READ_ONLY = "bot_read_only"
+# A failed statement's parameters are what people typed (names, phone numbers, messages) and LINE user ids;
+# SQLAlchemy would put them in the exception's message, and so in every log line and traceback that shows it.
+HIDE_PARAMETERS = True
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         return _make_sqlite_engine(url)
-    return create_engine(url, pool_pre_ping=False, pool_recycle=PG_POOL_RECYCLE_SECONDS, pool_size=5, max_overflow=5)
+    return create_engine(
+        url, pool_pre_ping=False, pool_recycle=PG_POOL_RECYCLE_SECONDS, pool_size=5, max_overflow=5,
+        hide_parameters=HIDE_PARAMETERS,
+    )
+
+
+def log_failure(logger: logging.Logger, message: str, *args: Any) -> None:
+    """logger.exception(message, *args) for the exception being handled, but a database error is logged by its
+    kind, its statement and its stack only: the driver's own message may repeat the row's values (PostgreSQL's
+    "DETAIL: Key (line_user_id)=(U...) already exists"), which hide_parameters does not reach."""
+    exc = sys.exc_info()[1]
+    if not isinstance(exc, DBAPIError):
+        logger.exception(message, *args)
+        return
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "sqlite_errorname", None) or ""
+    stack = "".join(traceback.format_tb(exc.__traceback__))
+    logger.error(
+        message + "\n%s (%s %s) on: %s\n%s", *args, type(exc).__name__, type(exc.orig).__name__, code,
+        exc.statement, stack,
+    )
 
 
 def is_disconnect(exc: BaseException) -> bool:
@@ -77,7 +101,9 @@ def dialect_upsert(dialect: str, table: Any) -> Insert:
 
 
 def _make_sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=HIDE_PARAMETERS
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]

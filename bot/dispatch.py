@@ -23,7 +23,7 @@ from sqlalchemy.sql.selectable import ExecutableReturnsRows
 
 from bot import texts
 from bot.context import Context, chat_id_of
-from bot.db import dialect_of, dialect_upsert, is_disconnect
+from bot.db import dialect_of, dialect_upsert, is_disconnect, log_failure
 from bot.messages import text
 from bot.outbox import ClaimedRow, enqueue_claimed_reply
 from bot.registry import Handler, Registry
@@ -90,7 +90,7 @@ def process_event(
                 continue
             raise DatabaseUnavailable(str(exc.orig)) from exc
         except Exception:
-            log.exception("event %s (%s) failed; apologising", event_id, raw.get("type"))
+            log_failure(log, "event %s (%s) failed; apologising", event_id, raw.get("type"))
             return _apologise(sessions, raw)
     raise AssertionError("unreachable")
 
@@ -282,5 +282,5 @@ def _apologise(sessions: sessionmaker[Session], raw: dict[str, Any]) -> list[Cla
             )
     except Exception as exc:
         # Nothing of the event is stored: 503, and LINE delivers it again, rather than 200 and the event lost.
-        log.exception("could not even record the apology for event %s", raw.get("webhookEventId"))
-        raise DatabaseUnavailable(f"recording the apology: {exc}") from exc
+        log_failure(log, "could not even record the apology for event %s", raw.get("webhookEventId"))
+        raise DatabaseUnavailable(f"recording the apology: {type(exc).__name__}") from exc

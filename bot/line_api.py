@@ -95,7 +95,11 @@ class LineTransport:
             send()
         except ApiException as exc:
             return classify_api_error(exc.status, exc.body, is_reply=is_reply)
-        except (ValidationError, ValueError) as exc:
+        except ValidationError as exc:
+            # Without the values: they are what the message says to a person, and this detail is logged.
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors(include_input=False))
+            return Outcome(Result.FAILED, f"invalid message: {problems}"[:500])
+        except ValueError as exc:
             return Outcome(Result.FAILED, f"invalid message: {exc}"[:500])
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             return Outcome(Result.RETRY, f"network: {exc}"[:500])

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot import texts
 from bot.cards import reminder_card
-from bot.db import upsert
+from bot.db import log_failure, upsert
 from bot.messages import text
 from bot.office import current_measures
 from bot.outbox import Sender, enqueue_push, enqueue_pushes
@@ -41,6 +42,9 @@ from models import (
     utcnow,
 )
 from models.outbox import OutboxMessage
+
+if TYPE_CHECKING:
+    from bot.privacy import Retention
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +119,7 @@ def _run_tick_jobs(sessions: sessionmaker[Session], now: datetime, tz: ZoneInfo,
             with sessions.begin() as session:
                 stats.jobs[name] = job(session, now, tz)
         except Exception:
-            log.exception("scheduler job %s failed; it runs again on the next tick", name)
+            log_failure(log, "scheduler job %s failed; it runs again on the next tick", name)
 
 
 def _load(
@@ -293,12 +297,15 @@ def run_scheduler(
     stop: threading.Event,
     send_interval: float = 2.0,
     media_dir: Path | None = None,
+    retention: Retention | None = None,
 ) -> None:
     """The long-running process: APScheduler runs the reminder tick, the outbox sender and, with a media_dir,
-    the hourly removal of abandoned drafts' photos."""
+    the hourly removal of abandoned drafts' photos and, with a retention too, the hourly purge of personal data
+    kept past its time (bot.privacy)."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from bot.feedback import sweep_draft_photos
+    from bot.privacy import run_purge
 
     def reminder_job() -> None:
         stats = tick(sessions, utcnow(), tz, digest_at)
@@ -319,6 +326,11 @@ def run_scheduler(
     if media_dir is not None:
         scheduler.add_job(lambda: sweep_draft_photos(sessions, media_dir, utcnow()), "interval", hours=1,
                           next_run_time=datetime.now(tz), coalesce=True, max_instances=1, id="draft_photos")
+    if media_dir is not None and retention is not None:
+        # A minute after start: the reminders due now and the sender's backlog go first; the purge is not urgent.
+        scheduler.add_job(lambda: run_purge(sessions, media_dir, retention, utcnow()), "interval", hours=1,
+                          next_run_time=datetime.now(tz) + timedelta(minutes=1), coalesce=True, max_instances=1,
+                          id="retention")
     scheduler.start()
     try:
         stop.wait()

@@ -6,9 +6,11 @@ import logging
 
 from bot import texts
 from bot.context import Context
+from bot.messages import text
 from bot.office import office_name
 from bot.registry import registry
 from handlers.basics import menu_reply
+from handlers.privacy import notice_at_first_contact
 
 log = logging.getLogger(__name__)
 
@@ -17,7 +19,8 @@ log = logging.getLogger(__name__)
 def follow(ctx: Context) -> None:
     if ctx.user is not None:
         ctx.user.is_following = True
-    menu_reply(ctx, texts.WELCOME_FOLLOW.format(office=office_name(ctx.session)))
+    # The privacy notice at the first contact (PDPA s.23), its quick replies leading to the person's rights.
+    ctx.reply(text(texts.WELCOME_FOLLOW.format(office=office_name(ctx.session))), notice_at_first_contact(ctx))
 
 
 @registry.on_event("unfollow")
@@ -51,7 +54,8 @@ def other_message(ctx: Context) -> None:
 
 @registry.on_event("postback")
 def unknown_postback(ctx: Context) -> None:
-    log.info("postback with no handler: %r", ctx.postback_data)
+    # The action only: the rest of a button's data may carry what a person typed (a phone number, a name).
+    log.info("postback with no handler: action %r", ctx.postback_data.get("action", "")[:40])
     menu_reply(ctx, texts.BUTTON_EXPIRED)
 
 

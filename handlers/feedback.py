@@ -52,6 +52,7 @@ from bot.outbox import withdraw
 from bot.registry import registry
 from bot.thai import clean, is_request, match_key
 from handlers.basics import menu_reply
+from handlers.privacy import notice_before_personal_data
 from models import FeedbackReport, FeedbackStatus
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ ORDER_ANONYMOUS_FIRST = ("category", "anonymous", "details", "photos", "location
 MAX_ADDRESS = 300
 # The webhook events of a draft whose replies are withdrawn when it is filed anonymously; a flow has a dozen or so.
 MAX_REMEMBERED_EVENTS = 200
+# The steps that ask for personal data: the privacy notice comes before the first of them (handlers.privacy).
+PERSONAL_STEPS = ("photos", "location", "phone")
 
 
 def _keys(words: tuple[str, ...]) -> frozenset[str]:
@@ -333,6 +336,8 @@ def _choices(step: str, data: dict[str, Any]) -> list[Choice]:
 
 
 def _ask(ctx: Context, step: str, data: dict[str, Any]) -> None:
+    if step in PERSONAL_STEPS:
+        notice_before_personal_data(ctx)
     ctx.reply(text(_question(step, data), _choices(step, data)))
 
 

@@ -47,6 +47,7 @@ from bot.thai import clean, contains_word, is_request, match_key
 from bot.thaidate import thai_date
 from bot.thaidate_parse import DateError, parse_range
 from handlers.basics import menu_reply, reply_work_list
+from handlers.privacy import notice_before_personal_data
 from models import Asset, Condition, LineUser, Loan, LoanStatus
 
 log = logging.getLogger(__name__)
@@ -306,6 +307,8 @@ def _on_free_text(ctx: Context, step: str) -> None:
         return
     following = "name" if step == "purpose" else "phone"
     ctx.set_step(following, {**ctx.conversation.data, step: value})
+    if following == "name":
+        notice_before_personal_data(ctx)
     ask = texts.LOAN_ASK_NAME if following == "name" else texts.LOAN_ASK_PHONE
     ctx.reply(text(ask, [Choice(texts.QR_CANCEL)]))
 
@@ -432,7 +435,7 @@ def _refused(ctx: Context, outcome: Outcome) -> bool:
     if outcome.result is Result.NOT_FOUND or loan is None:
         ctx.reply(text(texts.LOAN_GONE))
     elif outcome.result is Result.NOT_ALLOWED:
-        log.warning("user %s may not act on loan %s", ctx.user and ctx.user.line_user_id, loan.id)
+        log.warning("user #%s may not act on loan %s", ctx.user and ctx.user.id, loan.id)
         ctx.reply(text(texts.LOAN_NOT_YOURS.format(unit=loan.asset.unit.name)))
     elif outcome.result is Result.WRONG_STATE:
         ctx.reply(text(texts.LOAN_ALREADY.format(**loan_fields(loan))))

@@ -51,7 +51,7 @@ def _occurrence_for_staff(ctx: Context) -> ReminderOccurrence | None:
         any(ctx.user.may_act_for(u.id) for u in units) if units else ctx.user.may_act_for(None)
     )
     if not allowed:
-        log.warning("user %s may not act on reminder %s", ctx.user and ctx.user.line_user_id, occurrence.id)
+        log.warning("user #%s may not act on reminder %s", ctx.user and ctx.user.id, occurrence.id)
         names = ", ".join(u.name for u in units) or texts.REMINDER_UNITS_ALL
         ctx.reply(text(texts.REMINDER_NOT_YOURS.format(units=names)))
         return None

@@ -56,7 +56,7 @@ def register(ctx: Context) -> None:
         return
     result = register_with_code(ctx.session, ctx.user, code, ctx.now)
     if result.outcome is not Registration.OK:
-        log.warning("registration refused for %s: %s", ctx.user.line_user_id, result.outcome.value)
+        log.warning("registration refused for user #%s: %s", ctx.user.id, result.outcome.value)
         ctx.reply(text(REFUSALS[result.outcome]))
         return
     role = texts.ROLE_NAMES.get(result.role.value if result.role else "staff", "")

@@ -37,6 +37,11 @@ class LineUser(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The day of the last message (UTC midnight), not the moment: see bot.dispatch.seen_on.
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # PDPA s.23: when the privacy notice was shown just before this person was first asked for personal data.
+    privacy_notice_at: Mapped[datetime | None]
+    # PDPA s.33: set when they asked for their data to be erased while a loan of theirs was still open; the
+    # retention job finishes the erasure once nothing of theirs is open (bot.privacy).
+    erase_requested_at: Mapped[datetime | None]
 
     unit: Mapped[Unit | None] = relationship()
 

@@ -277,7 +277,7 @@ def test_stickers_and_files_where_text_is_expected_get_a_polite_prompt(office, w
 
 def test_over_long_details_are_trimmed_and_the_citizen_told(office, webhook, fake_line):
     say(webhook, "ร้องเรียน", "ร้องเรียนทั่วไป", "ก" * 1500)
-    trimmed, question = fake_line.texts()[-2:]
+    trimmed, _privacy_notice, question = fake_line.texts()[-3:]
     assert trimmed == texts.FB_DETAILS_TRIMMED.format(limit=1000)
     assert question == texts.FB_ASK_PHOTOS.format(limit=3)
     assert len(rows(office, Conversation)[0].data["details"]) == 1000
