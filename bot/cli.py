@@ -271,10 +271,9 @@ FISCAL_YEAR_HELP = (
 def parse_fiscal_year(text: str) -> int | None:
     """The Buddhist-era fiscal year an operator meant by 2570, 70 or 2027; None when it is none of these."""
     text = text.strip()
-    try:
-        number = int(text)
-    except ValueError:
+    if not text.isdigit():
         return None
+    number = int(text)
     if len(text) == 2:
         return BE_YEARS.start + number
     if number in BE_YEARS:
