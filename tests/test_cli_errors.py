@@ -115,6 +115,12 @@ def test_an_unreachable_database_server_is_one_error_line_not_a_traceback():
     assert line.endswith("check DATABASE_URL and that the database server is running")
 
 
+def test_a_database_without_tables_says_to_upgrade_it(tmp_path):
+    empty = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    line = assert_told(flask("staff", "list", database_url=empty, BOT_AUTO_MIGRATE="0"), "no such table")
+    assert line.startswith("Error: database error: ") and line.endswith("`flask --app wsgi db upgrade`")
+
+
 def test_a_database_missing_on_the_server_says_to_create_it(pg_admin_url):
     missing = make_url(pg_admin_url).set(drivername="postgresql", database="no_such_db")
     result = flask("db", "upgrade", database_url=missing.render_as_string(hide_password=False))
