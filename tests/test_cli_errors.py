@@ -96,6 +96,19 @@ def test_a_database_url_that_cannot_work_stops_the_bot_in_one_line(tmp_path, url
     assert "secret" not in result.stderr, "a password in DATABASE_URL is never printed"
 
 
+def test_gunicorn_stops_on_a_bad_database_url_with_one_line():
+    env = {k: v for k, v in os.environ.items() if k not in ("BOT_DATA_DIR", "FLASK_DEBUG")}
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--no-control-socket", "-w", "1", "-b", "127.0.0.1:0", "wsgi:app"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**env, "DATABASE_URL": "mysql://bot@db.example/bot", "LINE_CHANNEL_SECRET": "s"},
+    )
+    said = result.stdout + result.stderr
+    assert result.returncode == 4 and "App failed to load" in said, "stopped, not restarting workers forever"
+    assert said.count(f"The bot cannot start: DATABASE_URL names 'mysql': {SUPPORTED}") == 1
+    assert "Traceback" not in said
+
+
 def test_with_debug_the_operator_gets_the_whole_traceback(tmp_path):
     result = flask("--debug", "db", "current", database_url="mysql://bot@db.example/bot")
     assert result.returncode != 0
