@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
+import os
+import re
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from flask.helpers import get_debug_flag
+from sqlalchemy.exc import DBAPIError, OperationalError
 
+from bot.config import ConfigError
+from bot.datafile import DataFileError
 from bot.db import current_revisions, head_revisions, upgrade
+from bot.thaidate import BE_OFFSET, fiscal_year_of
+
+DEBUG_HINT = "run with --debug for details"
 
 
 def register(app: Flask) -> None:
@@ -29,9 +41,68 @@ def register(app: Flask) -> None:
     app.cli.add_command(privacy_group)
 
 
-db_group = AppGroup("db", help="Database migrations (Alembic).")
+# -- failures as one line ------------------------------------------------------------------------------------
+def operator_message(exc: BaseException, debug_hint: str = DEBUG_HINT) -> str:
+    """What went wrong, in one line that says how to fix it, for an operator who should not read a traceback."""
+    if isinstance(exc, ConfigError | DataFileError):
+        return str(exc)
+    if isinstance(exc, DBAPIError):
+        return database_problem(exc)
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.strerror}: {exc.filename}"
+    return f"{_first_line(str(exc)) or type(exc).__name__} ({debug_hint})"
+
+
+def database_problem(exc: DBAPIError) -> str:
+    detail = _first_line(str(exc.orig)).removeprefix("connection failed: ")
+    missing_db = re.search(r'database "([^"]+)" does not exist', detail)
+    if missing_db:
+        hint = f"create it (createdb {missing_db.group(1)}) or correct DATABASE_URL"
+    elif "no such table" in detail or "UndefinedTable" in type(exc.orig).__name__:
+        hint = "create the tables with `flask --app wsgi db upgrade`"
+    elif isinstance(exc, OperationalError):
+        hint = "check DATABASE_URL and that the database server is running"
+    else:
+        hint = DEBUG_HINT
+    return f"database error: {detail}; {hint}"
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0].strip() if text.strip() else ""
+
+
+@contextlib.contextmanager
+def operator_errors() -> Iterator[None]:
+    """Turn any failure of a command into click's one-line "Error: ..." and exit 1; --debug keeps the trace."""
+    try:
+        yield
+    except (click.ClickException, click.exceptions.Exit, click.Abort):
+        raise
+    except Exception as exc:
+        if get_debug_flag():
+            raise
+        raise click.ClickException(operator_message(exc)) from exc
+
+
+class OperatorCommand(click.Command):
+    """A command that reports its failures as one line (operator_errors)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with operator_errors():
+            return super().invoke(ctx)
+
+
+class OperatorGroup(AppGroup):
+    """A group whose subcommands, wherever they are declared, report their failures as one line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with operator_errors():
+            return super().invoke(ctx)
+
+
+db_group = OperatorGroup("db", help="Database migrations (Alembic).")
 # Year-end and review reports; each capability adds its own subcommand (`report loans`, `report measures`...).
-report_group = AppGroup("report", help="Reports for the office and the ITA.")
+report_group = OperatorGroup("report", help="Reports for the office and the ITA.")
 
 
 @db_group.command("upgrade")
@@ -57,7 +128,7 @@ def _revisions(revisions: frozenset[str]) -> str:
     return ", ".join(sorted(revisions)) or "none"
 
 
-@click.command("seed")
+@click.command("seed", cls=OperatorCommand)
 def seed_command() -> None:
     """Import the office's ITA report and settings (safe to run again)."""
     from zoneinfo import ZoneInfo
@@ -78,7 +149,7 @@ def seed_command() -> None:
         click.echo("already up to date; nothing changed")
 
 
-@click.command("chat")
+@click.command("chat", cls=OperatorCommand)
 @click.option("--user", "user_id", default="Ulocal0000000000000000000000000001", show_default=True,
               help="LINE user id to act as (e.g. a registered staff member).")
 def chat_command(user_id: str) -> None:
@@ -94,7 +165,7 @@ def chat_command(user_id: str) -> None:
         raise click.ClickException(f"nothing imported: {exc}") from exc
 
 
-@click.command("sender")
+@click.command("sender", cls=OperatorCommand)
 @click.option("--once", is_flag=True, help="Send what is due once and exit.")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between rounds.")
 def sender_command(once: bool, interval: float) -> None:
@@ -117,14 +188,15 @@ def _stop_on_signals() -> threading.Event:
     return stop
 
 
-staff_group = AppGroup("staff", help="Staff who act on the office's tasks from LINE.")
+staff_group = OperatorGroup("staff", help="Staff who act on the office's tasks from LINE.")
 
 
 @staff_group.command("invite")
 @click.option("--unit", required=True, help="The unit, as named in the report (e.g. กองคลัง).")
 @click.option("--name", required=True, help="The staff member's name, as colleagues know it.")
 @click.option("--role", type=click.Choice(["staff", "head", "admin"]), default="staff", show_default=True)
-@click.option("--valid-hours", default=72, show_default=True, help="How long the code works.")
+@click.option("--valid-hours", type=click.IntRange(min=1), default=72, show_default=True,
+              help="How long the code works, in hours (at least 1).")
 def staff_invite(unit: str, name: str, role: str, valid_hours: int) -> None:
     """Print a one-time code; the staff member sends "ลงทะเบียน <code>" to the bot."""
     from bot import runtime
@@ -171,7 +243,7 @@ def staff_remove(who: str) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
-@click.command("scheduler")
+@click.command("scheduler", cls=OperatorCommand)
 def scheduler_command() -> None:
     """The long-running scheduler: reminders when due, the morning digest, and the outbox sender."""
     from zoneinfo import ZoneInfo
@@ -196,15 +268,88 @@ def scheduler_command() -> None:
     )
 
 
+# -- fiscal year and output options ---------------------------------------------------------------------------
+# A year as typed: four digits in this range are Buddhist era; in CE_YEARS, Christian era; two digits are 25xx.
+BE_YEARS = range(2500, 2700)
+CE_YEARS = range(BE_YEARS.start - BE_OFFSET, BE_YEARS.stop - BE_OFFSET)
+FISCAL_YEAR_HELP = (
+    "Fiscal year; default: the current one. Buddhist era as 2570 or 70; a Christian-era year Y means the fiscal "
+    "year ending 30 Sep Y, so 2027 is 2570 (1 Oct 2026 to 30 Sep 2027)."
+)
+
+
+def parse_fiscal_year(text: str) -> int | None:
+    """The Buddhist-era fiscal year an operator meant by 2570, 70 or 2027; None when it is none of these."""
+    text = text.strip()
+    if not text.isdigit():
+        return None
+    number = int(text)
+    if len(text) == 2:
+        return BE_YEARS.start + number
+    if number in BE_YEARS:
+        return number
+    if number in CE_YEARS:
+        return number + BE_OFFSET
+    return None
+
+
+def current_fiscal_year() -> int:
+    from zoneinfo import ZoneInfo
+
+    from models import utcnow
+
+    return fiscal_year_of(utcnow().astimezone(ZoneInfo(current_app.config["BOT_TIMEZONE"])).date())
+
+
+class FiscalYear(click.ParamType):
+    name = "YEAR"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        year = value if isinstance(value, int) else parse_fiscal_year(str(value))
+        if year is None:
+            self.fail(f"{value!r} is not a fiscal year; give it as 2570 or 70 (Buddhist era) or 2027 (CE)", param, ctx)
+        return year
+
+
+class OutputFile(click.Path):
+    """A file to write: its folder must exist and be writable, checked before any report is computed."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, writable=True)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        path = super().convert(value, param, ctx)
+        folder = Path(os.fspath(path)).parent
+        if not folder.is_dir():
+            problem = "is not a folder" if folder.exists() else "does not exist"
+            self.fail(f"{folder} {problem}; create that folder or choose another file", param, ctx)
+        if not os.access(folder, os.W_OK):
+            self.fail(f"the folder {folder} is not writable; choose another file", param, ctx)
+        return path
+
+
 def fiscal_year_report_options(command: Callable[..., None]) -> Callable[..., None]:
-    """--fy, --format and --output: what every year-end report command takes."""
+    """--fy, --format and --output: what every year-end report command takes.
+
+    The command receives the fiscal year resolved (the current one when --fy is not given), and the year read
+    is told on stderr, so that a csv on stdout stays clean.
+    """
+
+    @functools.wraps(command)
+    def with_fiscal_year(fiscal_year: int | None, **kwargs: Any) -> None:
+        if fiscal_year is None:
+            fiscal_year = current_fiscal_year()
+        ce = fiscal_year - BE_OFFSET
+        click.echo(f"fiscal year {fiscal_year} BE (1 Oct {ce - 1} to 30 Sep {ce})", err=True)
+        command(fiscal_year=fiscal_year, **kwargs)
+
     for option in reversed((
-        click.option("--fy", "fiscal_year", type=int, required=True, help="Fiscal year, Buddhist era (e.g. 2570)."),
+        click.option("--fy", "fiscal_year", type=FiscalYear(), default=None, help=FISCAL_YEAR_HELP),
         click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True),
-        click.option("--output", type=click.Path(dir_okay=False), help="File to write (default: stdout for csv)."),
+        click.option("--output", type=OutputFile(), help="File to write (default: stdout for csv)."),
     )):
-        command = option(command)
-    return command
+        with_fiscal_year = option(with_fiscal_year)
+    return with_fiscal_year
 
 
 def emit_report(
@@ -270,7 +415,7 @@ def report_complaints(fiscal_year: int, fmt: str, output: str | None) -> None:
 
 @report_group.command("loans")
 @fiscal_year_report_options
-@click.option("--chart", type=click.Path(dir_okay=False), help="PNG chart file (default: loans-<fy>.png).")
+@click.option("--chart", type=OutputFile(), help="PNG chart file (default: loans-<fy>.png).")
 def report_loans(fiscal_year: int, fmt: str, output: str | None, chart: str | None) -> None:
     """The loan ledger (สมุดคุม), statistics per item and month, and a chart of loans per month."""
     from zoneinfo import ZoneInfo

@@ -12,6 +12,13 @@ DEFAULT_LINE_DATA_API_BASE_URL = "https://api-data.line.me"
 DEFAULT_TIMEZONE = "Asia/Bangkok"
 
 
+class ConfigError(Exception):
+    """A setting the operator must fix before the bot can run; the message says which and how.
+
+    The CLI and wsgi.py print it as one line instead of a traceback (see bot.cli.operator_message).
+    """
+
+
 def config_from_env(instance_path: str) -> dict[str, Any]:
     env = os.environ
     return {
@@ -22,10 +29,10 @@ def config_from_env(instance_path: str) -> dict[str, Any]:
         "DATABASE_URL": env.get("DATABASE_URL") or default_database_url(instance_path),
         "BOT_TIMEZONE": env.get("BOT_TIMEZONE", DEFAULT_TIMEZONE),
         # Texts longer than this are cut before matching; the citizen is told (LINE allows 5,000).
-        "MAX_TEXT_CHARS": int(env.get("BOT_MAX_TEXT_CHARS", "1000")),
-        "FLOW_IDLE_MINUTES": int(env.get("BOT_FLOW_IDLE_MINUTES", "30")),
-        "SEND_TIMEOUT_SECONDS": float(env.get("BOT_SEND_TIMEOUT_SECONDS", "10")),
-        "SENDER_MAX_ATTEMPTS": int(env.get("BOT_SENDER_MAX_ATTEMPTS", "12")),
+        "MAX_TEXT_CHARS": _number("BOT_MAX_TEXT_CHARS", 1000, int),
+        "FLOW_IDLE_MINUTES": _number("BOT_FLOW_IDLE_MINUTES", 30, int),
+        "SEND_TIMEOUT_SECONDS": _number("BOT_SEND_TIMEOUT_SECONDS", 10, float),
+        "SENDER_MAX_ATTEMPTS": _number("BOT_SENDER_MAX_ATTEMPTS", 12, int),
         "AUTO_MIGRATE": env.get("BOT_AUTO_MIGRATE", "1") != "0",
         # A worker whose database is down or behind checks again at most this often (see bot.db.Readiness).
         "READINESS_RECHECK_SECONDS": float(env.get("BOT_READINESS_RECHECK_SECONDS", "5")),
@@ -35,7 +42,7 @@ def config_from_env(instance_path: str) -> dict[str, Any]:
         # The bot's public https:// address (as in the webhook URL, without /callback): staff cards then link to
         # the photos citizens sent. Unset: the cards only say how many photos there are.
         "PUBLIC_BASE_URL": env.get("BOT_PUBLIC_URL") or None,
-        "SCHEDULER_TICK_SECONDS": float(env.get("BOT_SCHEDULER_TICK_SECONDS", "60")),
+        "SCHEDULER_TICK_SECONDS": _number("BOT_SCHEDULER_TICK_SECONDS", 60, float),
         # When each unit head gets the morning digest of what is pending (office time zone).
         "DIGEST_TIME": env.get("BOT_DIGEST_TIME", "07:30"),
         # Retention (PDPA; README, "Personal data"): days after a report is done or a loan is closed that the names,
@@ -43,6 +50,19 @@ def config_from_env(instance_path: str) -> dict[str, Any]:
         "RETAIN_CASE_DAYS": int(env.get("BOT_RETAIN_CASE_DAYS", "365")),
         "RETAIN_OUTBOX_DAYS": int(env.get("BOT_RETAIN_OUTBOX_DAYS", "30")),
     }
+
+
+def _number(name: str, default: float, kind: type[int] | type[float]) -> Any:
+    raw = os.environ.get(name)
+    if raw is None:
+        return kind(default)
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number; set it to e.g. {default} or unset it") from None
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r} must be positive; set it to e.g. {default} or unset it")
+    return value
 
 
 def default_database_url(instance_path: str) -> str:

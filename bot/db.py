@@ -18,11 +18,13 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import Insert
+
+from bot.config import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,13 @@ PG_MIGRATION_LOCK_ID = 0x0D0C1A6
 # checkout (a round trip per transaction), a connection the server dropped fails once, the pool is
 # invalidated, and the caller retries (see bot.dispatch.process_event and is_disconnect below).
 PG_POOL_RECYCLE_SECONDS = 1800
+# A server that does not answer (wrong host, firewall) fails after this long instead of TCP's two minutes.
+PG_CONNECT_TIMEOUT_SECONDS = 10
+# The one PostgreSQL driver installed (psycopg 3); hosts hand out postgres:// and postgresql:// without one.
+PG_DRIVER = "postgresql+psycopg"
+SUPPORTED_DATABASES = (
+    "only SQLite (sqlite:///path/to/file.sqlite3) and PostgreSQL (postgresql://user:password@host/db) are supported"
+)
 # Execution option: this connection only reads, so on SQLite it begins a plain (deferred) transaction.
 READ_ONLY = "bot_read_only"
 # A failed statement's parameters are what people typed (names, phone numbers, messages) and LINE user ids;
@@ -41,13 +50,14 @@ READ_ONLY = "bot_read_only"
 HIDE_PARAMETERS = True
 
 
-def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
+def make_engine(database_url: str | URL) -> Engine:
+    """An engine for DATABASE_URL; ConfigError, saying how to fix it, for a URL no engine can be built from."""
+    url = normalise_database_url(database_url)
+    if url.get_backend_name() == "sqlite":
         return _make_sqlite_engine(url)
-    return create_engine(
-        url, pool_pre_ping=False, pool_recycle=PG_POOL_RECYCLE_SECONDS, pool_size=5, max_overflow=5,
-        hide_parameters=HIDE_PARAMETERS,
-    )
+    connect_args = {} if "connect_timeout" in url.query else {"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS}
+    return create_engine(url, pool_pre_ping=False, pool_recycle=PG_POOL_RECYCLE_SECONDS, pool_size=5, max_overflow=5,
+                         connect_args=connect_args, hide_parameters=HIDE_PARAMETERS)
 
 
 def log_failure(logger: logging.Logger, message: str, *args: Any) -> None:
@@ -64,6 +74,41 @@ def log_failure(logger: logging.Logger, message: str, *args: Any) -> None:
         message + "\n%s (%s %s) on: %s\n%s", *args, type(exc).__name__, type(exc.orig).__name__, code,
         exc.statement, stack,
     )
+
+
+def normalise_database_url(database_url: str | URL) -> URL:
+    """DATABASE_URL in the form SQLAlchemy needs, in one place for the app, the CLI and the tests.
+
+    postgres:// and postgresql:// (as hosting providers give them) mean the installed psycopg 3 driver.
+    Nothing that is only a server's state (down, no such database) is checked here: the webhook still starts
+    then, so that /healthz can say 503.
+    """
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        # The text is not echoed: a URL that does not parse cannot have its password hidden.
+        raise ConfigError(f"DATABASE_URL is not a database URL; {SUPPORTED_DATABASES}") from None
+    backend, _, driver = url.drivername.partition("+")
+    if backend in ("postgres", "postgresql"):
+        if driver not in ("", "psycopg"):
+            raise ConfigError(f"DATABASE_URL asks for the driver {driver!r}, which is not installed; "
+                              "write postgresql://... to use psycopg 3")
+        return url.set(drivername=PG_DRIVER)
+    if backend == "sqlite" and driver in ("", "pysqlite"):
+        _require_sqlite_folder(url)
+        return url
+    raise ConfigError(f"DATABASE_URL names {url.drivername!r}: {SUPPORTED_DATABASES}")
+
+
+def _require_sqlite_folder(url: URL) -> None:
+    # SQLite creates the file but not its folder, and then says only "unable to open database file".
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    folder = Path(database).parent
+    if not folder.is_dir():
+        raise ConfigError(f"the folder {folder} for the SQLite database does not exist; "
+                          f"create it (mkdir -p {folder}) or correct DATABASE_URL")
 
 
 def is_disconnect(exc: BaseException) -> bool:
@@ -100,7 +145,7 @@ def dialect_upsert(dialect: str, table: Any) -> Insert:
     raise NotImplementedError(f"no upsert for {dialect}")
 
 
-def _make_sqlite_engine(url: str) -> Engine:
+def _make_sqlite_engine(url: URL) -> Engine:
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=HIDE_PARAMETERS
     )

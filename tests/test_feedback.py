@@ -898,7 +898,7 @@ def test_the_complaints_report_counts_and_measures(office, webhook, fake_line, t
         report.rating = 4
     result = office.test_cli_runner().invoke(args=["report", "complaints", "--fy", str(fy_now())])
     assert result.exit_code == 0, result.output
-    table = {(r[0], r[1]): r[2] for r in csv.reader(io.StringIO(result.output.lstrip("\ufeff")))}
+    table = {(r[0], r[1]): r[2] for r in csv.reader(io.StringIO(result.stdout.lstrip("\ufeff")))}
     assert table[("จำนวนเรื่องทั้งหมด", "")] == "2"
     assert table[("ตามประเภท", "แจ้งปัญหาให้แก้ไข")] == "1" and table[("ตามประเภท", "เสนอแนะ/ชมเชย")] == "1"
     assert table[("ตามหน่วยงาน", "สำนักปลัด")] == "2" and table[("ตามหน่วยงาน", "กองคลัง")] == "0"

@@ -151,7 +151,7 @@ def test_done_asks_for_a_note_and_a_double_tap_has_one_effect(office, fake_line,
 
     report = office.test_cli_runner().invoke(args=["report", "measures", "--fy", "2570"])
     assert report.exit_code == 0, report.output
-    table = list(csv.reader(io.StringIO(report.output.lstrip("\ufeff"))))
+    table = list(csv.reader(io.StringIO(report.stdout.lstrip("\ufeff"))))
     assert table[0][0] == "ลำดับ" and len(table) == 8
     assert "ประกาศในเว็บไซต์แล้ว 12 รายการ" in table[6][5] and "7 ธ.ค. 2569" not in table[1][5]
 

@@ -126,7 +126,7 @@ def test_an_office_report_that_cannot_be_read_is_refused_by_name(app, tmp_path, 
     assert rows(app, Measure) == []
 
 
-def test_the_wsgi_entry_point_refuses_to_start_on_a_broken_data_file_with_its_reason(monkeypatch):
+def test_the_wsgi_entry_point_refuses_to_start_on_a_broken_data_file_with_its_reason(monkeypatch, capsys):
     import runpy
     from pathlib import Path
 
@@ -139,7 +139,8 @@ def test_the_wsgi_entry_point_refuses_to_start_on_a_broken_data_file_with_its_re
     monkeypatch.setattr(bot, "create_app", broken_app)
     with pytest.raises(SystemExit) as stopped:
         runpy.run_path(str(Path(__file__).resolve().parent.parent / "wsgi.py"))
-    assert str(stopped.value) == "The bot cannot start: feedback.toml: category #1: unknown unit 'กองไม่มี'"
+    assert stopped.value.code == 4, "gunicorn's 'App failed to load': the server stops rather than retrying"
+    assert capsys.readouterr().err == "The bot cannot start: feedback.toml: category #1: unknown unit 'กองไม่มี'\n"
 
 
 def test_a_failing_seed_leaves_nothing_half_imported(app):
