@@ -688,21 +688,8 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _dispatch(self) -> None:
-        fake = self.server.fake
-        fake._enter()
-        try:
-            self._answer(fake)
-        finally:
-            fake._leave()
-
-    def _answer(self, fake: FakeLine) -> None:
         raw = self._read_body()
-        headers = Headers(self.headers.items())
-        answer, request_id = fake._handle(self.command, self.path, headers, raw)
-        if answer.after_delivery is not None:
-            answer.after_delivery()
-        if answer.wait_seconds:
-            time.sleep(answer.wait_seconds)
+        answer, request_id = self._handled(raw)
         if answer.no_answer:
             self.close_connection = True
             return
@@ -716,6 +703,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
+
+    def _handled(self, raw: bytes) -> tuple[_Answer, str]:
+        """The answer, once its delay is over. Counted in flight until then: a client that sends one request after
+        another's answer never has two counted at once, even when this thread has not yet finished the first."""
+        fake = self.server.fake
+        fake._enter()
+        try:
+            answer, request_id = fake._handle(self.command, self.path, Headers(self.headers.items()), raw)
+            if answer.after_delivery is not None:
+                answer.after_delivery()
+            if answer.wait_seconds:
+                time.sleep(answer.wait_seconds)
+            return answer, request_id
+        finally:
+            fake._leave()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _dispatch
 
