@@ -15,13 +15,14 @@ out and `send_due` takes the row like any other.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -263,19 +264,27 @@ class Sender:
 
     def send_claimed(self, rows: Iterable[ClaimedRow]) -> SendStats:
         """Deliver rows this process inserted already claimed (enqueue_claimed_reply), after their commit.
+        Never raises (see Sending.finish)."""
+        with self.sending() as sending:
+            sending.send(rows)
+        return sending.stats
 
-        Called inside the webhook request, so it never raises: whatever could not be sent or recorded stays
-        claimed, its lease runs out and `send_due` takes it (a reply then counts as possibly delivered)."""
+    @contextlib.contextmanager
+    def sending(self) -> Iterator[Sending]:
+        """A Sending whose rows start out as they are added and are all waited for and recorded on leaving,
+        whatever ends the block: a webhook sends each event's reply as soon as the event has committed."""
+        sending = Sending(self)
         try:
-            return self._send_batch(sorted(rows, key=lambda r: r.id))
-        except Exception:  # noqa: BLE001 - the events are stored; the request must still answer 200
-            log.exception("outbox: sending a webhook's replies failed; the sender loop takes them up")
-            return SendStats()
+            yield sending
+        finally:
+            sending.finish()
 
     def send_due(self, limit: int = CLAIM_BATCH) -> SendStats:
         """Claim up to `limit` due rows (one statement), send them side by side, and mark the delivered ones sent
         (one more). Other outcomes are recorded row by row (_settle)."""
-        return self._send_batch(self._claim_due(limit))
+        sending = Sending(self)
+        sending.send(self._claim_due(limit))
+        return sending.finish()
 
     def send_until_caught_up(self, stop: threading.Event | None = None) -> SendStats:
         """send_due rounds back to back while they come back full (more is due); returns after a partial one."""
@@ -302,14 +311,13 @@ class Sender:
             return SendStats(skipped=1)
         return self._settle(row, self._deliver(row))
 
-    def _send_batch(self, rows: Sequence[ClaimedRow]) -> SendStats:
-        """Send claimed rows side by side, so that no reply waits for the one before it; then mark the delivered
-        ones sent in one statement and settle the others one by one. Were that record lost, the rows stay
-        claimed until their lease runs out: a push sent again is refused by its retry key (409) and a reply's
-        refused token then counts as delivered (the claim marks it uncertain), so nothing is delivered twice."""
+    def _record_outcomes(self, sent: Sequence[tuple[ClaimedRow, Outcome]]) -> SendStats:
+        """Mark the delivered rows sent in one statement and settle the others one by one. Were that record lost,
+        the rows stay claimed until their lease runs out: a push sent again is refused by its retry key (409) and
+        a reply's refused token then counts as delivered (the claim marks it uncertain), so nothing goes twice."""
         stats = SendStats()
         delivered: list[tuple[int, str]] = []
-        for row, outcome in zip(rows, self._deliver_all(rows), strict=True):
+        for row, outcome in sent:
             if outcome.result is Result.DELIVERED:
                 delivered.append((row.id, outcome.detail))
                 stats.delivered += 1
@@ -329,10 +337,13 @@ class Sender:
             log.exception("outbox %s: could not record %s; its lease will run out", row.id, outcome.result.value)
             return SendStats(retrying=1)
 
-    def _deliver_all(self, rows: Sequence[ClaimedRow]) -> list[Outcome]:
-        if len(rows) <= 1 or self._threads <= 1:
-            return [self._deliver(row) for row in rows]
-        return list(self._executor().map(self._deliver, rows))
+    def _start(self, row: ClaimedRow) -> Future[Outcome]:
+        """Send the row on the pool's threads; with one thread, here and now."""
+        if self._threads > 1:
+            return self._executor().submit(self._deliver, row)
+        done: Future[Outcome] = Future()
+        done.set_result(self._deliver(row))
+        return done
 
     def _executor(self) -> ThreadPoolExecutor:
         # Made on first use and again after a fork (gunicorn workers), as an executor's threads do not survive one.
@@ -501,6 +512,34 @@ def _token_may_have_been_used_by_us(row: ClaimedRow) -> bool:
     if row.uncertain_at is None:
         return False
     return row.created_at is None or row.uncertain_at < row.created_at + REPLY_TOKEN_LIFETIME
+
+
+class Sending:
+    """Claimed rows being sent side by side, so that no reply waits for the one before it (Sender.sending)."""
+
+    def __init__(self, sender: Sender) -> None:
+        self._sender = sender
+        self._started: list[tuple[ClaimedRow, Future[Outcome]]] = []
+        self.stats = SendStats()
+
+    def send(self, rows: Iterable[ClaimedRow]) -> None:
+        """Start sending rows this process holds claimed; each goes out at once, on the sender's threads."""
+        for row in rows:
+            self._started.append((row, self._sender._start(row)))
+
+    def finish(self) -> SendStats:
+        """Wait for every row sent so far and record the outcomes (Sender._record_outcomes).
+
+        Never raises, as a webhook request calls it after its events are stored: whatever could not be sent or
+        recorded stays claimed, its lease runs out and `send_due` takes it (a reply then counts as uncertain)."""
+        started, self._started = self._started, []
+        try:
+            stats = self._sender._record_outcomes([(row, future.result()) for row, future in started])
+        except Exception:  # noqa: BLE001 - see the docstring
+            log.exception("outbox: recording %d sends failed; the sender loop takes them up", len(started))
+            stats = SendStats()
+        self.stats.add(stats)
+        return stats
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -14,7 +14,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import runtime
 from bot.db import READ_ONLY
 from bot.dispatch import DatabaseUnavailable, process_event
-from bot.outbox import ClaimedRow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
@@ -35,19 +34,17 @@ def callback():  # type: ignore[no-untyped-def]
     if events is None:
         log.warning("webhook: malformed body (%d bytes)", len(body))
         return jsonify(error="malformed body"), 400
-    claimed: list[ClaimedRow] = []
     try:
-        for raw in events:
-            claimed.extend(process_event(rt.sessions, rt.registry, current_app.config, raw))
+        # Reply tokens expire soon, so each event's replies go out as soon as it has committed, side by side with
+        # the next events; leaving the block waits for them all, whatever ended it. What fails stays for the
+        # sender loop. The rows were inserted already claimed by this request, so no claim is needed here.
+        with rt.sender.sending() as replies:
+            for raw in events:
+                replies.send(process_event(rt.sessions, rt.registry, current_app.config, raw))
     except DatabaseUnavailable as exc:
         # Not 200: LINE then redelivers the body, and the events already stored are skipped as duplicates.
         log.error("webhook: database unavailable, asking LINE to redeliver: %s", exc)
         return jsonify(error="database unavailable"), 503
-    finally:
-        if claimed:
-            # Reply tokens expire soon, so replies go out now; what fails stays for the sender loop. The rows
-            # were inserted already claimed by this request, so no claim is needed here.
-            rt.sender.send_claimed(claimed)
     return jsonify(status="ok"), 200
 
 
