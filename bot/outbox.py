@@ -22,7 +22,7 @@ import random
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -337,13 +337,21 @@ class Sender:
             log.exception("outbox %s: could not record %s; its lease will run out", row.id, outcome.result.value)
             return SendStats(retrying=1)
 
-    def _start(self, row: ClaimedRow) -> Future[Outcome]:
-        """Send the row on the pool's threads; with one thread, here and now."""
+    def _start(self, row: ClaimedRow, after: Future[Outcome] | None = None) -> Future[Outcome]:
+        """Send the row on the pool's threads, once `after` is done; with one thread, here and now.
+
+        Waiting on `after` cannot deadlock the pool: it was submitted earlier, so a thread has taken it before
+        any thread takes this row, and it waits for nothing later."""
         if self._threads > 1:
-            return self._executor().submit(self._deliver, row)
+            return self._executor().submit(self._deliver_after, row, after)
         done: Future[Outcome] = Future()
         done.set_result(self._deliver(row))
         return done
+
+    def _deliver_after(self, row: ClaimedRow, after: Future[Outcome] | None) -> Outcome:
+        if after is not None:
+            wait([after])
+        return self._deliver(row)
 
     def _executor(self) -> ThreadPoolExecutor:
         # Made on first use and again after a fork (gunicorn workers), as an executor's threads do not survive one.
@@ -515,17 +523,24 @@ def _token_may_have_been_used_by_us(row: ClaimedRow) -> bool:
 
 
 class Sending:
-    """Claimed rows being sent side by side, so that no reply waits for the one before it (Sender.sending)."""
+    """Claimed rows being sent side by side, so that no reply waits for another chat's (Sender.sending). Rows for
+    the same chat go one after the other, in the order given: a reply's messages beyond the fifth follow as a
+    push, and a citizen who sent three messages must read the answers in that order."""
 
     def __init__(self, sender: Sender) -> None:
         self._sender = sender
         self._started: list[tuple[ClaimedRow, Future[Outcome]]] = []
+        self._last_of_chat: dict[str, Future[Outcome]] = {}
         self.stats = SendStats()
 
     def send(self, rows: Iterable[ClaimedRow]) -> None:
-        """Start sending rows this process holds claimed; each goes out at once, on the sender's threads."""
+        """Start sending rows this process holds claimed, each at once on the sender's threads unless a row for
+        the same chat is still on its way."""
         for row in rows:
-            self._started.append((row, self._sender._start(row)))
+            chat = row.to or row.reply_token or f"#{row.id}"
+            future = self._sender._start(row, after=self._last_of_chat.get(chat))
+            self._last_of_chat[chat] = future
+            self._started.append((row, future))
 
     def finish(self) -> SendStats:
         """Wait for every row sent so far and record the outcomes (Sender._record_outcomes).
@@ -533,6 +548,7 @@ class Sending:
         Never raises, as a webhook request calls it after its events are stored: whatever could not be sent or
         recorded stays claimed, its lease runs out and `send_due` takes it (a reply then counts as uncertain)."""
         started, self._started = self._started, []
+        self._last_of_chat.clear()
         try:
             stats = self._sender._record_outcomes([(row, future.result()) for row, future in started])
         except Exception:  # noqa: BLE001 - see the docstring

@@ -347,6 +347,8 @@ class Received:
     status: int  # the status the fake answered
     response: Any = None  # the JSON the fake answered, if any
     raw_body: bytes = b""
+    arrived: float = 0.0  # time.monotonic() when the fake began handling it
+    answered: float = 0.0  # time.monotonic() when its answer was ready (after any delay; 0 if never answered)
 
 
 @dataclass
@@ -390,6 +392,7 @@ class _Answer:
     wait_seconds: float = 0.0  # before answering, outside the fake's lock
     no_answer: bool = False  # close the connection instead of answering
     after_delivery: Callable[[], None] | None = None  # run before answering, outside the fake's lock
+    received: Received | None = None  # the request it answers
 
 
 _MODES = ("before", "after", "drop", "hang")
@@ -556,13 +559,15 @@ class FakeLine:
             except (UnicodeDecodeError, json.JSONDecodeError):
                 body = None
         with self._lock:
-            received = Received(method, path, headers, body if isinstance(body, dict) else None, 0, raw_body=raw)
+            received = Received(method, path, headers, body if isinstance(body, dict) else None, 0, raw_body=raw,
+                                arrived=time.monotonic())
             try:
                 answer = self._route(method, path, headers, raw, body, received, request_id)
             except Exception as exc:  # noqa: BLE001 - a bug in the fake must still answer, and loudly
                 answer = _Answer(599, {"message": f"fake_line crashed: {type(exc).__name__}: {exc}"})
             received.status = answer.status
             received.response = answer.payload
+            answer.received = received
             self._state.received.append(received)
         return answer, request_id
 
@@ -715,6 +720,9 @@ class _Handler(BaseHTTPRequestHandler):
                 answer.after_delivery()
             if answer.wait_seconds:
                 time.sleep(answer.wait_seconds)
+            if not answer.no_answer and answer.received is not None:
+                with fake._lock:
+                    answer.received.answered = time.monotonic()
             return answer, request_id
         finally:
             fake._leave()

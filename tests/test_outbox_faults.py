@@ -3,6 +3,7 @@ reply went out, and when a body brings many events at once. Real SDK over HTTP t
 
 from __future__ import annotations
 
+import itertools
 import socket
 import uuid
 from typing import Any
@@ -163,3 +164,16 @@ def test_the_replies_of_one_body_are_sent_side_by_side_each_once(webhook, fake_l
     assert sorted(tokens) == sorted(e["replyToken"] for e in events)
     assert [r.path for r in fake_line.received] == [REPLY_PATH] * 100
 
+
+
+def test_one_chats_replies_go_one_after_the_other_in_the_order_of_its_messages(webhook, fake_line):
+    # Side by side across chats, but a citizen who sent three messages at once reads the answers in that order.
+    fake_line.delay_sends(0.1)
+    events = [ev.text(word) for word in ("สวัสดี", "ติดต่อ", "ขอบคุณ")]
+    others = [ev.text("สวัสดี", user_id=f"U{i:032x}") for i in range(3)]
+    assert webhook.post(events[0], others[0], events[1], others[1], events[2], others[2]).status_code == 200
+    assert fake_line.max_in_flight > 1
+    by_token = {r.body["replyToken"]: r for r in fake_line.received}
+    citizens = [by_token[e["replyToken"]] for e in events]
+    assert all(r.status == 200 for r in citizens)
+    assert all(a.answered <= b.arrived for a, b in itertools.pairwise(citizens)), "each waited for the one before"
