@@ -3,14 +3,19 @@
 Rows are written in the same transaction as the change that caused them, so nothing is sent that was
 not committed and nothing committed is lost. A sender claims a row with a conditional UPDATE (a lease),
 so the in-request send and any number of sender loops never deliver the same row twice at once.
-`send_due` claims a batch of due rows in one UPDATE and marks the delivered ones sent in one more statement;
-a row whose lease runs out before that is sent again with the same X-Line-Retry-Key, which LINE answers 409,
-counted as delivered, so a batch costs a few statements rather than two transactions per row.
+`send_due` claims a batch of due rows in one UPDATE, sends them side by side (a small thread pool; one chat's
+rows in order) and marks the delivered ones sent in one more statement; a push whose lease runs out before
+that is sent again with the same X-Line-Retry-Key, which LINE answers 409, counted as delivered.
 
 A webhook's reply is inserted already claimed by the request that will send it right after the commit
-(enqueue_claimed_reply, then Sender.send_claimed): status "sending" with a lease, attempts 1. Should that
-send fail, the outcome is recorded as for any claimed row; should the process die first, the lease runs
-out and `send_due` takes the row like any other.
+(enqueue_claimed_reply, then Sender.sending / send_claimed): status "sending" with a lease, attempts 1. Should
+that send fail, the outcome is recorded as for any claimed row; should the process die first, or the database
+refuse the record twice, the lease runs out and `send_due` takes the row like any other.
+
+A reply cannot carry a retry key, and LINE answers "Invalid reply token" both for a token that expired and one
+that was used. So a reply attempt whose outcome is unknown (LINE's answer was lost, or a lease ran out with
+nothing recorded) is remembered on the row (uncertain_at), and a refused token after it counts as delivered
+rather than turning into a push: see _token_may_have_been_used_by_us.
 """
 
 from __future__ import annotations
