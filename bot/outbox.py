@@ -335,7 +335,7 @@ class Sender:
         return stats
 
     def _settle_or_leave(self, row: ClaimedRow, outcome: Outcome) -> SendStats:
-        """_settle, but a database that stays away leaves the row claimed (see _send_batch) instead of raising."""
+        """_settle, but a database that stays away leaves the row claimed (see _record_outcomes) instead of raising."""
         try:
             return self._settle(row, outcome)
         except Exception:  # noqa: BLE001 - see the docstring
