@@ -31,7 +31,12 @@ log = logging.getLogger(__name__)
 
 class Result(enum.Enum):
     DELIVERED = "delivered"
-    RETRY = "retry"  # worth trying again later: 5xx, 429, timeouts, connection errors
+    # Worth trying again later, and LINE did not act on it: 5xx, 429, or the connection was never made.
+    RETRY = "retry"
+    # Worth trying again later, but LINE may have acted on it: the request was sent and its answer never came
+    # (read timeout, connection reset or closed after sending). A reply token refused after this may have been
+    # used by this very attempt (see bot.outbox).
+    RETRY_MAYBE_DELIVERED = "retry_maybe_delivered"
     FAILED = "failed"  # LINE refused the request as such; trying again cannot help
     REPLY_TOKEN_INVALID = "reply_token_invalid"  # expired or already used
 
@@ -40,6 +45,10 @@ class Result(enum.Enum):
 class Outcome:
     result: Result
     detail: str = ""
+
+    @property
+    def retryable(self) -> bool:
+        return self.result in (Result.RETRY, Result.RETRY_MAYBE_DELIVERED)
 
 
 class Transport(Protocol):
@@ -55,8 +64,13 @@ class Transport(Protocol):
 class LineTransport:
     """Sends with linebot.v3's MessagingApi to LINE_API_BASE_URL (LINE itself, or a fake in tests)."""
 
-    def __init__(self, access_token: str, base_url: str, timeout_seconds: float = 10.0) -> None:
+    def __init__(
+        self, access_token: str, base_url: str, timeout_seconds: float = 10.0, *, pool_size: int = 16
+    ) -> None:
         configuration = Configuration(host=base_url, access_token=access_token)
+        # One connection per concurrent send (bot.outbox sends a body's replies side by side); the SDK's
+        # default, 5 per CPU, would open and throw away extra connections on a small machine.
+        configuration.connection_pool_maxsize = pool_size
         self._api = MessagingApi(ApiClient(configuration))
         self._timeout = timeout_seconds
 
@@ -102,8 +116,20 @@ class LineTransport:
         except ValueError as exc:
             return Outcome(Result.FAILED, f"invalid message: {exc}"[:500])
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            return Outcome(Result.RETRY, f"network: {exc}"[:500])
+            return classify_network_error(exc)
         return Outcome(Result.DELIVERED)
+
+
+def classify_network_error(exc: BaseException) -> Outcome:
+    """A connection that was never made (refused, DNS, connect timeout; urllib3 raises these as
+    ConnectTimeoutError or its subclasses NewConnectionError and NameResolutionError, possibly inside a
+    MaxRetryError) means LINE never saw the request. Anything else (read timeout, reset, closed without an
+    answer) happened after the request was written, so LINE may have acted on it."""
+    reason = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) else exc
+    detail = f"network: {exc}"[:500]
+    if isinstance(reason, urllib3.exceptions.ConnectTimeoutError):
+        return Outcome(Result.RETRY, detail)
+    return Outcome(Result.RETRY_MAYBE_DELIVERED, detail)
 
 
 def classify_api_error(status: int | None, body: bytes | str | None, *, is_reply: bool) -> Outcome:
@@ -114,7 +140,8 @@ def classify_api_error(status: int | None, body: bytes | str | None, *, is_reply
         return Outcome(Result.DELIVERED, detail)
     if is_reply and status == 400 and "reply token" in message.lower():
         return Outcome(Result.REPLY_TOKEN_INVALID, detail)
-    if status is None or status == 429 or status >= 500:
+    # No status: the SDK could not make the request (a TLS handshake failed); LINE never saw it.
+    if not status or status == 429 or status >= 500:
         return Outcome(Result.RETRY, detail)
     return Outcome(Result.FAILED, detail)
 

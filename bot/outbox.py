@@ -3,32 +3,41 @@
 Rows are written in the same transaction as the change that caused them, so nothing is sent that was
 not committed and nothing committed is lost. A sender claims a row with a conditional UPDATE (a lease),
 so the in-request send and any number of sender loops never deliver the same row twice at once.
-`send_due` claims a batch of due rows in one UPDATE and marks the delivered ones sent in one more statement;
-a row whose lease runs out before that is sent again with the same X-Line-Retry-Key, which LINE answers 409,
-counted as delivered, so a batch costs a few statements rather than two transactions per row.
+`send_due` claims a batch of due rows in one UPDATE, sends them side by side (a small thread pool; one chat's
+rows in order) and marks the delivered ones sent in one more statement; a push whose lease runs out before
+that is sent again with the same X-Line-Retry-Key, which LINE answers 409, counted as delivered.
 
 A webhook's reply is inserted already claimed by the request that will send it right after the commit
-(enqueue_claimed_reply, then Sender.send_claimed): status "sending" with a lease, attempts 1. Should that
-send fail, the outcome is recorded as for any claimed row; should the process die first, the lease runs
-out and `send_due` takes the row like any other.
+(enqueue_claimed_reply, then Sender.sending / send_claimed): status "sending" with a lease, attempts 1. Should
+that send fail, the outcome is recorded as for any claimed row; should the process die first, or the database
+refuse the record twice, the lease runs out and `send_due` takes the row like any other.
+
+A reply cannot carry a retry key, and LINE answers "Invalid reply token" both for a token that expired and one
+that was used. So a reply attempt whose outcome is unknown (LINE's answer was lost, or a lease ran out with
+nothing recorded) is remembered on the row (uncertain_at), and a refused token after it counts as delivered
+rather than turning into a push: see _token_may_have_been_used_by_us.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import random
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Executable
 
-from bot.db import read_only
+from bot.db import is_disconnect, read_only
 from bot.line_api import Outcome, Result, Transport
 from bot.messages import Message, fit
 from models import OutboxKind, OutboxMessage, OutboxStatus, utcnow
@@ -40,6 +49,9 @@ CLAIM_LEASE = timedelta(seconds=60)
 # the last of a batch waits for all before it), big enough that the claim and record statements are amortised.
 CLAIM_BATCH = 100
 MAX_BACKOFF_SECONDS = 15 * 60
+# Sends in flight at once per process: a webhook body of 100 events must be answered within LINE's 2 s, and
+# a LINE call is mostly waiting. LineTransport keeps as many connections.
+SEND_THREADS = 16
 
 
 def enqueue_reply(
@@ -82,6 +94,9 @@ class ClaimedRow:
     messages: list[Message]
     retry_key: str
     attempts: int = 1
+    created_at: datetime | None = None
+    claimed_at: datetime | None = None  # when this claim began: the start of the attempt it is for
+    uncertain_at: datetime | None = None  # see OutboxMessage.uncertain_at
 
 
 def enqueue_claimed_reply(
@@ -114,7 +129,7 @@ def enqueue_claimed_reply(
             },
         )
         row_id = result.inserted_primary_key[0]
-        rows.append(ClaimedRow(row_id, kind, to, token, batch, retry_key))
+        rows.append(ClaimedRow(row_id, kind, to, token, batch, retry_key, 1, now, now))
     return rows
 
 
@@ -128,6 +143,33 @@ _MARK_SENT = (
     .values(status=OutboxStatus.SENT, sent_at=bindparam("now"), updated_at=bindparam("now"),
             last_error=bindparam("error"))
 )
+_CLAIMED_COLUMNS = (
+    _TABLE.c.id, _TABLE.c.kind, _TABLE.c.to, _TABLE.c.reply_token, _TABLE.c.messages, _TABLE.c.retry_key,
+    _TABLE.c.attempts, _TABLE.c.created_at, _TABLE.c.uncertain_at,
+)
+# A reply claimed while still "sending" is one whose last sender's lease ran out before it recorded any outcome
+# (it died, or the database refused the record after the send): that attempt may have delivered it, so the
+# claim marks it uncertain, as of when that attempt began (updated_at, set by its claim). SET reads the old row.
+_UNCERTAIN_IF_LEASE_RAN_OUT = case(
+    (
+        and_(_TABLE.c.status == OutboxStatus.SENDING, _TABLE.c.kind == OutboxKind.REPLY,
+             _TABLE.c.uncertain_at.is_(None)),
+        _TABLE.c.updated_at,
+    ),
+    else_=_TABLE.c.uncertain_at,
+)
+
+
+def _claim_values(now: datetime) -> dict[str, Any]:
+    return {
+        "status": OutboxStatus.SENDING, "next_attempt_at": now + CLAIM_LEASE, "attempts": _TABLE.c.attempts + 1,
+        "updated_at": now, "uncertain_at": _UNCERTAIN_IF_LEASE_RAN_OUT,
+    }
+
+
+def _claimed_row(r: Any, claimed_at: datetime) -> ClaimedRow:
+    return ClaimedRow(r.id, r.kind, r.to, r.reply_token, r.messages, r.retry_key, r.attempts, r.created_at,
+                      claimed_at, r.uncertain_at)
 
 
 def push_values(
@@ -237,11 +279,16 @@ class Sender:
         *,
         max_attempts: int = 12,
         clock: Callable[[], datetime] = utcnow,
+        threads: int = SEND_THREADS,
     ) -> None:
         self._sessions = session_factory
         self.transport = transport
         self._max_attempts = max_attempts
         self._clock = clock
+        self._threads = threads
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid = 0
+        self._pool_lock = threading.Lock()
 
     def send_ids(self, ids: Iterable[int]) -> SendStats:
         stats = SendStats()
@@ -250,28 +297,28 @@ class Sender:
         return stats
 
     def send_claimed(self, rows: Iterable[ClaimedRow]) -> SendStats:
-        """Deliver rows this process inserted already claimed (enqueue_claimed_reply), after their commit."""
-        stats = SendStats()
-        for row in sorted(rows, key=lambda r: r.id):
-            stats.add(self._deliver_claimed(row))
-        return stats
+        """Deliver rows this process inserted already claimed (enqueue_claimed_reply), after their commit.
+        Never raises (see Sending.finish)."""
+        with self.sending() as sending:
+            sending.send(rows)
+        return sending.stats
+
+    @contextlib.contextmanager
+    def sending(self) -> Iterator[Sending]:
+        """A Sending whose rows start out as they are added and are all waited for and recorded on leaving,
+        whatever ends the block: a webhook sends each event's reply as soon as the event has committed."""
+        sending = Sending(self)
+        try:
+            yield sending
+        finally:
+            sending.finish()
 
     def send_due(self, limit: int = CLAIM_BATCH) -> SendStats:
-        """Claim up to `limit` due rows (one statement), send them, and mark the delivered ones sent (one more).
-        Other outcomes are recorded row by row as they come (_settle)."""
-        stats = SendStats()
-        delivered: list[tuple[int, str]] = []
-        for row in self._claim_due(limit):
-            outcome = self._deliver(row)
-            # Only pushes wait for the batch's record: a push sent again after a crash is refused by its retry
-            # key (409), but a reply sent again would find its token used and turn into a duplicate push.
-            if outcome.result is Result.DELIVERED and row.kind is OutboxKind.PUSH:
-                delivered.append((row.id, outcome.detail))
-                stats.delivered += 1
-            else:
-                stats.add(self._settle(row, outcome))
-        self._record_delivered(delivered)
-        return stats
+        """Claim up to `limit` due rows (one statement), send them side by side, and mark the delivered ones sent
+        (one more). Other outcomes are recorded row by row (_settle)."""
+        sending = Sending(self)
+        sending.send(self._claim_due(limit))
+        return sending.finish()
 
     def send_until_caught_up(self, stop: threading.Event | None = None) -> SendStats:
         """send_due rounds back to back while they come back full (more is due); returns after a partial one."""
@@ -296,12 +343,59 @@ class Sender:
         row = self._claim(row_id)
         if row is None:
             return SendStats(skipped=1)
-        return self._deliver_claimed(row)
-
-    def _deliver_claimed(self, row: OutboxMessage | ClaimedRow) -> SendStats:
         return self._settle(row, self._deliver(row))
 
-    def _settle(self, row: OutboxMessage | ClaimedRow, outcome: Outcome) -> SendStats:
+    def _record_outcomes(self, sent: Sequence[tuple[ClaimedRow, Outcome]]) -> SendStats:
+        """Mark the delivered rows sent in one statement and settle the others one by one. Were that record lost,
+        the rows stay claimed until their lease runs out: a push sent again is refused by its retry key (409) and
+        a reply's refused token then counts as delivered (the claim marks it uncertain), so nothing goes twice."""
+        stats = SendStats()
+        delivered: list[tuple[int, str]] = []
+        for row, outcome in sent:
+            if outcome.result is Result.DELIVERED:
+                delivered.append((row.id, outcome.detail))
+                stats.delivered += 1
+            else:
+                stats.add(self._settle_or_leave(row, outcome))
+        try:
+            self._record_delivered(delivered)
+        except Exception:  # noqa: BLE001 - delivered is delivered; the lease keeps them from going twice
+            log.exception("outbox: could not mark %d delivered rows sent; their leases will run out", len(delivered))
+        return stats
+
+    def _settle_or_leave(self, row: ClaimedRow, outcome: Outcome) -> SendStats:
+        """_settle, but a database that stays away leaves the row claimed (see _record_outcomes) instead of raising."""
+        try:
+            return self._settle(row, outcome)
+        except Exception:  # noqa: BLE001 - see the docstring
+            log.exception("outbox %s: could not record %s; its lease will run out", row.id, outcome.result.value)
+            return SendStats(retrying=1)
+
+    def _start(self, row: ClaimedRow, after: Future[Outcome] | None = None) -> Future[Outcome]:
+        """Send the row on the pool's threads, once `after` is done; with one thread, here and now.
+
+        Waiting on `after` cannot deadlock the pool: it was submitted earlier, so a thread has taken it before
+        any thread takes this row, and it waits for nothing later."""
+        if self._threads > 1:
+            return self._executor().submit(self._deliver_after, row, after)
+        done: Future[Outcome] = Future()
+        done.set_result(self._deliver(row))
+        return done
+
+    def _deliver_after(self, row: ClaimedRow, after: Future[Outcome] | None) -> Outcome:
+        if after is not None:
+            wait([after])
+        return self._deliver(row)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        # Made on first use and again after a fork (gunicorn workers), as an executor's threads do not survive one.
+        with self._pool_lock:
+            if self._pool is None or self._pool_pid != os.getpid():
+                self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="outbox-send")
+                self._pool_pid = os.getpid()
+            return self._pool
+
+    def _settle(self, row: ClaimedRow, outcome: Outcome) -> SendStats:
         """Record the outcome of sending a claimed row, and count it."""
         stats = SendStats()
         # A refused reply token turns the row into a push; that is claimed again and tried at once.
@@ -315,34 +409,29 @@ class Sender:
             self._record(row, outcome)
         if outcome.result is Result.DELIVERED:
             stats.delivered += 1
-        elif outcome.result is Result.RETRY and row.attempts < self._max_attempts:
+        elif outcome.result is Result.REPLY_TOKEN_INVALID and _token_may_have_been_used_by_us(row):
+            stats.delivered += 1
+        elif outcome.retryable and row.attempts < self._max_attempts:
             stats.retrying += 1
         else:
             stats.failed += 1
             stats.errors.append(outcome.detail)
         return stats
 
-    def _claim(self, row_id: int) -> OutboxMessage | None:
+    def _claim(self, row_id: int) -> ClaimedRow | None:
         now = self._clock()
         with self._sessions.begin() as session:
             claimed = session.execute(
-                update(OutboxMessage)
+                update(_TABLE)
                 .where(
-                    OutboxMessage.id == row_id,
-                    OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
-                    OutboxMessage.next_attempt_at <= now,
+                    _TABLE.c.id == row_id,
+                    _TABLE.c.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+                    _TABLE.c.next_attempt_at <= now,
                 )
-                .values(
-                    status=OutboxStatus.SENDING,
-                    next_attempt_at=now + CLAIM_LEASE,
-                    attempts=OutboxMessage.attempts + 1,
-                    updated_at=now,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            if claimed.rowcount != 1:
-                return None
-            return session.get(OutboxMessage, row_id)
+                .values(_claim_values(now))
+                .returning(*_CLAIMED_COLUMNS)
+            ).first()
+        return None if claimed is None else _claimed_row(claimed, now)
 
     def _claim_due(self, limit: int) -> list[ClaimedRow]:
         """Claim up to `limit` due rows, oldest first, in one UPDATE .. WHERE id IN (due ids) RETURNING. Two senders
@@ -350,7 +439,7 @@ class Sender:
         subselect and the update are one step; on PostgreSQL FOR UPDATE SKIP LOCKED passes over rows another
         sender is claiming, and rows it has claimed are no longer due (their lease is in the future)."""
         now = self._clock()
-        table = OutboxMessage.__table__
+        table = _TABLE
         due = (
             select(table.c.id)
             .where(
@@ -372,16 +461,10 @@ class Sender:
             claimed = session.execute(
                 update(table)
                 .where(table.c.id.in_(due.scalar_subquery()))
-                .values(
-                    status=OutboxStatus.SENDING,
-                    next_attempt_at=now + CLAIM_LEASE,
-                    attempts=table.c.attempts + 1,
-                    updated_at=now,
-                )
-                .returning(table.c.id, table.c.kind, table.c.to, table.c.reply_token, table.c.messages,
-                           table.c.retry_key, table.c.attempts)
+                .values(_claim_values(now))
+                .returning(*_CLAIMED_COLUMNS)
             ).all()
-        rows = [ClaimedRow(r.id, r.kind, r.to, r.reply_token, r.messages, r.retry_key, r.attempts) for r in claimed]
+        rows = [_claimed_row(r, now) for r in claimed]
         return sorted(rows, key=lambda r: r.id)  # RETURNING's order is not guaranteed
 
     def _record_delivered(self, delivered: list[tuple[int, str]]) -> None:
@@ -389,25 +472,42 @@ class Sender:
         if not delivered:
             return
         now = self._clock()
-        with self._sessions.begin() as session:
-            session.connection().execute(
-                _MARK_SENT, [{"row_id": row_id, "now": now, "error": detail or None} for row_id, detail in delivered]
-            )
+        params = [{"row_id": row_id, "now": now, "error": detail or None} for row_id, detail in delivered]
+        self._write(_MARK_SENT, params)
 
-    def _deliver(self, row: OutboxMessage | ClaimedRow) -> Outcome:
+    def _write(self, statement: Executable, params: list[dict[str, Any]] | None = None) -> None:
+        """Run one write of an outcome in its own transaction, and once more on a fresh connection when the server
+        had dropped the one it got: the pool is invalidated then (bot.db.is_disconnect). Every such write is
+        conditional on the row still being claimed ("sending"), so a second run after a commit whose answer was
+        lost changes nothing."""
+        for attempt in (1, 2):
+            try:
+                with self._sessions.begin() as session:
+                    session.connection().execute(statement, params)
+                return
+            except DBAPIError as exc:
+                if attempt == 2 or not is_disconnect(exc):
+                    raise
+                log.warning("outbox: database connection lost while recording an outcome, retrying: %s", exc.orig)
+
+    def _deliver(self, row: ClaimedRow) -> Outcome:
         messages: list[dict[str, Any]] = row.messages
-        if row.kind is OutboxKind.REPLY and row.reply_token:
-            return self.transport.reply(row.reply_token, messages)
-        if not row.to:
-            return Outcome(Result.FAILED, "push without a recipient")
-        # Linking is idempotent at LINE, so a retry after a lost answer does no harm.
-        if row.kind is OutboxKind.LINK_MENU:
-            return self.transport.link_rich_menu(row.to, str(messages[0]["richMenuId"]))
-        if row.kind is OutboxKind.UNLINK_MENU:
-            return self.transport.unlink_rich_menu(row.to)
-        return self.transport.push(row.to, messages, row.retry_key)
+        try:
+            if row.kind is OutboxKind.REPLY and row.reply_token:
+                return self.transport.reply(row.reply_token, messages)
+            if not row.to:
+                return Outcome(Result.FAILED, "push without a recipient")
+            # Linking is idempotent at LINE, so a retry after a lost answer does no harm.
+            if row.kind is OutboxKind.LINK_MENU:
+                return self.transport.link_rich_menu(row.to, str(messages[0]["richMenuId"]))
+            if row.kind is OutboxKind.UNLINK_MENU:
+                return self.transport.unlink_rich_menu(row.to)
+            return self.transport.push(row.to, messages, row.retry_key)
+        except Exception as exc:  # noqa: BLE001 - a transport's bug must not lose the batch; LINE may have it
+            log.exception("outbox %s: the transport raised", row.id)
+            return Outcome(Result.RETRY_MAYBE_DELIVERED, f"{type(exc).__name__}: {exc}"[:500])
 
-    def _record(self, row: OutboxMessage | ClaimedRow, outcome: Outcome) -> bool:
+    def _record(self, row: ClaimedRow, outcome: Outcome) -> bool:
         """Store the outcome; True when the row was turned into a push and should be tried again now."""
         if outcome.result is Result.DELIVERED:
             self._record_delivered([(row.id, outcome.detail)])
@@ -415,26 +515,86 @@ class Sender:
         now = self._clock()
         values: dict[str, Any] = {"updated_at": now, "last_error": outcome.detail or None}
         retry_now = False
-        if outcome.result is Result.REPLY_TOKEN_INVALID and row.to:
+        if outcome.result is Result.REPLY_TOKEN_INVALID and _token_may_have_been_used_by_us(row):
+            log.info("outbox %s: reply token refused after an attempt whose outcome was lost; taken as delivered",
+                     row.id)
+            values.update(status=OutboxStatus.SENT, sent_at=now,
+                          last_error=f"{REPLY_TAKEN_AS_DELIVERED} ({outcome.detail})")
+        elif outcome.result is Result.REPLY_TOKEN_INVALID and row.to:
             log.warning("outbox %s: reply token refused (%s); sending as a push", row.id, outcome.detail)
             values.update(
                 kind=OutboxKind.PUSH, reply_token=None, status=OutboxStatus.PENDING, next_attempt_at=now
             )
             retry_now = True
-        elif outcome.result is Result.RETRY and row.attempts < self._max_attempts:
+        elif outcome.retryable and row.attempts < self._max_attempts:
             values.update(status=OutboxStatus.PENDING, next_attempt_at=now + _backoff(row.attempts))
             log.warning("outbox %s: attempt %d failed, will retry: %s", row.id, row.attempts, outcome.detail)
         else:
             values.update(status=OutboxStatus.FAILED)
             log.error("outbox %s: failed for good: %s", row.id, outcome.detail)
-        with self._sessions.begin() as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id, OutboxMessage.status == OutboxStatus.SENDING)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
+        if outcome.result is Result.RETRY_MAYBE_DELIVERED and row.kind is OutboxKind.REPLY:
+            began = literal(row.claimed_at or now, _TABLE.c.uncertain_at.type)
+            values["uncertain_at"] = func.coalesce(_TABLE.c.uncertain_at, began)
+        self._write(
+            update(_TABLE).where(_TABLE.c.id == row.id, _TABLE.c.status == OutboxStatus.SENDING).values(**values)
+        )
         return retry_now
+
+
+# Reply tokens work for about a minute after LINE sends the event (LINE's documentation); a row is created a
+# little after that, so created_at + this is past the token's real end.
+REPLY_TOKEN_LIFETIME = timedelta(minutes=1)
+REPLY_TAKEN_AS_DELIVERED = "reply token refused after an earlier attempt may have used it; taken as delivered"
+
+
+def _token_may_have_been_used_by_us(row: ClaimedRow) -> bool:
+    """Whether LINE's "Invalid reply token" means our own earlier attempt used it, rather than that it expired.
+
+    LINE answers the same 400 for a used and an expired token, so the row's history decides. An attempt whose
+    outcome is unknown (uncertain_at: the request was written and the answer lost, or a sender's lease ran out
+    before it recorded anything) may have delivered the reply, if it began while the token still worked; then
+    the reply is taken as delivered and never pushed, as a push would be a second copy. When every earlier attempt
+    was clearly refused (connection never made, 5xx, 429: LINE did not act on it), the token simply expired
+    unused, and a push is the right fallback."""
+    if row.uncertain_at is None:
+        return False
+    return row.created_at is None or row.uncertain_at < row.created_at + REPLY_TOKEN_LIFETIME
+
+
+class Sending:
+    """Claimed rows being sent side by side, so that no reply waits for another chat's (Sender.sending). Rows for
+    the same chat go one after the other, in the order given: a reply's messages beyond the fifth follow as a
+    push, and a citizen who sent three messages must read the answers in that order."""
+
+    def __init__(self, sender: Sender) -> None:
+        self._sender = sender
+        self._started: list[tuple[ClaimedRow, Future[Outcome]]] = []
+        self._last_of_chat: dict[str, Future[Outcome]] = {}
+        self.stats = SendStats()
+
+    def send(self, rows: Iterable[ClaimedRow]) -> None:
+        """Start sending rows this process holds claimed, each at once on the sender's threads unless a row for
+        the same chat is still on its way."""
+        for row in rows:
+            chat = row.to or row.reply_token or f"#{row.id}"
+            future = self._sender._start(row, after=self._last_of_chat.get(chat))
+            self._last_of_chat[chat] = future
+            self._started.append((row, future))
+
+    def finish(self) -> SendStats:
+        """Wait for every row sent so far and record the outcomes (Sender._record_outcomes).
+
+        Never raises, as a webhook request calls it after its events are stored: whatever could not be sent or
+        recorded stays claimed, its lease runs out and `send_due` takes it (a reply then counts as uncertain)."""
+        started, self._started = self._started, []
+        self._last_of_chat.clear()
+        try:
+            stats = self._sender._record_outcomes([(row, future.result()) for row, future in started])
+        except Exception:  # noqa: BLE001 - see the docstring
+            log.exception("outbox: recording %d sends failed; the sender loop takes them up", len(started))
+            stats = SendStats()
+        self.stats.add(stats)
+        return stats
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -19,7 +19,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from bot import runtime
 from bot.db import schema_problem, write_problem
 from bot.dispatch import DatabaseUnavailable, process_event
-from bot.outbox import ClaimedRow
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
@@ -48,19 +47,17 @@ def callback():  # type: ignore[no-untyped-def]
         # Not 200: nothing would be stored. LINE redelivers, and this worker checks again (bot.db.Readiness).
         log.error("webhook: database not ready, asking LINE to redeliver: %s", rt.readiness.problem)
         return jsonify(error="database not ready", **rt.readiness.problem), 503
-    claimed: list[ClaimedRow] = []
     try:
-        for raw in events:
-            claimed.extend(process_event(rt.sessions, rt.registry, current_app.config, raw))
+        # Reply tokens expire soon, so each event's replies go out as soon as it has committed, side by side with
+        # the next events; leaving the block waits for them all, whatever ended it. What fails stays for the
+        # sender loop. The rows were inserted already claimed by this request, so no claim is needed here.
+        with rt.sender.sending() as replies:
+            for raw in events:
+                replies.send(process_event(rt.sessions, rt.registry, current_app.config, raw))
     except DatabaseUnavailable as exc:
         # Not 200: LINE then redelivers the body, and the events already stored are skipped as duplicates.
         log.error("webhook: database unavailable, asking LINE to redeliver: %s", exc)
         return jsonify(error="database unavailable"), 503
-    finally:
-        if claimed:
-            # Reply tokens expire soon, so replies go out now; what fails stays for the sender loop. The rows
-            # were inserted already claimed by this request, so no claim is needed here.
-            rt.sender.send_claimed(claimed)
     return jsonify(status="ok"), 200
 
 

@@ -52,3 +52,6 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None]
+    # When a reply attempt began whose outcome is unknown (LINE may have delivered it: its answer was lost, or
+    # the sender never recorded one). A later "Invalid reply token" then means delivered, not expired.
+    uncertain_at: Mapped[datetime | None]

@@ -1,12 +1,20 @@
 """Benchmark POST /callback under gunicorn against a bare Flask hello-world under the same settings.
 
     python scripts/bench_webhook.py [--events N] [--concurrency C] [--database-url URL] [--seconds MAX]
+                                    [--events-per-body K] [--line-latency-ms MS]
 
 Both apps run under gunicorn (sync workers) on loopback. The load comes from a separate process, so the
 client's own Python work is not charged to the servers' GIL. The bot runs in console mode (no access
 token) with its stdout discarded, on a fresh SQLite file or a freshly created PostgreSQL database that is
 dropped afterwards. After the run the bot's database must hold exactly one processed_event row and one sent
 outbox row per event posted, or the run fails.
+
+--events-per-body K posts bodies of K events each (LINE batches events; it gives up on a body after 2 s), and
+--events counts bodies then. --line-latency-ms MS sends the replies to the fake LINE server of tests/fake_line.py
+(run in this process, body checks off) answering each send MS later, instead of console mode: the time a body
+takes then includes its replies, as with LINE. E.g. the "100 events in one body" case:
+
+    python scripts/bench_webhook.py --events 30 --concurrency 1 --events-per-body 100 --line-latency-ms 50
 
 Exit status: 0 when the measurement is valid (whether or not the goal ratio is met), 1 when it is not
 (a server did not start, a request failed, or the database counts are wrong).
@@ -38,6 +46,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -101,15 +110,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=60.0, help="time limit per target's load (default 60)")
     parser.add_argument("--warmup", type=int, default=50, help="unmeasured requests first (default 50)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
+    parser.add_argument("--events-per-body", type=int, default=1, help="events in each body posted (default 1)")
+    parser.add_argument(
+        "--line-latency-ms", type=float,
+        help="send replies to a fake LINE answering after this many ms (default: console mode, no LINE)",
+    )
     parser.add_argument(
         "--database-url",
         help="PostgreSQL server to create a throw-away database on, e.g. "
         "postgresql+psycopg://postgres@127.0.0.1:5432/test (default: SQLite in a temp dir)",
     )
     args = parser.parse_args(argv)
-    for name in ("events", "concurrency", "workers"):
+    for name in ("events", "concurrency", "workers", "events_per_body"):
         if getattr(args, name) < 1:
-            parser.error(f"--{name} must be at least 1")
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.warmup < 0 or args.seconds <= 0:
         parser.error("--warmup must be >= 0 and --seconds > 0")
     return args
@@ -174,12 +188,29 @@ def count_rows(database_url: str) -> DbCounts:
 # ----------------------------------------------------------------------------------------------- servers
 
 
-def bot_env(database_url: str) -> dict[str, str]:
+def bot_env(database_url: str, line: Any = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update(DATABASE_URL=database_url, LINE_CHANNEL_SECRET=BENCH_SECRET)
-    # Console mode: replies are printed (to /dev/null) and marked sent instead of going to LINE.
-    env.pop("LINE_CHANNEL_ACCESS_TOKEN", None)
+    if line is None:
+        # Console mode: replies are printed (to /dev/null) and marked sent instead of going to LINE.
+        env.pop("LINE_CHANNEL_ACCESS_TOKEN", None)
+    else:
+        env.update(LINE_CHANNEL_ACCESS_TOKEN=line.access_token, LINE_API_BASE_URL=line.base_url)
     return env
+
+
+@contextlib.contextmanager
+def fake_line(latency_ms: float | None) -> Iterator[Any]:
+    """None (console mode), or the tests' fake LINE server answering each send latency_ms later."""
+    if latency_ms is None:
+        yield None
+        return
+    sys.path.insert(0, str(REPO_ROOT))
+    from tests.fake_line import FakeLine  # a test helper: needs the [test] extras
+
+    with FakeLine(validate=False) as line:
+        line.delay_sends(latency_ms / 1000)
+        yield line
 
 
 def seed(env: dict[str, str]) -> None:
@@ -274,6 +305,7 @@ class LoadSpec:
     seconds: float
     secret: str
     seed: int
+    events_per_body: int = 1
 
 
 @dataclass
@@ -302,9 +334,9 @@ def sign(secret: str, body: bytes) -> str:
     return base64.b64encode(hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()).decode("ascii")
 
 
-def webhook_body(rng: random.Random, user_id: str, message_text: str) -> bytes:
+def text_event(rng: random.Random, user_id: str, message_text: str) -> dict[str, Any]:
     """One text event, shaped as LINE sends it (mirrors bot.chat.webhook_body / text_event)."""
-    event = {
+    return {
         "type": "message",
         "message": {
             "type": "text",
@@ -320,7 +352,10 @@ def webhook_body(rng: random.Random, user_id: str, message_text: str) -> bytes:
         "webhookEventId": uuid.uuid4().hex.upper()[:26],
         "deliveryContext": {"isRedelivery": False},
     }
-    body = {"destination": "Ubenchbot" + "0" * 24, "events": [event]}
+
+
+def webhook_body(events: list[dict[str, Any]]) -> bytes:
+    body = {"destination": "Ubenchbot" + "0" * 24, "events": events}
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -329,7 +364,9 @@ def build_requests(spec: LoadSpec, count: int, rng: random.Random) -> list[tuple
     users = [f"U{rng.getrandbits(128):032x}" for _ in range(USER_POOL_SIZE)]
     out = []
     for _ in range(count):
-        body = webhook_body(rng, rng.choice(users), rng.choice(TEXTS))
+        body = webhook_body(
+            [text_event(rng, rng.choice(users), rng.choice(TEXTS)) for _ in range(spec.events_per_body)]
+        )
         out.append((body, sign(spec.secret, body)))
     return out
 
@@ -417,17 +454,18 @@ def percentile_ms(values: list[float], pct: float) -> float:
     return ordered[rank - 1] * 1000
 
 
-def events_per_second(phase: PhaseResult) -> float:
-    return phase.requests / phase.elapsed if phase.elapsed > 0 else 0.0
+def events_per_second(phase: PhaseResult, events_per_body: int = 1) -> float:
+    return phase.requests * events_per_body / phase.elapsed if phase.elapsed > 0 else 0.0
 
 
-def print_table(results: dict[str, LoadResult]) -> None:
-    print(f"{'target':<8}{'requests':>10}{'errors':>8}{'events/s':>11}{'p50 ms':>9}{'p99 ms':>9}")
+def print_table(results: dict[str, LoadResult], events_per_body: int = 1) -> None:
+    print(f"{'target':<8}{'requests':>10}{'errors':>8}{'events/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     for name, result in results.items():
         m = result.measured
         print(
-            f"{name:<8}{m.requests:>10}{m.errors:>8}{events_per_second(m):>11.1f}"
+            f"{name:<8}{m.requests:>10}{m.errors:>8}{events_per_second(m, events_per_body):>11.1f}"
             f"{percentile_ms(m.latencies, 50):>9.1f}{percentile_ms(m.latencies, 99):>9.1f}"
+            f"{percentile_ms(m.latencies, 100):>9.1f}"
         )
 
 
@@ -459,11 +497,11 @@ def report_errors(results: dict[str, LoadResult]) -> list[str]:
 def bench(args: argparse.Namespace, tmp: Path) -> int:
     spec_base = {
         "events": args.events, "warmup": args.warmup, "concurrency": args.concurrency,
-        "seconds": args.seconds, "secret": BENCH_SECRET,
+        "seconds": args.seconds, "secret": BENCH_SECRET, "events_per_body": args.events_per_body,
     }
     (tmp / "hello_app.py").write_text(HELLO_APP)
-    with bench_database(args.database_url, tmp) as database_url:
-        env = bot_env(database_url)
+    with bench_database(args.database_url, tmp) as database_url, fake_line(args.line_latency_ms) as line:
+        env = bot_env(database_url, line)
         seed(env)
         with (
             gunicorn("bot", "wsgi:app", REPO_ROOT, env, args.workers, tmp) as bot,
@@ -480,14 +518,17 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
         counts = count_rows(database_url)
 
     backend = make_url(database_url).get_backend_name()
+    per_body = args.events_per_body
+    replies = "console mode" if args.line_latency_ms is None else f"fake LINE answering in {args.line_latency_ms:g} ms"
     print(f"\nwebhook bench: {backend}, gunicorn {args.workers} sync workers, concurrency {args.concurrency}, "
-          f"{args.warmup} warm-up + {args.events} events per target (max {args.seconds:.0f}s)")
-    print_table(results)
+          f"{args.warmup} warm-up + {args.events} bodies of {per_body} event(s) per target (max {args.seconds:.0f}s), "
+          f"replies: {replies}")
+    print_table(results, per_body)
     bot_rate, hello_rate = (events_per_second(results[n].measured) for n in ("bot", "hello"))
     ratio = bot_rate / hello_rate if hello_rate else 0.0
     verdict = "met" if ratio >= GOAL_RATIO else "NOT met"
     print(f"ratio bot/hello events/s: {ratio:.3f} (goal >= {GOAL_RATIO}: {verdict})")
-    posted = results["bot"].posted
+    posted = results["bot"].posted * per_body
     print(f"bot database: processed_event {counts.processed_events}/{posted}, "
           f"outbox sent {counts.outbox_sent}/{counts.outbox_rows} rows ({counts.outbox_replies_sent} replies)")
     for name, result in results.items():

@@ -17,8 +17,14 @@ token"); a push/multicast `X-Line-Retry-Key` must be a UUID, and a key already a
 
 Order of checks for a send: Authorization (401), body (400), retry-key format (400), injected failure in mode
 "before" (its status; nothing delivered, the reply token and retry key stay unused), reply token (400) / retry key
-(409), delivery, injected failure in mode "after" (delivered, yet answers the failure status). Injected failures
-are drawn only for sends that reach that point, in arrival order, so a seed gives a reproducible pattern.
+(409), delivery, injected failure in mode "after" (delivered, yet answers the failure status), "drop" (delivered,
+then the connection is closed without an answer) or "hang" (delivered, then no answer for `hang_seconds`, past
+the client's read timeout, then closed). Injected failures are drawn only for sends that reach that point, in
+arrival order, so a seed gives a reproducible pattern.
+
+Also for tests: `delay_sends(seconds)` makes every send answer that much later (LINE's latency; the server handles
+requests side by side, and `max_in_flight` says how many it ever held at once), and `on_delivery(hook)` calls
+hook(received) after each delivery and before its answer, e.g. to break the sender's database connection then.
 """
 
 from __future__ import annotations
@@ -32,9 +38,10 @@ import random
 import re
 import struct
 import threading
+import time
 import uuid
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -347,6 +354,8 @@ class Received:
     status: int  # the status the fake answered
     response: Any = None  # the JSON the fake answered, if any
     raw_body: bytes = b""
+    arrived: float = 0.0  # time.monotonic() when the fake began handling it
+    answered: float = 0.0  # time.monotonic() when its answer was ready (after any delay; 0 if never answered)
 
 
 @dataclass
@@ -376,6 +385,8 @@ class _State:
     fail_mode: str = "before"
     fail_rng: random.Random = field(default_factory=lambda: random.Random(0))
     content: dict[str, tuple[bytes, str] | None] = field(default_factory=dict)
+    send_delay: float = 0.0
+    on_delivery: Callable[[Received], None] | None = None
 
 
 @dataclass
@@ -385,9 +396,15 @@ class _Answer:
     raw: bytes | None = None
     content_type: str = "application/json; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    wait_seconds: float = 0.0  # before answering, outside the fake's lock
+    no_answer: bool = False  # close the connection instead of answering
+    after_delivery: Callable[[], None] | None = None  # run before answering, outside the fake's lock
+    received: Received | None = None  # the request it answers
 
 
-_MODES = ("before", "after")
+_MODES = ("before", "after", "drop", "hang")
+# Status recorded for a send the fake never answered (modes "drop" and "hang").
+NO_ANSWER = 0
 
 
 def _default_message(status: int) -> str:
@@ -415,6 +432,10 @@ class FakeLine:
         self._ids = itertools.count(600_000_000_000_000_001)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # How long a "hang" keeps the client waiting: longer than a test's client read timeout.
+        self.hang_seconds = 2.0
+        self._in_flight = 0
+        self._max_in_flight = 0
 
     # -- life cycle ----------------------------------------------------------------------------------------------
 
@@ -485,12 +506,38 @@ class FakeLine:
             self._state.fail_rng = random.Random(seed)
 
     def fail_next(self, n: int, *, status: int = 500, mode: str = "before", message: str | None = None) -> None:
-        """The next `n` sends answer `status` with {"message": message}; these come before fail_fraction's."""
+        """The next `n` sends answer `status` with {"message": message}; these come before fail_fraction's.
+        Modes "drop" and "hang" deliver and then never answer (status is unused; Received.status is NO_ANSWER)."""
         if mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}")
         failure = _Failure(status, message if message is not None else _default_message(status), mode)
         with self._lock:
             self._state.fail_next.extend([failure] * n)
+
+    def delay_sends(self, seconds: float) -> None:
+        """From now on every reply/push/multicast is answered `seconds` later, as a distant LINE would."""
+        with self._lock:
+            self._state.send_delay = seconds
+
+    def on_delivery(self, hook: Callable[[Received], None] | None) -> None:
+        """hook(received) runs after each send is delivered and before it is answered (None: no hook)."""
+        with self._lock:
+            self._state.on_delivery = hook
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most requests the fake was handling at one moment."""
+        with self._lock:
+            return self._max_in_flight
+
+    def _enter(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
     def expire_reply_token(self, token: str) -> None:
         with self._lock:
@@ -502,10 +549,12 @@ class FakeLine:
             self._state.content[message_id] = None if body is None else (bytes(body), content_type)
 
     def reset(self) -> None:
-        """Forget every request, delivery, used token, accepted retry key, injected failure and content."""
+        """Forget every request, delivery, used token, accepted retry key, injected failure, content, delay
+        and hook."""
         with self._lock:
             self._state = _State()
             self.rich_menus = RichMenus()
+            self._max_in_flight = self._in_flight
 
     # -- handling ------------------------------------------------------------------------------------------------
 
@@ -519,13 +568,15 @@ class FakeLine:
             except (UnicodeDecodeError, json.JSONDecodeError):
                 body = None
         with self._lock:
-            received = Received(method, path, headers, body if isinstance(body, dict) else None, 0, raw_body=raw)
+            received = Received(method, path, headers, body if isinstance(body, dict) else None, 0, raw_body=raw,
+                                arrived=time.monotonic())
             try:
                 answer = self._route(method, path, headers, raw, body, received, request_id)
             except Exception as exc:  # noqa: BLE001 - a bug in the fake must still answer, and loudly
                 answer = _Answer(599, {"message": f"fake_line crashed: {type(exc).__name__}: {exc}"})
             received.status = answer.status
             received.response = answer.payload
+            answer.received = received
             self._state.received.append(received)
         return answer, request_id
 
@@ -617,9 +668,17 @@ class FakeLine:
             state.accepted_keys[retry_key] = (request_id, sent)
         state.deliveries.append(_Delivery(received, kind, recipients, copy.deepcopy(messages)))
 
-        if failure is not None:  # mode "after": LINE took it, the answer got lost
-            return _Answer(failure.status, {"message": failure.message})
-        return _Answer(200, {} if kind == "multicast" else {"sentMessages": sent})
+        hook = state.on_delivery
+        after_delivery = (lambda: hook(received)) if hook is not None else None
+        if failure is not None and failure.mode in ("drop", "hang"):  # LINE took it; its answer never comes
+            wait = self.hang_seconds if failure.mode == "hang" else 0.0
+            return _Answer(NO_ANSWER, wait_seconds=wait, no_answer=True, after_delivery=after_delivery)
+        if failure is not None:  # mode "after": LINE took it, then answered an error
+            answer = _Answer(failure.status, {"message": failure.message})
+        else:
+            answer = _Answer(200, {} if kind == "multicast" else {"sentMessages": sent})
+        answer.wait_seconds, answer.after_delivery = state.send_delay, after_delivery
+        return answer
 
 
 class _Server(ThreadingHTTPServer):
@@ -651,8 +710,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         raw = self._read_body()
-        headers = Headers(self.headers.items())
-        answer, request_id = self.server.fake._handle(self.command, self.path, headers, raw)
+        answer, request_id = self._handled(raw)
+        if answer.no_answer:
+            self.close_connection = True
+            return
         data = answer.raw if answer.raw is not None else json.dumps(answer.payload, ensure_ascii=False).encode()
         self.send_response(answer.status, "Fake LINE error" if answer.status == 599 else None)
         self.send_header("Content-Type", answer.content_type)
@@ -663,6 +724,24 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
+
+    def _handled(self, raw: bytes) -> tuple[_Answer, str]:
+        """The answer, once its delay is over. Counted in flight until then: a client that sends one request after
+        another's answer never has two counted at once, even when this thread has not yet finished the first."""
+        fake = self.server.fake
+        fake._enter()
+        try:
+            answer, request_id = fake._handle(self.command, self.path, Headers(self.headers.items()), raw)
+            if answer.after_delivery is not None:
+                answer.after_delivery()
+            if answer.wait_seconds:
+                time.sleep(answer.wait_seconds)
+            if not answer.no_answer and answer.received is not None:
+                with fake._lock:
+                    answer.received.answered = time.monotonic()
+            return answer, request_id
+        finally:
+            fake._leave()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _dispatch
 
