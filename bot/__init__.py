@@ -85,7 +85,18 @@ def _migrate_or_warn(readiness: Readiness) -> None:
     """Check the database (migrating it when AUTO_MIGRATE is on) before the first request; if it is not ready,
     the app starts anyway: /healthz says why, webhooks answer 503 so that LINE redelivers, and each worker
     checks again on later requests (bot.db.Readiness)."""
-    if not readiness.check():
+    # Under the flask CLI (FLASK_RUN_FROM_CLI) a command that cannot use the database says so itself, in one line
+    # (bot.cli); log lines here would only repeat it above that line. gunicorn's log gets them.
+    from_cli = os.environ.get("FLASK_RUN_FROM_CLI") == "true"
+    db_log = logging.getLogger("bot.db")
+    level = db_log.level
+    if from_cli:
+        db_log.setLevel(logging.CRITICAL)
+    try:
+        ready = readiness.check()
+    finally:
+        db_log.setLevel(level)
+    if not ready and not from_cli:
         log.warning("database not ready at start, webhooks answer 503 until it is: %s", readiness.problem)
 
 

@@ -119,7 +119,7 @@ def test_a_file_that_is_not_a_database_is_named_as_such(tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("this is not a database\n" * 200)
     assert_told(flask("staff", "list", database_url=f"sqlite:///{notes}"),
-                "The bot cannot start: database error: file is not a database")
+                "Error: database error: file is not a database")
 
 
 def test_an_unreachable_database_server_is_one_error_line_not_a_traceback():

@@ -109,6 +109,8 @@ def test_before_the_migration_webhooks_get_503_and_the_redelivery_after_it_is_an
 
 def test_a_worker_started_before_its_database_migrates_it_on_the_first_request(later_database, fake_line, tmp_path):
     url, bring_up = later_database
+    if url.startswith("sqlite"):
+        pytest.skip("SQLite has no server that comes up later; a missing folder is a setting to fix (test_cli_errors)")
     app = app_on(url, fake_line, tmp_path, AUTO_MIGRATE=True)
     webhook, client = Webhook(app), app.test_client()
     greeting = ev.text("สวัสดี")
