@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.feedback import settings
+from bot import texts
+from bot.feedback import parse_code, settings
 from models import FeedbackReport, clock, utcnow
 from tests import line_events as ev
 from tests.fake_line import PROFILE_DISPLAY_NAME
 from tests.helpers import rows
-from tests.test_feedback import a_report
+from tests.test_feedback import a_report, say
 from tests.test_transparency import (
     BKK,
     CLERK,
@@ -86,6 +87,27 @@ def test_one_request_is_a_one_element_list_and_a_corruption_code_is_not_found(re
     status, body = get(app, "requests/FB-2570-999999.json")
     assert status == 404 and body[0]["code"] == 404
     assert listed(app, service_request_id=f"{code},{corruption}") == [code]
+
+
+def filed(webhook, fake_line, *answers: str, user: str) -> str:
+    say(webhook, *answers, user=user)
+    code = parse_code(fake_line.texts()[-1])
+    assert code is not None, fake_line.texts()[-1]
+    return code
+
+
+def test_a_named_corruption_report_and_an_anonymous_one_of_any_category_are_left_out(reported, app, webhook,
+                                                                                    fake_line):
+    code, _ = reported
+    named_corruption = filed(webhook, fake_line, "แจ้งทุจริต", texts.QR_NAMED, CORRUPTION_DETAILS, "ข้าม", "ข้าม",
+                             PHONE, "ยืนยัน", user=ev.CITIZEN)
+    anonymous_fix = filed(webhook, fake_line, "ร้องเรียน", "แจ้งปัญหาให้แก้ไข", DETAILS, "ข้าม", "ข้าม",
+                          texts.QR_ANONYMOUS, "ยืนยัน", user=ev.OTHER_CITIZEN)
+    assert [r.anonymous for r in rows(app, FeedbackReport, FeedbackReport.code.in_([named_corruption, anonymous_fix]))
+            ] == [False, True]
+    assert listed(app) == [code]
+    for hidden in (named_corruption, anonymous_fix):
+        assert get(app, f"requests/{hidden}.json")[0] == 404
 
 
 def test_filters_by_status_service_and_dates(reported, app, webhook, fake_line):
