@@ -467,3 +467,15 @@ LOAN_REPORT_STATS_TITLE = "สถิติการให้ยืม-คืน�
 LOAN_REPORT_MONTHS_TITLE = "จำนวนครั้งที่ให้ยืม รายเดือน ปีงบประมาณ {fiscal_year}"
 LOAN_REPORT_CHART_TITLE = "จำนวนครั้งที่ให้ยืมทรัพย์สิน รายเดือน ปีงบประมาณ {fiscal_year}"
 LOAN_REPORT_CHART_Y = "จำนวนครั้ง"
+
+# Emergencies (bot/emergency.py, data/emergency.toml): the right number first, short, sure.
+EMERGENCY_LEAD = {
+    "medical": "🚑 เจ็บป่วยฉุกเฉิน โทร 1669 ทันทีค่ะ",
+    "fire": "🔥 ไฟไหม้ โทร 199 ทันทีค่ะ",
+    "police": "🚓 เหตุร้าย โทร 191 ทันทีค่ะ",
+    "disaster": "🌊 สาธารณภัย โทร 1784 (ปภ.) ทันทีค่ะ",
+}
+EMERGENCY_NUMBERS = "เบอร์ฉุกเฉินอื่น: แพทย์ฉุกเฉิน 1669 · ดับเพลิง 199 · ตำรวจ 191 · ปภ. 1784"
+EMERGENCY_OFFICE = "{label}: {value}"
+EMERGENCY_CONTINUE = "เรื่องที่ทำค้างไว้ยังอยู่ค่ะ เมื่อปลอดภัยแล้วพิมพ์ต่อได้เลยนะคะ"
+QR_CALL = "โทร {number}"

@@ -54,8 +54,13 @@ def match_key(text: str) -> str:
 
 def key_of_normalized(normalized: str) -> str:
     """match_key() of a text already normalize()d (the webhook normalises each message once)."""
-    text = "".join(ch for ch in normalized if ch.isalnum() or _is_thai_mark(ch))
+    text = compact(normalized)
     return _PARTICLE_TAIL.sub("", text) or text
+
+
+def compact(normalized: str) -> str:
+    """A normalize()d text without spaces or punctuation, particles kept ("ช่วยด้วย" stays whole)."""
+    return "".join(ch for ch in normalized if ch.isalnum() or _is_thai_mark(ch))
 
 
 def contains_word(text: str, word: str) -> bool:
