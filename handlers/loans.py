@@ -78,7 +78,12 @@ def _today(ctx: Context) -> date:
 
 def is_borrow_request(ctx: Context) -> bool:
     """Asks to borrow, rather than asks about borrowing (see the module's docstring)."""
-    return is_request(ctx.normalized, texts.BORROW_WORDS, texts.BORROW_QUESTION_WORDS)
+    return is_borrow_sentence(ctx.normalized)
+
+
+def is_borrow_sentence(normalized: str) -> bool:
+    """is_borrow_request() of a normalize()d text."""
+    return is_request(normalized, texts.BORROW_WORDS, texts.BORROW_QUESTION_WORDS)
 
 
 @registry.intent("my_loans", phrases=(*texts.MY_LOANS_WORDS, texts.QR_MY_LOANS), priority=24)

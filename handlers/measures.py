@@ -31,8 +31,14 @@ def _asks_for_list(ctx: Context) -> bool:
 
 
 def _measure_number(ctx: Context) -> int | None:
-    found = _MEASURE_NUMBER.match(ctx.key)
-    return int(found.group(1)) if found else None
+    asked = measure_asked(ctx.key)
+    return asked[0] if asked else None
+
+
+def measure_asked(key: str) -> tuple[int, str | None] | None:
+    """The measure a match key names by number, and the side of it asked (None: the whole measure)."""
+    found = _MEASURE_NUMBER.match(key)
+    return (int(found.group(1)), None) if found else None
 
 
 @registry.intent("measures", phrases=("มาตรการ", texts.QR_MEASURES), match=_asks_for_list, priority=20)
