@@ -13,9 +13,14 @@ WELCOME_FOLLOW = (
 WELCOME_GROUP = "สวัสดีค่ะ บัญชีนี้เป็นบริการออนไลน์ของ{office} พิมพ์ \"เมนู\" เพื่อดูสิ่งที่ทำได้ค่ะ"
 MENU = "เลือกเรื่องที่ต้องการจากเมนูด้านล่างได้เลยค่ะ"
 THANKS = "ยินดีค่ะ หากมีเรื่องอื่นให้ช่วย เลือกจากเมนูได้เลยค่ะ"
-FALLBACK = (
-    "ขออภัยค่ะ ยังไม่เข้าใจคำถามนี้ ลองพิมพ์ให้สั้นลง หรือเลือกจากเมนูด้านล่างได้เลยค่ะ"
-)
+FALLBACK = "ขออภัยค่ะ เรื่องนี้ระบบยังตอบไม่ได้ เลือกเรื่องจากเมนูด้านล่าง หรือคุยกับเจ้าหน้าที่ได้ค่ะ"
+# How to reach a person, under every answer the bot could not give: the settings as they are now.
+FALLBACK_PERSON = "ติดต่อเจ้าหน้าที่: โทร {phone} ({hours})"
+# An outside body, named when the question plainly belongs to it (data/vocabulary.toml [outside_bodies]).
+FALLBACK_OUTSIDE = {
+    "damrongdham": "เรื่องร้องเรียนหน่วยงานรัฐหรือเจ้าหน้าที่ทั่วไป แจ้งศูนย์ดำรงธรรมได้ที่สายด่วน 1567 ค่ะ",
+    "consumer": "เรื่องถูกเอาเปรียบจากการซื้อสินค้าหรือบริการ แจ้ง สคบ. ได้ที่สายด่วน 1166 ค่ะ",
+}
 
 MEASURES_HEADER = "มาตรการส่งเสริมคุณธรรมและความโปร่งใสของ{office} ปีงบประมาณ {fiscal_year} มี {count} มาตรการค่ะ"
 MEASURES_FOOTER = "แตะหมายเลขด้านล่างเพื่อดูรายละเอียดของแต่ละมาตรการได้ค่ะ"
@@ -126,6 +131,17 @@ PHOTO_UNAVAILABLE = "ระบบยังไม่ได้เชื่อม�
 # --- Questions and answers (handlers/questions.py, handlers/measures.py) ----------------------------
 # The no-match answer is FALLBACK above. Curated answers live in bot/data/knowledge.toml (the office edits them).
 QA_WHICH_ONE = "หมายถึงเรื่องใดคะ เลือกจากด้านล่างได้เลยค่ะ"
+# One side of a measure, when that is what was asked ("มาตรการที่ 3 ใครดูแล"); the whole card is a button away.
+MEASURE_SIDE = {
+    "responsible": "มาตรการที่ {number} \"{title}\"\nผู้รับผิดชอบ: {responsible} ค่ะ",
+    "period": "มาตรการที่ {number} \"{title}\"\nช่วงเวลาดำเนินการ: {period} (ปีงบประมาณ {fiscal_year}) ค่ะ",
+    "outcome": "ผลการดำเนินงานของมาตรการที่ {number} \"{title}\" ค่ะ\n{results}\n\nผลลัพธ์\n{outcomes}",
+    "where": (
+        "มาตรการที่ {number} และผลการดำเนินงาน อยู่ในรายงานการดำเนินการตามมาตรการฯ ปีงบประมาณ {fiscal_year} "
+        "ซึ่งเผยแพร่ทางเว็บไซต์ของหน่วยงาน: {website}\nดูในแชทนี้ได้ด้วยปุ่ม \"{button}\" ค่ะ"
+    ),
+    "title": "มาตรการที่ {number} ชื่อเต็มว่า \"{title}\" ค่ะ",
+}
 QA_MEASURE_LEAD = "เรื่องนี้อยู่ในมาตรการที่ {number} ของ{office}ค่ะ รายละเอียดตามการ์ดด้านล่างนะคะ"
 QA_FACT_MISSING = "(หน่วยงานยังไม่ได้ระบุข้อมูลนี้)"
 QA_MEASURE_MISSING = "ขออภัยค่ะ ขณะนี้ไม่พบข้อมูลมาตรการนี้ในรายงานของหน่วยงาน กรุณาเลือกจากเมนูนะคะ"
@@ -332,6 +348,12 @@ MY_LOANS_WORDS = ("รายการยืม", "รายการยืมข
 QR_STAFF_LOANS = "งานยืมคืน"
 STAFF_LOANS_WORDS = (QR_STAFF_LOANS, "รายการยืมค้าง", "คำขอยืมรออนุมัติ", "จัดการการยืม")
 LOAN_CODE = "ยืม-{id:04d}"
+MONEY_LOAN_WORDS = ("ยืมเงิน", "กู้เงิน", "ให้กู้", "เงินกู้", "กู้ยืมเงิน", "ยืมตังค์", "ยืมตัง", "borrowmoney",
+                    "lendmoney", "lendme")
+LOAN_NO_MONEY = (
+    "ขออภัยค่ะ {office}ไม่มีบริการให้ยืมหรือให้กู้เงินค่ะ\n"
+    "สิ่งที่ยืมได้คือทรัพย์สินของทางราชการสำหรับงานของชุมชน เช่น {items} แตะ \"{button}\" เพื่อขอยืมได้เลยค่ะ"
+)
 LOAN_EXAMPLE_NOTE = "หมายเหตุ: รายการของนี้เป็นข้อมูลตัวอย่าง รอหน่วยงานยืนยันค่ะ"
 LOAN_NO_ASSETS = "ขออภัยค่ะ ขณะนี้หน่วยงานยังไม่ได้ลงรายการของที่ให้ยืม กรุณาติดต่อหน่วยงานโดยตรงนะคะ"
 LOAN_ASK_ITEM = "ต้องการยืมอะไรคะ เลือกจากด้านล่าง หรือพิมพ์ชื่อของได้เลยค่ะ\n{items}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pythainlp.util import normalize as thai_normalize
@@ -122,6 +122,20 @@ class Vocabulary:
     variants: dict[str, tuple[str, ...]]
     stopwords: frozenset[str]
     out_of_scope: frozenset[str]
+    # side -> its words, compacted (see compact()); the order of the file is the order they are tried in.
+    measure_sides: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # outside body -> its words, compacted: who to turn to when the office cannot answer.
+    outside_bodies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def outside_body(self, compacted: str) -> str | None:
+        return next((body for body, words in self.outside_bodies.items() if any(w in compacted for w in words)), None)
+
+    def side_asked(self, compacted: str, sides: Sequence[str] | None = None) -> str | None:
+        """Which side of a measure a compacted question asks about (responsible, period, ...), if any."""
+        for side, words in self.measure_sides.items():
+            if (sides is None or side in sides) and any(word in compacted for word in words):
+                return side
+        return None
 
 
 def load_vocabulary(path: Path | None = None) -> Vocabulary:
@@ -138,11 +152,22 @@ def load_vocabulary(path: Path | None = None) -> Vocabulary:
     if not isinstance(variants, dict) or not all(isinstance(v, str) and v.strip() for v in variants.values()):
         raise VocabularyError(f"{path.name}: [variants] must map words to non-empty strings")
     return Vocabulary(
+        measure_sides=_word_lists(document, "measure_sides", path.name),
+        outside_bodies=_word_lists(document, "outside_bodies", path.name),
         terms=words("terms"),
         variants={matching_text(k): tuple(matching_text(v).split()) for k, v in variants.items()},
         stopwords=words("stopwords"),
         out_of_scope=words("out_of_scope"),
     )
+
+
+def _word_lists(document: dict[str, object], name: str, filename: str) -> dict[str, tuple[str, ...]]:
+    table = document.get(name, {})
+    if not isinstance(table, dict) or not all(
+        isinstance(v, list) and all(isinstance(w, str) and w.strip() for w in v) for v in table.values()
+    ):
+        raise VocabularyError(f"{filename}: [{name}] must map names to lists of words")
+    return {key: tuple(compact(normalize(w)) for w in words) for key, words in table.items()}
 
 
 def matching_text(text: str) -> str:
@@ -159,11 +184,17 @@ class Analyzer:
     """
 
     def __init__(self, vocabulary: Vocabulary) -> None:
-        from pythainlp.corpus import thai_words
+        from pythainlp.corpus import thai_words, ttc
         from pythainlp.tokenize import Trie
 
         self.vocabulary = vocabulary
         self._trie = Trie(set(thai_words()) | set(vocabulary.terms) | set(vocabulary.variants))
+        # Word counts of the Thai Textbook Corpus, bundled with pythainlp (nothing is downloaded).
+        self._counts = dict(ttc.word_freqs())
+
+    def is_common(self, word: str, at_least: int = 150) -> bool:
+        """The word is everyday Thai (counted often in the bundled corpus), not a topic of its own."""
+        return self._counts.get(word, 0) >= at_least
 
     def words(self, text: str) -> list[str]:
         """Every standard word of the text, stopwords included."""
