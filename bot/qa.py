@@ -53,6 +53,10 @@ COMMON_WORD_COUNT = 150
 # A typo'd word counts as known to an entry when this share of its character 3-grams is in the entry.
 FUZZY_WORD_SHARE = 0.6
 CLOSE_CALL_CHOICES = 3
+# A message of this many parts (as spaces separate them) may be a story with the question at its end, in its
+# last QUESTION_PARTS parts.
+STORY_PARTS = 3
+QUESTION_PARTS = 2
 # A measure found by its topic answers these sides alone; "where" needs its number (see vocabulary.toml).
 SIDES_OF_A_MATCHED_MEASURE = ("responsible", "period", "outcome", "title")
 # Below this many documents per feature nothing is skipped when scoring (see Space.max_postings).
@@ -212,6 +216,22 @@ class Matcher:
         return known / total if total else 0.0
 
     def decide(self, text: str) -> Decision:
+        """What to do with a message: answer an entry, ask which of two, or say it has no answer.
+
+        Greetings and preambles are left out first. A long message whose whole has no sure answer is read
+        again by its last two parts: a story before the question ("เพิ่งกลับจากนา เหนื่อยแท้ ...") only dilutes
+        it. A question refused as out of scope is never read again: its refusal stands.
+        """
+        parts = self.analyzer.question_parts(text)
+        decision = self._decide(" ".join(parts))
+        if len(parts) >= STORY_PARTS and decision.verdict in (Verdict.NO_MATCH, Verdict.CLOSE_CALL):
+            tail = self._decide(" ".join(parts[-QUESTION_PARTS:]))
+            # One word alone ("ชื่อ" of "facebook อบต. ชื่ออะไร") is too little to answer from.
+            if tail.verdict is Verdict.CONFIDENT and len(tail.key.split()) >= 2:
+                return tail
+        return decision
+
+    def _decide(self, text: str) -> Decision:
         features = self.features(text)
         key = " ".join(features.content)
         if not features.content:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pythainlp.util import eng_to_thai
 from pythainlp.util import normalize as thai_normalize
 from pythainlp.util import thai_digit_to_arabic_digit
 
@@ -108,6 +109,13 @@ VOCABULARY_FILE = "vocabulary.toml"
 _INNER_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
 _NOT_A_WORD_CHAR = re.compile(r"[^\w\u0e00-\u0e7f]+")
 _NOMINALISER = "การ"
+# Keys that type Thai letters but are punctuation on an English keyboard (ว ซ ฃ ง ม ...), inside a word. The
+# dot (ใ) is left out: "a.a.r" and web addresses have it too.
+_KEYBOARD_MARKS = re.compile(r"[A-Za-z0-9.][;\[\]',\\`]+[A-Za-z0-9.;\[\]',\\`]")
+# A greeting this long is taken off the start of a part ("สวัสดีค่ะอยากทราบ..."); shorter chatter only stands alone.
+MIN_GREETING_PREFIX = 5
+_ENGLISH_CONTRACTION = re.compile(r"[a-z]+'(?:s|m|t|re|ve|ll|d)")
+_THAI_LETTER = re.compile("[\u0e01-\u0e2e]")
 
 
 class VocabularyError(DataFileError):
@@ -126,6 +134,8 @@ class Vocabulary:
     measure_sides: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # outside body -> its words, compacted: who to turn to when the office cannot answer.
     outside_bodies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Greetings and preambles, compacted, longest first.
+    chatter: tuple[str, ...] = ()
 
     def outside_body(self, compacted: str) -> str | None:
         return next((body for body, words in self.outside_bodies.items() if any(w in compacted for w in words)), None)
@@ -154,11 +164,31 @@ def load_vocabulary(path: Path | None = None) -> Vocabulary:
     return Vocabulary(
         measure_sides=_word_lists(document, "measure_sides", path.name),
         outside_bodies=_word_lists(document, "outside_bodies", path.name),
+        chatter=tuple(sorted({compact(normalize(w)) for w in _list(document, "chatter", path.name)}, key=len,
+                             reverse=True)),
         terms=words("terms"),
         variants={matching_text(k): tuple(matching_text(v).split()) for k, v in variants.items()},
         stopwords=words("stopwords"),
         out_of_scope=words("out_of_scope"),
     )
+
+
+def _strip_prefixes(compacted: str, words: Sequence[str]) -> str:
+    changed = True
+    while compacted and changed:
+        changed = False
+        for word in words:
+            if compacted.startswith(word):
+                compacted, changed = compacted[len(word):], True
+                break
+    return compacted
+
+
+def _list(document: dict[str, object], name: str, filename: str) -> list[str]:
+    values = document.get(name, [])
+    if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+        raise VocabularyError(f"{filename}: '{name}' must be a list of non-empty strings")
+    return values
 
 
 def _word_lists(document: dict[str, object], name: str, filename: str) -> dict[str, tuple[str, ...]]:
@@ -195,6 +225,45 @@ class Analyzer:
     def is_common(self, word: str, at_least: int = 150) -> bool:
         """The word is everyday Thai (counted often in the bundled corpus), not a topic of its own."""
         return self._counts.get(word, 0) >= at_least
+
+    def question_parts(self, text: str) -> list[str]:
+        """The parts of a message (as spaces separate them) that may hold the question: typed with the keyboard
+        left in English made Thai again, greetings and preambles ("สวัสดีจ้า", "ถามหน่อยเด้อ") left out."""
+        parts = []
+        for raw in text.split():
+            # Before normalising: the case of a letter says which Thai key it was (N is "์", n is "ื").
+            part = normalize(self._from_english_keyboard(raw))
+            if not part:
+                continue
+            stripped = self._without_chatter(compact(part))
+            if stripped:
+                parts.append(part if stripped == compact(part) else stripped)
+        return parts
+
+    def _without_chatter(self, compacted: str) -> str:
+        """A part without the greetings it starts with; "" when it is nothing but greetings and particles.
+        Short particles are taken off only a part made of them alone: "คะแนน" starts with "คะ"."""
+        if not _strip_prefixes(compacted, self.vocabulary.chatter):
+            return ""
+        return _strip_prefixes(compacted, [w for w in self.vocabulary.chatter if len(w) >= MIN_GREETING_PREFIX])
+
+    def _from_english_keyboard(self, part: str) -> str:
+        """"l;ylfu" is "สวัสดี" typed with the keyboard left in English: a Latin word with the keys' punctuation
+        inside it, or that makes a Thai dictionary word, and is no English word the office knows."""
+        if not part.isascii() or len(part) < 3 or not any(ch.isalpha() for ch in part):
+            return part
+        lower = part.lower()
+        if _ENGLISH_CONTRACTION.fullmatch(lower.rstrip(".,?!")):
+            return part
+        if lower in self.vocabulary.variants or lower in self.vocabulary.stopwords or lower in self.vocabulary.terms:
+            return part
+        if not _KEYBOARD_MARKS.search(part.rstrip(".,?!")) and not self._is_dictionary_word(eng_to_thai(part)):
+            return part
+        thai = eng_to_thai(part)
+        return thai if _THAI_LETTER.search(thai) else part
+
+    def _is_dictionary_word(self, word: str) -> bool:
+        return len(word) >= 3 and word in self._trie
 
     def words(self, text: str) -> list[str]:
         """Every standard word of the text, stopwords included."""
