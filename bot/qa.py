@@ -28,7 +28,7 @@ from bot.knowledge import (
     load_curated,
     measure_texts,
 )
-from bot.thai import VOCABULARY_FILE, Analyzer, char_ngrams, compact, load_vocabulary, normalize
+from bot.thai import VOCABULARY_FILE, Analyzer, char_ngrams, compact, load_vocabulary, normalize, skeleton
 
 # The weight of the word space against the character space in the combined score.
 WORD_WEIGHT = 0.55
@@ -59,6 +59,12 @@ STORY_PARTS = 3
 QUESTION_PARTS = 2
 # A measure found by its topic answers these sides alone; "where" needs its number (see vocabulary.toml).
 SIDES_OF_A_MATCHED_MEASURE = ("responsible", "period", "outcome", "title")
+# A typo is mended by consonants only when they are this many (fewer match too many words), and the tokenizer's
+# pieces of a misspelled word are at most MAX_PIECE letters.
+MIN_SKELETON = 3
+MAX_PIECE = 5
+# A word this long with most of its letter 3-grams (Jaccard >= FUZZY_WORD_SHARE) in a known word is that word.
+MIN_FUZZY_WORD = 6
 # Below this many documents per feature nothing is skipped when scoring (see Space.max_postings).
 MIN_SKIPPED_POSTINGS = 1000
 
@@ -169,11 +175,64 @@ class Matcher:
         for doc, features in enumerate(documents):
             self._entry_words[self._doc_entry[doc]].update(features.content)
             self._entry_grams[self._doc_entry[doc]].update(features.grams)
+        # The knowledge base's words by their consonants, where that names one word only: how a word typed with
+        # a dropped or wrong vowel or tone mark ("ข้อมุล") is recognised.
+        by_skeleton: dict[str, set[str]] = defaultdict(set)
+        for word in self.words.idf:
+            if len(skeleton(word)) >= MIN_SKELETON:
+                by_skeleton[skeleton(word)].add(word)
+        self._skeletons = {sk: next(iter(words)) for sk, words in by_skeleton.items() if len(words) == 1}
+        self._long_words = sorted(w for w in self.words.idf if len(w) >= MIN_FUZZY_WORD)
 
     def features(self, text: str) -> Features:
         words = self.analyzer.words(text)
         content = self.analyzer.content_words(words)
+        if hasattr(self, "_skeletons"):  # a question, not one of the knowledge base's own documents
+            content = self._typos_mended(content)
         return Features(words, content, char_ngrams("".join(content)))
+
+    def _typos_mended(self, content: list[str]) -> list[str]:
+        """Words the knowledge base lacks, read as the word it has with the same consonants, or nearly the same
+        letters. The tokenizer cuts a misspelled word into pieces ("จริย ธร ม"): a run of short pieces, one of them
+        unknown, is tried joined first, longest first."""
+        known = self.words.idf
+        out: list[str] = []
+        i = 0
+        while i < len(content):
+            end = i
+            while end < len(content) and len(content[end]) <= MAX_PIECE:
+                end += 1
+            mended = None
+            for stop in range(end, i + 1, -1):
+                pieces = content[i:stop]
+                if any(p not in known for p in pieces) and (mended := self._known_word("".join(pieces))):
+                    break
+            if mended is not None:
+                out.append(mended)
+                i = stop
+                continue
+            word = content[i]
+            i += 1
+            if word not in known and len(word) == 1:
+                continue  # a lone letter the tokenizer left over says nothing
+            if word not in known and len(word) >= MIN_SKELETON:
+                word = self._known_word(word) or word
+            out.append(word)
+        return out
+
+    def _known_word(self, typed: str) -> str | None:
+        found = self._skeletons.get(skeleton(typed))
+        if found is not None or len(typed) < MIN_FUZZY_WORD:
+            return found
+        grams = set(char_ngrams(typed))
+        best, best_share = None, FUZZY_WORD_SHARE
+        for word in self._long_words:
+            if abs(len(word) - len(typed)) <= 2:
+                other = set(char_ngrams(word))
+                share = len(grams & other) / len(grams | other)
+                if share >= best_share:
+                    best, best_share = word, share
+        return best
 
     def rank(self, features: Features) -> list[Candidate]:
         word_scores = self.words.similarities(features.content)

@@ -177,7 +177,8 @@ FEEDBACK_WORDS = ("ร้องเรียน", "แจ้งเรื่อง
 # A sentence holding one of FEEDBACK_WORDS (or a category's phrase) starts the flow ("อยากร้องเรียนเรื่องไฟถนนดับ");
 # with one of these it asks about complaining, or about a report already made, and the Q&A answers it.
 FEEDBACK_QUESTION_WORDS = QUESTION_WORDS + (
-    "ไหน", "ช่องทาง", "บ้าง", "ติดตาม", "สถานะ", "ไปแล้ว", "ที่แจ้ง", "ที่ร้องเรียน", "ผลการ")
+    "ไหน", "ช่องทาง", "บ้าง", "ติดตาม", "สถานะ", "ไปแล้ว", "ที่แจ้ง", "ที่ร้องเรียน", "ผลการ", "track", "status",
+    "เช็ค", "คืบหน้า", "ถึงไหน")
 MY_REPORTS_WORDS = (QR_MY_REPORTS, "เรื่องที่ฉันแจ้ง", "เรื่องที่แจ้งไว้", "my reports")
 TRACK_WORDS = ("ติดตามเรื่อง", "ติดตาม", "ตามเรื่อง", "เช็คสถานะ", "track")
 NEXT_WORDS = (QR_NEXT, "ต่อไป", "เสร็จ", "พอแล้ว", "ครบแล้ว", "next")
@@ -342,7 +343,8 @@ QR_MY_LOANS = "รายการยืมของฉัน"
 QR_CHANGE_QUANTITY = "เปลี่ยนจำนวน"
 # What starts the flow; a borrowing *question* ("ยืมเต็นท์ได้บ่", "ยืมของต้องทำยังไง") is answered by the Q&A.
 BORROW_WORDS = ("ยืม", "borrow")
-BORROW_QUESTION_WORDS = QUESTION_WORDS + ("สมุดคุม", "เสียเงิน", "ค่าใช้จ่าย", "คืนยังไง", "กี่วัน")
+BORROW_QUESTION_WORDS = QUESTION_WORDS + ("สมุดคุม", "เสียเงิน", "ค่าใช้จ่าย", "คืนยังไง", "กี่วัน", "สถิติ", "กี่ครั้ง",
+                                          "กี่คน", "จำนวน", "ปีที่แล้ว", "how many")
 MY_LOANS_WORDS = ("รายการยืม", "รายการยืมของฉัน", "คำขอยืม", "คำขอยืมของฉัน", "ดูรายการยืม", "ยกเลิกการยืม",
                   "ยกเลิกคำขอยืม", "สถานะการยืม", "ติดตามการยืม")
 QR_STAFF_LOANS = "งานยืมคืน"

@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pythainlp.util import eng_to_thai
+from pythainlp.util import eng_to_thai, thai_digit_to_arabic_digit
 from pythainlp.util import normalize as thai_normalize
-from pythainlp.util import thai_digit_to_arabic_digit
 
 from bot.datafile import DataFileError, data_file, read_toml
 
@@ -218,7 +217,12 @@ class Analyzer:
         from pythainlp.tokenize import Trie
 
         self.vocabulary = vocabulary
-        self._trie = Trie(set(thai_words()) | set(vocabulary.terms) | set(vocabulary.variants))
+        # Out-of-scope words are kept whole too: "บ้านไผ่" (a district) is not "บ้าน" + "ไผ่".
+        self._trie = Trie(
+            set(thai_words()) | set(vocabulary.terms) | set(vocabulary.variants) | set(vocabulary.out_of_scope)
+        )
+        # Long enough not to start unrelated words ("ยา" starts "ยาว"; "ธนาคาร" starts only banks).
+        self._out_of_scope_stems = tuple(w for w in vocabulary.out_of_scope if len(w) >= 5)
         # Word counts of the Thai Textbook Corpus, bundled with pythainlp (nothing is downloaded).
         self._counts = dict(ttc.word_freqs())
 
@@ -237,7 +241,9 @@ class Analyzer:
                 continue
             stripped = self._without_chatter(compact(part))
             if stripped:
-                parts.append(part if stripped == compact(part) else stripped)
+                part = part if stripped == compact(part) else stripped
+                # "ไหนคะ" would be cut "ไห" + "นคะ" by the tokenizer: the particle goes first.
+                parts.append(_PARTICLE_TAIL.sub("", part) or part)
         return parts
 
     def _without_chatter(self, compacted: str) -> str:
@@ -289,7 +295,18 @@ class Analyzer:
         return [w for w in words if w not in self.vocabulary.stopwords]
 
     def out_of_scope_words(self, words: list[str]) -> list[str]:
-        return [w for w in words if w in self.vocabulary.out_of_scope]
+        """The out-of-scope words of a question, also as the start of a longer word ("ธนาคารออมสิน")."""
+        return [w for w in words if w in self.vocabulary.out_of_scope or w.startswith(self._out_of_scope_stems)]
+
+
+# Tone marks and vowels: dropped or swapped in a hurry ("ข้อมุล", "เปิดเผยข้อมุล"), so a word is also known by
+# its consonants alone.
+_NOT_A_CONSONANT = re.compile("[\u0e30-\u0e3a\u0e40-\u0e4e\u0e24\u0e26\u0e2d]")
+
+
+def skeleton(word: str) -> str:
+    """The consonants of a Thai word ("ข้อมูล" -> "ขมล"): what survives a dropped or wrong vowel or tone mark."""
+    return _NOT_A_CONSONANT.sub("", word)
 
 
 def char_ngrams(text: str, n: int = 3) -> list[str]:
