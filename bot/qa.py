@@ -299,6 +299,9 @@ class Matcher:
         best = ranked[0] if ranked else None
         if self.analyzer.out_of_scope_words(features.words):
             return Decision(Verdict.OUT_OF_SCOPE, (), best, key)
+        if self.analyzer.vocabulary.outside_body(compact(normalize(text))):
+            # A consumer complaint is the สคบ.'s, not the office's complaint channel's: the reply names it.
+            return Decision(Verdict.OUT_OF_SCOPE, (), best, key)
         if best is not None and best.entry.out_of_scope and best.score >= CANDIDATE_SCORE:
             return Decision(Verdict.OUT_OF_SCOPE, (), best, key)
         candidates = [c for c in ranked if not c.entry.out_of_scope and c.score >= CANDIDATE_SCORE]
