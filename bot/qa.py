@@ -11,6 +11,7 @@ The index is built once per process and rebuilt only when the knowledge version 
 from __future__ import annotations
 
 import enum
+import heapq
 import math
 import threading
 from collections import Counter, defaultdict
@@ -28,7 +29,7 @@ from bot.knowledge import (
     load_curated,
     measure_texts,
 )
-from bot.thai import VOCABULARY_FILE, Analyzer, char_ngrams, compact, load_vocabulary, normalize, skeleton
+from bot.thai import VOCABULARY_FILE, Analyzer, char_ngrams, compact, load_vocabulary, skeleton
 
 # The weight of the word space against the character space in the combined score.
 WORD_WEIGHT = 0.55
@@ -53,6 +54,9 @@ COMMON_WORD_COUNT = 150
 # A typo'd word counts as known to an entry when this share of its character 3-grams is in the entry.
 FUZZY_WORD_SHARE = 0.6
 CLOSE_CALL_CHOICES = 3
+# A decision looks at this many of the best entries: enough for the choices even when out-of-scope examples
+# come first.
+RANKED_FOR_A_DECISION = 32
 # A message of this many parts (as spaces separate them) may be a story with the question at its end, in its
 # last QUESTION_PARTS parts.
 STORY_PARTS = 3
@@ -65,6 +69,8 @@ MIN_SKELETON = 3
 MAX_PIECE = 5
 # A word this long with most of its letter 3-grams (Jaccard >= FUZZY_WORD_SHARE) in a known word is that word.
 MIN_FUZZY_WORD = 6
+# A 3-gram in more long words than this ("การ") says too little to look a typo up by.
+MAX_FUZZY_POSTINGS = 300
 # Below this many documents per feature nothing is skipped when scoring (see Space.max_postings).
 MIN_SKIPPED_POSTINGS = 1000
 
@@ -182,7 +188,14 @@ class Matcher:
             if len(skeleton(word)) >= MIN_SKELETON:
                 by_skeleton[skeleton(word)].add(word)
         self._skeletons = {sk: next(iter(words)) for sk, words in by_skeleton.items() if len(words) == 1}
+        # Long words by their letter 3-grams, for a typo that no consonant form finds.
         self._long_words = sorted(w for w in self.words.idf if len(w) >= MIN_FUZZY_WORD)
+        self._long_grams = [frozenset(char_ngrams(w)) for w in self._long_words]
+        by_gram: dict[str, list[int]] = defaultdict(list)
+        for i, grams in enumerate(self._long_grams):
+            for gram in grams:
+                by_gram[gram].append(i)
+        self._gram_words = {g: tuple(ids) for g, ids in by_gram.items() if len(ids) <= MAX_FUZZY_POSTINGS}
 
     def features(self, text: str) -> Features:
         words = self.analyzer.words(text)
@@ -225,16 +238,20 @@ class Matcher:
         if found is not None or len(typed) < MIN_FUZZY_WORD:
             return found
         grams = set(char_ngrams(typed))
+        shared: Counter[int] = Counter()
+        for gram in grams:
+            shared.update(self._gram_words.get(gram, ()))
         best, best_share = None, FUZZY_WORD_SHARE
-        for word in self._long_words:
-            if abs(len(word) - len(typed)) <= 2:
-                other = set(char_ngrams(word))
-                share = len(grams & other) / len(grams | other)
+        for i, common in shared.items():
+            word = self._long_words[i]
+            if common >= len(grams) * FUZZY_WORD_SHARE and abs(len(word) - len(typed)) <= 2:
+                share = common / len(grams | self._long_grams[i])
                 if share >= best_share:
                     best, best_share = word, share
         return best
 
-    def rank(self, features: Features) -> list[Candidate]:
+    def rank(self, features: Features, limit: int | None = None) -> list[Candidate]:
+        """Entries by score, best first; the best `limit` only when given (sorting them all costs, at 10,000)."""
         word_scores = self.words.similarities(features.content)
         gram_scores = self.grams.similarities(features.grams)
         best: dict[int, float] = {}
@@ -244,7 +261,10 @@ class Matcher:
             entry = self._doc_entry[doc]
             if combined > best.get(entry, 0.0):
                 best[entry] = combined
-        ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
+        if limit is None:
+            ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
+        else:
+            ranked = heapq.nlargest(limit, best.items(), key=lambda item: item[1])
         return [Candidate(self.entries[i], score) for i, score in ranked]
 
     def explained(self, features: Features, entry: int) -> float:
@@ -282,24 +302,26 @@ class Matcher:
         it. A question refused as out of scope is never read again: its refusal stands.
         """
         parts = self.analyzer.question_parts(text)
-        decision = self._decide(" ".join(parts))
+        decision = self._decide(" ".join(parts), "".join(map(compact, parts)))
         if len(parts) >= STORY_PARTS and decision.verdict in (Verdict.NO_MATCH, Verdict.CLOSE_CALL):
-            tail = self._decide(" ".join(parts[-QUESTION_PARTS:]))
+            tail_parts = parts[-QUESTION_PARTS:]
+            tail = self._decide(" ".join(tail_parts), "".join(map(compact, tail_parts)))
             # One word alone ("ชื่อ" of "facebook อบต. ชื่ออะไร") is too little to answer from.
             if tail.verdict is Verdict.CONFIDENT and len(tail.key.split()) >= 2:
                 return tail
         return decision
 
-    def _decide(self, text: str) -> Decision:
+    def _decide(self, text: str, compacted: str) -> Decision:
+        """decide() of the question's parts: `text` joined by spaces, `compacted` without them."""
         features = self.features(text)
         key = " ".join(features.content)
         if not features.content:
             return Decision(Verdict.NO_MATCH, (), None, key)
-        ranked = self.rank(features)
+        ranked = self.rank(features, RANKED_FOR_A_DECISION)
         best = ranked[0] if ranked else None
         if self.analyzer.out_of_scope_words(features.words):
             return Decision(Verdict.OUT_OF_SCOPE, (), best, key)
-        if self.analyzer.vocabulary.outside_body(compact(normalize(text))):
+        if self.analyzer.vocabulary.outside_body(compacted):
             # A consumer complaint is the สคบ.'s, not the office's complaint channel's: the reply names it.
             return Decision(Verdict.OUT_OF_SCOPE, (), best, key)
         if best is not None and best.entry.out_of_scope and best.score >= CANDIDATE_SCORE:
@@ -315,7 +337,7 @@ class Matcher:
         verdict = self._verdict(choices, explained)
         side = None
         if verdict is Verdict.CONFIDENT and choices[0].entry.measure is not None:
-            side = self.analyzer.vocabulary.side_asked(compact(normalize(text)), SIDES_OF_A_MATCHED_MEASURE)
+            side = self.analyzer.vocabulary.side_asked(compacted, SIDES_OF_A_MATCHED_MEASURE)
         return Decision(verdict, choices, best, key, explained[0], side)
 
     @staticmethod
