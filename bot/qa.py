@@ -297,18 +297,24 @@ class Matcher:
     def decide(self, text: str) -> Decision:
         """What to do with a message: answer an entry, ask which of two, or say it has no answer.
 
-        Greetings and preambles are left out first. A long message whose whole has no sure answer is read
-        again by its last two parts: a story before the question ("เพิ่งกลับจากนา เหนื่อยแท้ ...") only dilutes
-        it. A question refused as out of scope is never read again: its refusal stands.
+        Greetings and preambles are left out first. A message of several parts whose whole has no sure answer
+        is read again by its last part (its last two, for a longer one): a story before the question
+        ("เพิ่งกลับจากนา เหนื่อยแท้ ...") only dilutes it. A question refused as out of scope is never read
+        again: its refusal stands.
         """
         parts = self.analyzer.question_parts(text)
         decision = self._decide(" ".join(parts), "".join(map(compact, parts)))
-        if len(parts) >= STORY_PARTS and decision.verdict in (Verdict.NO_MATCH, Verdict.CLOSE_CALL):
-            tail_parts = parts[-QUESTION_PARTS:]
-            tail = self._decide(" ".join(tail_parts), "".join(map(compact, tail_parts)))
-            # One word alone ("ชื่อ" of "facebook อบต. ชื่ออะไร") is too little to answer from.
-            if tail.verdict is Verdict.CONFIDENT and len(tail.key.split()) >= 2:
-                return tail
+        if len(parts) < 2 or decision.verdict not in (Verdict.NO_MATCH, Verdict.CLOSE_CALL):
+            return decision
+        tail_parts = parts[-QUESTION_PARTS:] if len(parts) >= STORY_PARTS else parts[-1:]
+        tail = self._decide(" ".join(tail_parts), "".join(map(compact, tail_parts)))
+        if tail.verdict is not Verdict.CONFIDENT or tail.answer is None:
+            return decision
+        # The question read alone answers what the whole message ranked first; or a long story ends in a
+        # question of its own, of two words at least (one alone, "ชื่อ", is too little to answer from).
+        agrees = decision.top is not None and tail.answer.id == decision.top.id
+        if agrees or (len(parts) >= STORY_PARTS and len(tail.key.split()) >= 2):
+            return tail
         return decision
 
     def _decide(self, text: str, compacted: str) -> Decision:

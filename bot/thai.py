@@ -16,7 +16,9 @@ from bot.datafile import DataFileError, data_file, read_toml
 # pythainlp's remove_zw covers only U+200B/U+200C; these also arrive from copy-paste and keyboards.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 # Three or more of the same letter ("มากกกก", "helloooo") is emphasis, not spelling. Digits are kept.
-_REPEATED_LETTER = re.compile(r"([^\W\d_])\1{2,}")
+# "อ" is the exception: three in a row is spelling where a word ending in it meets one starting with "ออ"
+# ("ติดต่อออนไลน์"); four or more is emphasis.
+_REPEATED_LETTER = re.compile(r"((?!อ)[^\W\d_])\1{2,}|(อ)\2{3,}")
 _SPACES = re.compile(r"\s+")
 # Vowel signs above and below the letter, and tone marks: they belong to the letter before them.
 _CONTINUES_SYLLABLE = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
@@ -44,7 +46,7 @@ def normalize(text: str) -> str:
 
 def collapse_emphasis(cleaned: str) -> str:
     """normalize() of a text already clean()ed."""
-    return _REPEATED_LETTER.sub(r"\1", cleaned)
+    return _REPEATED_LETTER.sub(lambda m: m.group(1) or m.group(2), cleaned)
 
 
 def match_key(text: str) -> str:
