@@ -24,6 +24,7 @@ from sqlalchemy.sql.selectable import ExecutableReturnsRows
 from bot import texts
 from bot.context import Context, chat_id_of
 from bot.db import dialect_of, dialect_upsert, is_disconnect, log_failure
+from bot.emergency import emergency_in
 from bot.messages import text
 from bot.outbox import ClaimedRow, enqueue_claimed_reply
 from bot.registry import Handler, Registry
@@ -195,7 +196,13 @@ def _handle(
     )
 
 
+EMERGENCY_EVENT = "message:text:emergency"
+
+
 def route(registry: Registry, ctx: Context) -> Handler:
+    # An emergency comes before everything, a flow included: the flow's state is kept for afterwards.
+    if ctx.kind == "message:text" and EMERGENCY_EVENT in registry.events and emergency_in(ctx.normalized):
+        return registry.events[EMERGENCY_EVENT]
     if ctx.conversation is not None and ctx.kind.startswith("message:"):
         if ctx.kind == "message:text" and ctx.key in CANCEL_KEYS:
             return registry.events["command:cancel"]

@@ -18,6 +18,7 @@ from linebot.v3.messaging import (
     MessageAction,
     PostbackAction,
     QuickReplyItem,
+    URIAction,
 )
 
 MAX_MESSAGES_PER_CALL = 5
@@ -39,18 +40,22 @@ DEVICE_ACTIONS = {"camera": CameraAction, "cameraRoll": CameraRollAction, "locat
 @dataclass(frozen=True)
 class Choice:
     """One quick-reply button: sends `text` as if typed, or a postback with `data` when given, or opens one of
-    the phone's DEVICE_ACTIONS (`device`), which then sends a photo or a location message."""
+    the phone's DEVICE_ACTIONS (`device`), which then sends a photo or a location message, or opens `uri`
+    ("tel:1669" dials the number)."""
 
     label: str
     text: str | None = None
     data: str | None = None
     device: str | None = None
+    uri: str | None = None
 
     def to_item(self) -> QuickReplyItem:
         """The SDK's model of this button (what item() builds as a dict; tests check they agree)."""
         label = clip(self.label, MAX_LABEL)
         if self.device is not None:
             return QuickReplyItem(action=DEVICE_ACTIONS[self.device](label=label))
+        if self.uri is not None:
+            return QuickReplyItem(action=URIAction(label=label, uri=self.uri))
         if self.data is not None:
             display = clip(self.text or self.label, MAX_ACTION_TEXT)
             return QuickReplyItem(
@@ -64,6 +69,8 @@ class Choice:
         label = clip(self.label, MAX_LABEL)
         if self.device is not None:
             action = {"type": self.device, "label": label}
+        elif self.uri is not None:
+            action = {"type": "uri", "label": label, "uri": self.uri}
         elif self.data is not None:
             display = clip(self.text or self.label, MAX_ACTION_TEXT)
             action = {"type": "postback", "label": label, "data": self.data[:MAX_POSTBACK_DATA], "displayText": display}

@@ -11,6 +11,7 @@ The index is built once per process and rebuilt only when the knowledge version 
 from __future__ import annotations
 
 import enum
+import heapq
 import math
 import threading
 from collections import Counter, defaultdict
@@ -27,23 +28,48 @@ from bot.knowledge import (
     knowledge_version,
     measure_texts,
 )
-from bot.thai import VOCABULARY_FILE, Analyzer, char_ngrams, load_vocabulary
+from bot.thai import VOCABULARY_FILE, Analyzer, char_ngrams, compact, load_vocabulary, skeleton
 
 # The weight of the word space against the character space in the combined score.
 WORD_WEIGHT = 0.55
 # A measure's own sentences (steps, results) say what it is, but are not ways of asking: they count less.
 BACKGROUND_WEIGHT = 0.85
-# Decision thresholds, set on the labelled set in tests/ (see test_qa_accuracy).
+# Decision thresholds, set on the tuned labelled set in tests/ (never on the frozen one; see tests/qa_labelled.py).
 # A candidate: the combined score (0..1) of an entry worth offering at all.
 CANDIDATE_SCORE = 0.18
-# Confident: the best entry explains most of the question (by IDF) ...
-CONFIDENT_EXPLAINED = 0.75
-# ... and clearly better than the runner-up, by score or by how much of the question it explains.
-CONFIDENT_MARGIN = 0.08
-CONFIDENT_EXPLAINED_MARGIN = 0.3
+# Candidates are ordered by score plus this share of how much of the question each explains: two entries that
+# share the question's words are told apart by the one that knows all of them ("ร้องเรียน" + "คืบหน้า").
+EXPLAINED_RANK_WEIGHT = 0.5
+# Answered: the best entry explains at least this much of the question (by IDF) ...
+CONFIDENT_EXPLAINED = 0.5
+# ... unless another candidate explains this much more and scores about as well: then both are offered.
+CLOSE_CALL_EXPLAINED_GAP = 0.3
+CLOSE_CALL_SCORE_GAP = 0.08
+# A word the knowledge base lacks counts this share of its weight when it is common Thai (more than
+# COMMON_WORD_COUNT in pythainlp's bundled TTC word counts): "อ่าน", "งาน", "ปี" say little about the topic,
+# while an unknown rare word ("ยางพารา") still marks a question the office does not answer.
+COMMON_UNKNOWN_WEIGHT = 0.35
+COMMON_WORD_COUNT = 150
 # A typo'd word counts as known to an entry when this share of its character 3-grams is in the entry.
 FUZZY_WORD_SHARE = 0.6
 CLOSE_CALL_CHOICES = 3
+# A decision looks at this many of the best entries: enough for the choices even when out-of-scope examples
+# come first.
+RANKED_FOR_A_DECISION = 32
+# A message of this many parts (as spaces separate them) may be a story with the question at its end, in its
+# last QUESTION_PARTS parts.
+STORY_PARTS = 3
+QUESTION_PARTS = 2
+# A measure found by its topic answers these sides alone; "where" needs its number (see vocabulary.toml).
+SIDES_OF_A_MATCHED_MEASURE = ("responsible", "period", "outcome", "title")
+# A typo is mended by consonants only when they are this many (fewer match too many words), and the tokenizer's
+# pieces of a misspelled word are at most MAX_PIECE letters.
+MIN_SKELETON = 3
+MAX_PIECE = 5
+# A word this long with most of its letter 3-grams (Jaccard >= FUZZY_WORD_SHARE) in a known word is that word.
+MIN_FUZZY_WORD = 6
+# A 3-gram in more long words than this ("การ") says too little to look a typo up by.
+MAX_FUZZY_POSTINGS = 300
 # Below this many documents per feature nothing is skipped when scoring (see Space.max_postings).
 MIN_SKIPPED_POSTINGS = 1000
 
@@ -71,6 +97,8 @@ class Decision:
     key: str
     # How much of the question the top candidate explains (0..1).
     explained: float = 0.0
+    # For an answer about a measure: the side asked (responsible, period, outcome, title), None for all of it.
+    side: str | None = None
 
     @property
     def answer(self) -> Entry | None:
@@ -152,13 +180,77 @@ class Matcher:
         for doc, features in enumerate(documents):
             self._entry_words[self._doc_entry[doc]].update(features.content)
             self._entry_grams[self._doc_entry[doc]].update(features.grams)
+        # The knowledge base's words by their consonants, where that names one word only: how a word typed with
+        # a dropped or wrong vowel or tone mark ("ข้อมุล") is recognised.
+        by_skeleton: dict[str, set[str]] = defaultdict(set)
+        for word in self.words.idf:
+            if len(skeleton(word)) >= MIN_SKELETON:
+                by_skeleton[skeleton(word)].add(word)
+        self._skeletons = {sk: next(iter(words)) for sk, words in by_skeleton.items() if len(words) == 1}
+        # Long words by their letter 3-grams, for a typo that no consonant form finds.
+        self._long_words = sorted(w for w in self.words.idf if len(w) >= MIN_FUZZY_WORD)
+        self._long_grams = [frozenset(char_ngrams(w)) for w in self._long_words]
+        by_gram: dict[str, list[int]] = defaultdict(list)
+        for i, grams in enumerate(self._long_grams):
+            for gram in grams:
+                by_gram[gram].append(i)
+        self._gram_words = {g: tuple(ids) for g, ids in by_gram.items() if len(ids) <= MAX_FUZZY_POSTINGS}
 
     def features(self, text: str) -> Features:
         words = self.analyzer.words(text)
         content = self.analyzer.content_words(words)
+        if hasattr(self, "_skeletons"):  # a question, not one of the knowledge base's own documents
+            content = self._typos_mended(content)
         return Features(words, content, char_ngrams("".join(content)))
 
-    def rank(self, features: Features) -> list[Candidate]:
+    def _typos_mended(self, content: list[str]) -> list[str]:
+        """Words the knowledge base lacks, read as the word it has with the same consonants, or nearly the same
+        letters. The tokenizer cuts a misspelled word into pieces ("จริย ธร ม"): a run of short pieces, one of them
+        unknown, is tried joined first, longest first."""
+        known = self.words.idf
+        out: list[str] = []
+        i = 0
+        while i < len(content):
+            end = i
+            while end < len(content) and len(content[end]) <= MAX_PIECE:
+                end += 1
+            mended = None
+            for stop in range(end, i + 1, -1):
+                pieces = content[i:stop]
+                if any(p not in known for p in pieces) and (mended := self._known_word("".join(pieces))):
+                    break
+            if mended is not None:
+                out.append(mended)
+                i = stop
+                continue
+            word = content[i]
+            i += 1
+            if word not in known and len(word) == 1:
+                continue  # a lone letter the tokenizer left over says nothing
+            if word not in known and len(word) >= MIN_SKELETON:
+                word = self._known_word(word) or word
+            out.append(word)
+        return out
+
+    def _known_word(self, typed: str) -> str | None:
+        found = self._skeletons.get(skeleton(typed))
+        if found is not None or len(typed) < MIN_FUZZY_WORD:
+            return found
+        grams = set(char_ngrams(typed))
+        shared: Counter[int] = Counter()
+        for gram in grams:
+            shared.update(self._gram_words.get(gram, ()))
+        best, best_share = None, FUZZY_WORD_SHARE
+        for i, common in shared.items():
+            word = self._long_words[i]
+            if common >= len(grams) * FUZZY_WORD_SHARE and abs(len(word) - len(typed)) <= 2:
+                share = common / len(grams | self._long_grams[i])
+                if share >= best_share:
+                    best, best_share = word, share
+        return best
+
+    def rank(self, features: Features, limit: int | None = None) -> list[Candidate]:
+        """Entries by score, best first; the best `limit` only when given (sorting them all costs, at 10,000)."""
         word_scores = self.words.similarities(features.content)
         gram_scores = self.grams.similarities(features.grams)
         best: dict[int, float] = {}
@@ -168,7 +260,10 @@ class Matcher:
             entry = self._doc_entry[doc]
             if combined > best.get(entry, 0.0):
                 best[entry] = combined
-        ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
+        if limit is None:
+            ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
+        else:
+            ranked = heapq.nlargest(limit, best.items(), key=lambda item: item[1])
         return [Candidate(self.entries[i], score) for i, score in ranked]
 
     def explained(self, features: Features, entry: int) -> float:
@@ -181,7 +276,12 @@ class Matcher:
         words, grams = self._entry_words[entry], self._entry_grams[entry]
         total = known = 0.0
         for word in set(features.content):
-            idf = self.words.idf.get(word, self.words.unknown_idf)
+            if word.isdigit():
+                continue  # "เก้าอี้ 50 ตัว": a number is no topic, known or not
+            idf = self.words.idf.get(word)
+            if idf is None:
+                common = self.analyzer.is_common(word, COMMON_WORD_COUNT)
+                idf = self.words.unknown_idf * (COMMON_UNKNOWN_WEIGHT if common else 1.0)
             total += idf
             if word in words:
                 known += idf
@@ -194,34 +294,67 @@ class Matcher:
         return known / total if total else 0.0
 
     def decide(self, text: str) -> Decision:
+        """What to do with a message: answer an entry, ask which of two, or say it has no answer.
+
+        Greetings and preambles are left out first. A message of several parts whose whole has no sure answer
+        is read again by its last part (its last two, for a longer one): a story before the question
+        ("เพิ่งกลับจากนา เหนื่อยแท้ ...") only dilutes it. A question refused as out of scope is never read
+        again: its refusal stands.
+        """
+        parts = self.analyzer.question_parts(text)
+        decision = self._decide(" ".join(parts), "".join(map(compact, parts)))
+        if len(parts) < 2 or decision.verdict not in (Verdict.NO_MATCH, Verdict.CLOSE_CALL):
+            return decision
+        tail_parts = parts[-QUESTION_PARTS:] if len(parts) >= STORY_PARTS else parts[-1:]
+        tail = self._decide(" ".join(tail_parts), "".join(map(compact, tail_parts)))
+        if tail.verdict is not Verdict.CONFIDENT or tail.answer is None:
+            return decision
+        # The question read alone answers what the whole message ranked first; or a long story ends in a
+        # question of its own, of two words at least (one alone, "ชื่อ", is too little to answer from).
+        agrees = decision.top is not None and tail.answer.id == decision.top.id
+        if agrees or (len(parts) >= STORY_PARTS and len(tail.key.split()) >= 2):
+            return tail
+        return decision
+
+    def _decide(self, text: str, compacted: str) -> Decision:
+        """decide() of the question's parts: `text` joined by spaces, `compacted` without them."""
         features = self.features(text)
         key = " ".join(features.content)
         if not features.content:
             return Decision(Verdict.NO_MATCH, (), None, key)
-        ranked = self.rank(features)
+        ranked = self.rank(features, RANKED_FOR_A_DECISION)
         best = ranked[0] if ranked else None
         if self.analyzer.out_of_scope_words(features.words):
             return Decision(Verdict.OUT_OF_SCOPE, (), best, key)
+        if self.analyzer.vocabulary.outside_body(compacted):
+            # A consumer complaint is the สคบ.'s, not the office's complaint channel's: the reply names it.
+            return Decision(Verdict.OUT_OF_SCOPE, (), best, key)
         if best is not None and best.entry.out_of_scope and best.score >= CANDIDATE_SCORE:
             return Decision(Verdict.OUT_OF_SCOPE, (), best, key)
-        choices = tuple(c for c in ranked if not c.entry.out_of_scope and c.score >= CANDIDATE_SCORE)
-        choices = choices[:CLOSE_CALL_CHOICES]
-        if not choices:
+        candidates = [c for c in ranked if not c.entry.out_of_scope and c.score >= CANDIDATE_SCORE]
+        candidates = candidates[: CLOSE_CALL_CHOICES + 1]
+        if not candidates:
             return Decision(Verdict.NO_MATCH, (), best, key)
-        explained = [self.explained(features, self._index[c.entry.id]) for c in choices]
-        verdict = Verdict.CONFIDENT if self._is_sure(choices, explained) else Verdict.CLOSE_CALL
-        return Decision(verdict, choices, best, key, explained[0])
+        explained_of = {c.entry.id: self.explained(features, self._index[c.entry.id]) for c in candidates}
+        candidates.sort(key=lambda c: c.score + EXPLAINED_RANK_WEIGHT * explained_of[c.entry.id], reverse=True)
+        choices = tuple(candidates[:CLOSE_CALL_CHOICES])
+        explained = [explained_of[c.entry.id] for c in choices]
+        verdict = self._verdict(choices, explained)
+        side = None
+        if verdict is Verdict.CONFIDENT and choices[0].entry.measure is not None:
+            side = self.analyzer.vocabulary.side_asked(compacted, SIDES_OF_A_MATCHED_MEASURE)
+        return Decision(verdict, choices, best, key, explained[0], side)
 
     @staticmethod
-    def _is_sure(choices: Sequence[Candidate], explained: Sequence[float]) -> bool:
-        if explained[0] < CONFIDENT_EXPLAINED:
-            return False
-        if len(choices) == 1:
-            return True
-        return (
-            choices[0].score - choices[1].score >= CONFIDENT_MARGIN
-            or explained[0] - explained[1] >= CONFIDENT_EXPLAINED_MARGIN
-        )
+    def _verdict(choices: Sequence[Candidate], explained: Sequence[float]) -> Verdict:
+        """Answer first: the best entry is answered when it explains enough of the question, its runners-up
+        offered under the answer. A "which one?" only between two that are truly as good; never with one choice."""
+        if explained[0] >= CONFIDENT_EXPLAINED:
+            return Verdict.CONFIDENT
+        runner_up = next(
+            (i for i in range(1, len(choices)) if explained[i] - explained[0] >= CLOSE_CALL_EXPLAINED_GAP
+             and choices[0].score - choices[i].score < CLOSE_CALL_SCORE_GAP), None)
+        return Verdict.NO_MATCH if runner_up is None else Verdict.CLOSE_CALL
 
 
 def _documents_of(entry: Entry) -> list[tuple[str, float]]:

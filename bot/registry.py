@@ -1,7 +1,8 @@
 """What each handler module answers, declared next to the handler itself.
 
 Handlers register with decorators on the one `registry`; the dispatcher (bot.dispatch) asks the registry
-who owns an event, in this order: an active flow, the postback action, the event kind, then for text the
+who owns an event, in this order: an emergency (a text the emergency words name, in any state), an active flow,
+the postback action, the event kind, then for text the
 intents by priority, then the fallback. Adding a capability is adding a module, not an elif.
 """
 

@@ -5,18 +5,20 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from pythainlp.util import eng_to_thai, thai_digit_to_arabic_digit
 from pythainlp.util import normalize as thai_normalize
-from pythainlp.util import thai_digit_to_arabic_digit
 
 from bot.datafile import DataFileError, data_file, read_toml
 
 # pythainlp's remove_zw covers only U+200B/U+200C; these also arrive from copy-paste and keyboards.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 # Three or more of the same letter ("มากกกก", "helloooo") is emphasis, not spelling. Digits are kept.
-_REPEATED_LETTER = re.compile(r"([^\W\d_])\1{2,}")
+# "อ" is the exception: three in a row is spelling where a word ending in it meets one starting with "ออ"
+# ("ติดต่อออนไลน์"); four or more is emphasis.
+_REPEATED_LETTER = re.compile(r"((?!อ)[^\W\d_])\1{2,}|(อ)\2{3,}")
 _SPACES = re.compile(r"\s+")
 # Vowel signs above and below the letter, and tone marks: they belong to the letter before them.
 _CONTINUES_SYLLABLE = re.compile("[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e]")
@@ -44,7 +46,7 @@ def normalize(text: str) -> str:
 
 def collapse_emphasis(cleaned: str) -> str:
     """normalize() of a text already clean()ed."""
-    return _REPEATED_LETTER.sub(r"\1", cleaned)
+    return _REPEATED_LETTER.sub(lambda m: m.group(1) or m.group(2), cleaned)
 
 
 def match_key(text: str) -> str:
@@ -54,8 +56,13 @@ def match_key(text: str) -> str:
 
 def key_of_normalized(normalized: str) -> str:
     """match_key() of a text already normalize()d (the webhook normalises each message once)."""
-    text = "".join(ch for ch in normalized if ch.isalnum() or _is_thai_mark(ch))
+    text = compact(normalized)
     return _PARTICLE_TAIL.sub("", text) or text
+
+
+def compact(normalized: str) -> str:
+    """A normalize()d text without spaces or punctuation, particles kept ("ช่วยด้วย" stays whole)."""
+    return "".join(ch for ch in normalized if ch.isalnum() or _is_thai_mark(ch))
 
 
 def contains_word(text: str, word: str) -> bool:
@@ -103,6 +110,13 @@ VOCABULARY_FILE = "vocabulary.toml"
 _INNER_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
 _NOT_A_WORD_CHAR = re.compile(r"[^\w\u0e00-\u0e7f]+")
 _NOMINALISER = "การ"
+# Keys that type Thai letters but are punctuation on an English keyboard (ว ซ ฃ ง ม ...), inside a word. The
+# dot (ใ) is left out: "a.a.r" and web addresses have it too.
+_KEYBOARD_MARKS = re.compile(r"[A-Za-z0-9.][;\[\]',\\`]+[A-Za-z0-9.;\[\]',\\`]")
+# A greeting this long is taken off the start of a part ("สวัสดีค่ะอยากทราบ..."); shorter chatter only stands alone.
+MIN_GREETING_PREFIX = 5
+_ENGLISH_CONTRACTION = re.compile(r"[a-z]+'(?:s|m|t|re|ve|ll|d)")
+_THAI_LETTER = re.compile("[\u0e01-\u0e2e]")
 
 
 class VocabularyError(DataFileError):
@@ -117,6 +131,22 @@ class Vocabulary:
     variants: dict[str, tuple[str, ...]]
     stopwords: frozenset[str]
     out_of_scope: frozenset[str]
+    # side -> its words, compacted (see compact()); the order of the file is the order they are tried in.
+    measure_sides: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # outside body -> its words, compacted: who to turn to when the office cannot answer.
+    outside_bodies: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Greetings and preambles, compacted, longest first.
+    chatter: tuple[str, ...] = ()
+
+    def outside_body(self, compacted: str) -> str | None:
+        return next((body for body, words in self.outside_bodies.items() if any(w in compacted for w in words)), None)
+
+    def side_asked(self, compacted: str, sides: Sequence[str] | None = None) -> str | None:
+        """Which side of a measure a compacted question asks about (responsible, period, ...), if any."""
+        for side, words in self.measure_sides.items():
+            if (sides is None or side in sides) and any(word in compacted for word in words):
+                return side
+        return None
 
 
 def load_vocabulary(path: Path | None = None) -> Vocabulary:
@@ -133,11 +163,42 @@ def load_vocabulary(path: Path | None = None) -> Vocabulary:
     if not isinstance(variants, dict) or not all(isinstance(v, str) and v.strip() for v in variants.values()):
         raise VocabularyError(f"{path.name}: [variants] must map words to non-empty strings")
     return Vocabulary(
+        measure_sides=_word_lists(document, "measure_sides", path.name),
+        outside_bodies=_word_lists(document, "outside_bodies", path.name),
+        chatter=tuple(sorted({compact(normalize(w)) for w in _list(document, "chatter", path.name)}, key=len,
+                             reverse=True)),
         terms=words("terms"),
         variants={matching_text(k): tuple(matching_text(v).split()) for k, v in variants.items()},
         stopwords=words("stopwords"),
         out_of_scope=words("out_of_scope"),
     )
+
+
+def _strip_prefixes(compacted: str, words: Sequence[str]) -> str:
+    changed = True
+    while compacted and changed:
+        changed = False
+        for word in words:
+            if compacted.startswith(word):
+                compacted, changed = compacted[len(word):], True
+                break
+    return compacted
+
+
+def _list(document: dict[str, object], name: str, filename: str) -> list[str]:
+    values = document.get(name, [])
+    if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+        raise VocabularyError(f"{filename}: '{name}' must be a list of non-empty strings")
+    return values
+
+
+def _word_lists(document: dict[str, object], name: str, filename: str) -> dict[str, tuple[str, ...]]:
+    table = document.get(name, {})
+    if not isinstance(table, dict) or not all(
+        isinstance(v, list) and all(isinstance(w, str) and w.strip() for w in v) for v in table.values()
+    ):
+        raise VocabularyError(f"{filename}: [{name}] must map names to lists of words")
+    return {key: tuple(compact(normalize(w)) for w in words) for key, words in table.items()}
 
 
 def matching_text(text: str) -> str:
@@ -154,11 +215,63 @@ class Analyzer:
     """
 
     def __init__(self, vocabulary: Vocabulary) -> None:
-        from pythainlp.corpus import thai_words
+        from pythainlp.corpus import thai_words, ttc
         from pythainlp.tokenize import Trie
 
         self.vocabulary = vocabulary
-        self._trie = Trie(set(thai_words()) | set(vocabulary.terms) | set(vocabulary.variants))
+        # Out-of-scope words are kept whole too: "บ้านไผ่" (a district) is not "บ้าน" + "ไผ่".
+        self._trie = Trie(
+            set(thai_words()) | set(vocabulary.terms) | set(vocabulary.variants) | set(vocabulary.out_of_scope)
+        )
+        # Long enough not to start unrelated words ("ยา" starts "ยาว"; "ธนาคาร" starts only banks).
+        self._out_of_scope_stems = tuple(w for w in vocabulary.out_of_scope if len(w) >= 5)
+        # Word counts of the Thai Textbook Corpus, bundled with pythainlp (nothing is downloaded).
+        self._counts = dict(ttc.word_freqs())
+
+    def is_common(self, word: str, at_least: int = 150) -> bool:
+        """The word is everyday Thai (counted often in the bundled corpus), not a topic of its own."""
+        return self._counts.get(word, 0) >= at_least
+
+    def question_parts(self, text: str) -> list[str]:
+        """The parts of a message (as spaces separate them) that may hold the question: typed with the keyboard
+        left in English made Thai again, greetings and preambles ("สวัสดีจ้า", "ถามหน่อยเด้อ") left out."""
+        parts = []
+        for raw in text.split():
+            # Before normalising: the case of a letter says which Thai key it was (N is "์", n is "ื").
+            part = normalize(self._from_english_keyboard(raw))
+            if not part:
+                continue
+            stripped = self._without_chatter(compact(part))
+            if stripped:
+                part = part if stripped == compact(part) else stripped
+                # "ไหนคะ" would be cut "ไห" + "นคะ" by the tokenizer: the particle goes first.
+                parts.append(_PARTICLE_TAIL.sub("", part) or part)
+        return parts
+
+    def _without_chatter(self, compacted: str) -> str:
+        """A part without the greetings it starts with; "" when it is nothing but greetings and particles.
+        Short particles are taken off only a part made of them alone: "คะแนน" starts with "คะ"."""
+        if not _strip_prefixes(compacted, self.vocabulary.chatter):
+            return ""
+        return _strip_prefixes(compacted, [w for w in self.vocabulary.chatter if len(w) >= MIN_GREETING_PREFIX])
+
+    def _from_english_keyboard(self, part: str) -> str:
+        """"l;ylfu" is "สวัสดี" typed with the keyboard left in English: a Latin word with the keys' punctuation
+        inside it, or that makes a Thai dictionary word, and is no English word the office knows."""
+        if not part.isascii() or len(part) < 3 or not any(ch.isalpha() for ch in part):
+            return part
+        lower = part.lower()
+        if _ENGLISH_CONTRACTION.fullmatch(lower.rstrip(".,?!")):
+            return part
+        if lower in self.vocabulary.variants or lower in self.vocabulary.stopwords or lower in self.vocabulary.terms:
+            return part
+        if not _KEYBOARD_MARKS.search(part.rstrip(".,?!")) and not self._is_dictionary_word(eng_to_thai(part)):
+            return part
+        thai = eng_to_thai(part)
+        return thai if _THAI_LETTER.search(thai) else part
+
+    def _is_dictionary_word(self, word: str) -> bool:
+        return len(word) >= 3 and word in self._trie
 
     def words(self, text: str) -> list[str]:
         """Every standard word of the text, stopwords included."""
@@ -184,7 +297,18 @@ class Analyzer:
         return [w for w in words if w not in self.vocabulary.stopwords]
 
     def out_of_scope_words(self, words: list[str]) -> list[str]:
-        return [w for w in words if w in self.vocabulary.out_of_scope]
+        """The out-of-scope words of a question, also as the start of a longer word ("ธนาคารออมสิน")."""
+        return [w for w in words if w in self.vocabulary.out_of_scope or w.startswith(self._out_of_scope_stems)]
+
+
+# Tone marks and vowels: dropped or swapped in a hurry ("ข้อมุล", "เปิดเผยข้อมุล"), so a word is also known by
+# its consonants alone.
+_NOT_A_CONSONANT = re.compile("[\u0e30-\u0e3a\u0e40-\u0e4e\u0e24\u0e26\u0e2d]")
+
+
+def skeleton(word: str) -> str:
+    """The consonants of a Thai word ("ข้อมูล" -> "ขมล"): what survives a dropped or wrong vowel or tone mark."""
+    return _NOT_A_CONSONANT.sub("", word)
 
 
 def char_ngrams(text: str, n: int = 3) -> list[str]:

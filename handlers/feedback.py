@@ -125,7 +125,12 @@ def is_feedback_request(ctx: Context) -> bool:
     """A sentence that asks to report something ("อยากร้องเรียนเรื่องไฟถนนดับ"), not one that asks about
     reporting ("ร้องเรียนได้ที่ไหน"), which the Q&A answers. Only in a one-to-one chat: in a group the bot hears
     every conversation, and a sentence there is not said to it."""
-    return ctx.is_one_to_one and is_request(ctx.normalized, START_WORDS, texts.FEEDBACK_QUESTION_WORDS)
+    return ctx.is_one_to_one and is_feedback_sentence(ctx.normalized)
+
+
+def is_feedback_sentence(normalized: str) -> bool:
+    """A normalize()d sentence that asks to report something (is_feedback_request, wherever it was said)."""
+    return is_request(normalized, START_WORDS, texts.FEEDBACK_QUESTION_WORDS)
 
 
 @registry.intent("feedback", phrases=_start_phrases(), match=is_feedback_request, priority=25)

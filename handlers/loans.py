@@ -39,11 +39,12 @@ from bot.loans import (
     reject,
 )
 from bot.messages import MAX_LABEL, Choice, Message, clip, text
+from bot.office import office_name
 from bot.outbox import enqueue_push
 from bot.registry import registry
 from bot.scheduler import DIGEST_SECTIONS, tick_job
 from bot.staff import staff_of_units
-from bot.thai import clean, contains_word, is_request, match_key
+from bot.thai import clean, compact, contains_word, is_request, match_key, normalize
 from bot.thaidate import thai_date
 from bot.thaidate_parse import DateError, parse_range
 from handlers.basics import menu_reply, reply_work_list
@@ -63,6 +64,7 @@ SKIP_KEYS = frozenset(match_key(w) for w in texts.SKIP_WORDS)
 CHANGE_QUANTITY_KEY = match_key(texts.QR_CHANGE_QUANTITY)
 _PHONE = re.compile(r"^(?:\+66|66|0)\d{8,9}$")
 _NUMBER = re.compile(r"\d+")
+MONEY_LOAN_KEYS = tuple(compact(normalize(word)) for word in texts.MONEY_LOAN_WORDS)
 
 registry.menu_item(Choice(texts.QR_BORROW), order=40)
 
@@ -79,7 +81,26 @@ def _today(ctx: Context) -> date:
 
 def is_borrow_request(ctx: Context) -> bool:
     """Asks to borrow, rather than asks about borrowing (see the module's docstring)."""
-    return is_request(ctx.normalized, texts.BORROW_WORDS, texts.BORROW_QUESTION_WORDS)
+    return is_borrow_sentence(ctx.normalized)
+
+
+def is_borrow_sentence(normalized: str) -> bool:
+    """is_borrow_request() of a normalize()d text."""
+    return not asks_for_money(normalized) and is_request(normalized, texts.BORROW_WORDS, texts.BORROW_QUESTION_WORDS)
+
+
+def asks_for_money(normalized: str) -> bool:
+    """Borrowing money ("ขอยืมเงินไปซื้อปุ๋ย"): the office lends things, not money, and says so."""
+    compacted = compact(normalized)
+    return any(word in compacted for word in MONEY_LOAN_KEYS)
+
+
+@registry.intent("money_loan", match=lambda ctx: asks_for_money(ctx.normalized), priority=24)
+def no_money_loans(ctx: Context) -> None:
+    names = [asset.name for asset in active_assets(ctx.session)[:6]]
+    menu = [Choice(texts.QR_BORROW), Choice(texts.QR_MENU)] if names else [Choice(texts.QR_MENU)]
+    ctx.reply(text(texts.LOAN_NO_MONEY.format(
+        office=office_name(ctx.session), items=", ".join(names) or "-", button=texts.QR_BORROW), menu))
 
 
 @registry.intent("my_loans", phrases=(*texts.MY_LOANS_WORDS, texts.QR_MY_LOANS), priority=24)

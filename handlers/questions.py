@@ -1,7 +1,9 @@
 """Questions in people's own words: whatever no flow or intent claims is matched against the knowledge base.
 
-A confident match is answered (with related topics as buttons); a close call asks which topic was meant;
-no match says so politely, shows the menu, and logs the question for staff (`report unanswered`).
+Answer first: a match is answered (the side of a measure that was asked, or the whole topic), with the
+runners-up and related topics as buttons; only two topics truly as good get a "which one?"; no match says so
+politely, says how to reach a person (and an outside body when one plainly applies), shows the menu, and logs
+the question for staff (`report unanswered`).
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from bot.context import Context
 from bot.knowledge import PLACEHOLDER, Entry
 from bot.messages import Choice, Message, text
 from bot.office import current_measures, office_name
-from bot.qa import Matcher, Verdict, matcher_for
+from bot.qa import Decision, Matcher, Verdict, analyzer, matcher_for
 from bot.registry import registry
 from bot.services import answer_template, catalogue, decide
+from bot.thai import compact
 from bot.unanswered import log_unanswered
 from handlers.basics import menu_reply
 from handlers.contact import contact_block, setting_value
-from handlers.measures import measure_card
+from handlers.measures import measure_card, measure_side_text
 from models import Measure, Setting
 
 log = logging.getLogger(__name__)
@@ -34,7 +37,8 @@ def answer_question(ctx: Context) -> None:
     matcher = matcher_for(ctx.session)
     decision = decide(matcher, ctx.text)
     if decision.verdict is Verdict.CONFIDENT and decision.answer is not None:
-        reply_with_entry(ctx, matcher, decision.answer, ctx.text)
+        reply_with_entry(ctx, matcher, decision.answer, ctx.text, side=decision.side,
+                         runners_up=_runners_up(decision))
     elif not ctx.is_one_to_one:
         # In a group the bot hears every conversation; it speaks only when sure it was asked something it knows.
         return
@@ -44,7 +48,25 @@ def answer_question(ctx: Context) -> None:
     else:
         log_unanswered(ctx.session, ctx.text, decision)
         log.info("unanswered question logged (%s)", decision.verdict)
-        menu_reply(ctx, texts.FALLBACK)
+        menu_reply(ctx, fallback_text(ctx))
+
+
+def fallback_text(ctx: Context) -> str:
+    """No answer, but a way on: a person to talk to (phone and hours from settings), and the outside body
+    when the question plainly belongs to one."""
+    lines = [texts.FALLBACK]
+    phone, hours = ctx.session.get(Setting, "contact.phone"), ctx.session.get(Setting, "contact.hours")
+    if phone is not None:
+        lines.append(texts.FALLBACK_PERSON.format(
+            phone=setting_value(phone), hours=setting_value(hours) if hours else texts.QA_FACT_MISSING))
+    body = analyzer().vocabulary.outside_body(compact(ctx.normalized))
+    if body is not None:
+        lines.append(texts.FALLBACK_OUTSIDE[body])
+    return "\n".join(lines)
+
+
+def _runners_up(decision: Decision) -> list[Entry]:
+    return [c.entry for c in decision.candidates[1:]]
 
 
 @registry.postback(ANSWER_POSTBACK)
@@ -62,13 +84,24 @@ def entry_choice(entry: Entry) -> Choice:
     return Choice(entry.label, data=f"action={ANSWER_POSTBACK}&entry={entry.id}")
 
 
-def reply_with_entry(ctx: Context, matcher: Matcher, entry: Entry, question: str = "") -> None:
-    """The entry's answer, from the report and settings as they are now, with its related topics as buttons;
-    a service's answer goes by the question (the side it asks, the age it names)."""
+def reply_with_entry(
+    ctx: Context, matcher: Matcher, entry: Entry, question: str = "", *, side: str | None = None,
+    runners_up: list[Entry] | None = None,
+) -> None:
+    """The entry's answer (or the side of its measure that was asked), from the report and settings as they
+    are now, with the runners-up and related topics as buttons; a service's answer goes by the question (the side
+    it asks, the age it names)."""
     known = matcher.knowledge.by_id()
-    choices = [entry_choice(known[r]) for r in entry.related if r in known] + [Choice(texts.QR_MENU)]
+    others = [e.id for e in runners_up or []] + [r for r in entry.related if r in known]
+    choices = [entry_choice(known[i]) for i in dict.fromkeys(others) if i != entry.id and i in known]
+    choices.append(Choice(texts.QR_MENU))
     if entry.start:
         choices.insert(0, Choice(entry.start))
+    measure = _measure(ctx.session, entry.measure) if entry.measure is not None and side else None
+    if measure is not None and side is not None:
+        choices.insert(0, Choice(texts.QR_MEASURE_N.format(number=measure.number)))
+        ctx.reply(text(measure_side_text(ctx.session, measure, side), choices))
+        return
     ctx.reply(*answer_messages(ctx.session, entry, choices, question))
 
 

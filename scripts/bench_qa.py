@@ -1,6 +1,7 @@
 """Benchmark of the question matcher: cold start, warm answer time by knowledge-base size, and accuracy on
-the labelled set (tests/data/qa_labelled.tsv) beside a plain keyword-match baseline, in one run; then the
-accuracy on the service questions (tests/data/qa_services.tsv, tuned on, and qa_services_frozen.tsv, never).
+the tuned labelled set (tests/data/qa_labelled.tsv) and the frozen one (tests/data/qa_frozen.tsv, never tuned
+on) side by side, beside a plain keyword-match baseline, in one run; then the accuracy on the service questions
+(tests/data/qa_services.tsv, tuned on, and qa_services_frozen.tsv, never).
 
     python scripts/bench_qa.py [--rounds 5] [--sizes 1000 10000]
 
@@ -125,17 +126,13 @@ class KeywordBaseline:
         return Outcome(max(hits, key=lambda e: hits[e]), True)
 
 
-def accuracy(matcher) -> tuple[object, object]:  # type: ignore[no-untyped-def]
-    from bot.qa import Verdict
-    from tests.qa_labelled import Outcome, load_labelled, score
+def accuracy(matcher, path) -> tuple[object, object]:  # type: ignore[no-untyped-def]
+    """The bot (emergencies, flows and measure sides included, as bot.dispatch orders them) and the baseline."""
+    import handlers  # noqa: F401  (the judge reads the handlers' own sentence tests)
+    from tests.qa_labelled import bot_judge, load_labelled, score
 
-    items = load_labelled()
-
-    def judge(question: str) -> Outcome:
-        decision = matcher.decide(question)
-        return Outcome(decision.top.id if decision.top else None, decision.verdict is Verdict.CONFIDENT)
-
-    return score(items, judge), score(items, KeywordBaseline(matcher).judge)
+    items = load_labelled(path)
+    return score(items, bot_judge(matcher)), score(items, KeywordBaseline(matcher).judge)
 
 
 def main() -> None:
@@ -144,13 +141,13 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000], help="synthetic knowledge-base sizes")
     args = parser.parse_args()
 
-    from tests.qa_labelled import load_labelled
+    from tests.qa_labelled import FROZEN_FILE, LABELLED_FILE, load_labelled
 
     imports, build, first = cold_start()
     print(f"cold start: {imports + build + first:.2f} s  (imports {imports:.2f} s, index build {build:.2f} s, "
           f"first answer {first * 1000:.1f} ms; goal <= 3 s)")
 
-    questions = [item.question for item in load_labelled()]
+    questions = [item.question for path in (LABELLED_FILE, FROZEN_FILE) for item in load_labelled(path)]
     matcher = real_matcher()
     p50, p99 = timings(matcher, questions, args.rounds)
     print(f"\n{'knowledge base':<22}{'entries':>8}{'docs':>8}{'build s':>9}{'p50 ms':>9}{'p99 ms':>9}  goal")
@@ -163,16 +160,18 @@ def main() -> None:
         print(f"{f'synthetic {size:,}':<22}{len(synthetic.entries):>8}{synthetic.words.size:>8}{built:>9.2f}"
               f"{p50:>9.2f}{p99:>9.2f}  {goal}")
 
-    ours, baseline = accuracy(matcher)
-    print(f"\nlabelled set: {ours.total} questions")  # type: ignore[attr-defined]
-    print(f"{'':<28}{'top-1 acc':>10}{'sure+wrong':>12}{'out-of-scope answered':>23}")
-    for name, result in (("matcher", ours), ("keyword baseline", baseline)):
-        wrong = sum(t.confident_wrong for t in result.topics.values())  # type: ignore[attr-defined]
-        print(f"{name:<28}{result.accuracy:>10.1%}{wrong:>12}{result.out_of_scope_answered:>23}")  # type: ignore[attr-defined]
-    print()
-    print(ours.table("matcher, by topic"))  # type: ignore[attr-defined]
-    print()
-    print(baseline.table("keyword baseline, by topic"))  # type: ignore[attr-defined]
+    results = {name: accuracy(matcher, path) for name, path in (("tuned", LABELLED_FILE), ("frozen", FROZEN_FILE))}
+    print(f"\n{'':<22}{'tuned':>12}{'frozen':>12}")
+    print(f"{'questions':<22}" + "".join(f"{r[0].total:>12}" for r in results.values()))  # type: ignore[attr-defined]
+    for name, pick in (("matcher", 0), ("keyword baseline", 1)):
+        print(f"{name + ' accuracy':<22}" + "".join(f"{r[pick].accuracy:>12.1%}" for r in results.values()))  # type: ignore[attr-defined]
+        print(f"{'  sure+wrong':<22}" + "".join(
+            f"{sum(t.confident_wrong for t in r[pick].topics.values()):>12}" for r in results.values()))  # type: ignore[attr-defined]
+        print(f"{'  out-of-scope answered':<22}" + "".join(
+            f"{r[pick].out_of_scope_answered:>12}" for r in results.values()))  # type: ignore[attr-defined]
+    for name, (ours, _) in results.items():
+        print()
+        print(ours.table(f"matcher on the {name} set, by label"))  # type: ignore[attr-defined]
     print_service_accuracy(matcher)
 
 

@@ -6,12 +6,13 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from bot import runtime, texts
 from bot.loan_cards import loan_fields
 from bot.scheduler import tick
 from bot.thaidate import thai_date
-from models import Asset, Condition, Loan, LoanEvent, LoanStatus, Movement, OutboxMessage, Role, utcnow
+from models import Asset, Condition, Conversation, Loan, LoanEvent, LoanStatus, Movement, OutboxMessage, Role, utcnow
 from tests import line_events as ev
 from tests.helpers import count, on_chosen_days, quick_reply_labels, register, rows
 
@@ -314,3 +315,20 @@ def test_the_unit_heads_morning_digest_lists_requests_waiting_for_a_decision(web
     with runtime(office).sessions() as session:
         line = texts.DIGEST_LOAN_LINE.format(**loan_fields(session.get(Loan, loan.id)))
     assert line in digest and "(รอพิจารณา)" in line
+
+
+def test_asking_to_borrow_money_is_told_politely_what_is_lent_and_starts_nothing(webhook, fake_line, seeded):
+    reply = say(webhook, fake_line, "ขอยืมเงินไปซื้อปุ๋ยหน่อย")
+    assert "ไม่มีบริการให้ยืมหรือให้กู้เงิน" in reply
+    with runtime(seeded).sessions() as session:
+        names = [a.name for a in session.scalars(select(Asset).where(Asset.active.is_(True)).order_by(Asset.id))][:6]
+    assert names and all(name in reply for name in names)
+    assert rows(seeded, Conversation) == []
+    assert texts.QR_BORROW in quick_reply_labels(last_reply(fake_line))
+
+
+@pytest.mark.parametrize("question", ["ยืมของต้องติดต่อใคร", "ปีที่แล้วมีคนยืมของกี่ครั้ง", "สถิติการยืมของปีนี้"])
+def test_a_question_about_borrowing_is_answered_and_starts_no_request(webhook, fake_line, seeded, question):
+    say(webhook, fake_line, question)
+    assert rows(seeded, Conversation) == []
+    assert not any(t.startswith(texts.LOAN_ASK_ITEM.split("\n")[0]) for t in fake_line.texts())

@@ -21,6 +21,7 @@ choices = st.builds(
     text=st.one_of(st.none(), labels),
     data=st.one_of(st.none(), st.text(min_size=1, max_size=400)),
     device=st.one_of(st.none(), st.sampled_from(sorted(DEVICE_ACTIONS))),
+    uri=st.one_of(st.none(), st.sampled_from(["tel:1669", "tel:199", "https://example.go.th"])),
 )
 
 

@@ -17,29 +17,48 @@ from bot.thai import match_key
 from models import Measure, UnansweredQuestion
 from tests import line_events as ev
 from tests.helpers import quick_reply_labels, rows
-from tests.qa_labelled import OUT_OF_SCOPE, Outcome, load_labelled, score
+from tests.qa_labelled import (
+    EMERGENCY,
+    FLOW_FEEDBACK,
+    FLOW_LOAN,
+    FROZEN_FILE,
+    MEASURE_PREFIX,
+    MONEY_LOAN,
+    OUT_OF_SCOPE,
+    bot_judge,
+    load_labelled,
+    score,
+)
 
 LABELLED = load_labelled()
-MIN_TOP1_ACCURACY = 0.90
+FROZEN = load_labelled(FROZEN_FILE)
+MIN_ACCURACY = 0.90
+MIN_TOTAL = 500
+ROUTE_LABELS = {EMERGENCY, FLOW_LOAN, FLOW_FEEDBACK, MONEY_LOAN}
+SIDES = {"responsible", "period", "outcome", "where", "title"}
 
 
-# -- the labelled set ----------------------------------------------------------------------------------------
+# -- the labelled sets ---------------------------------------------------------------------------------------
 
 
-def test_labelled_set_top1_accuracy_and_no_confident_out_of_scope_answer(seeded):
+@pytest.mark.parametrize("name", ["tuned", "frozen"])
+def test_accuracy_on_each_set_and_no_sure_answer_out_of_scope(seeded, name):
+    """Both sets have the bar: the tuned one, and the frozen one written before tuning and never tuned on."""
     with runtime(seeded).sessions() as session:
         matcher = matcher_for(session)
-
-    def judge(question: str) -> Outcome:
-        decision = matcher.decide(question)
-        return Outcome(decision.top.id if decision.top else None, decision.verdict is Verdict.CONFIDENT)
-
-    result = score(LABELLED, judge)
-    table = result.table()
+    result = score(LABELLED if name == "tuned" else FROZEN, bot_judge(matcher))
+    table = result.table(f"{name}: answered right, by label")
     print("\n" + table)
     misses = "\n".join(f"  {item.topic}: {item.question!r} -> {outcome}" for item, outcome in result.misses)
     assert result.out_of_scope_answered == 0, f"out-of-scope questions answered confidently\n{table}\n{misses}"
-    assert result.accuracy >= MIN_TOP1_ACCURACY, f"top-1 accuracy below {MIN_TOP1_ACCURACY:.0%}\n{table}\n{misses}"
+    assert result.accuracy >= MIN_ACCURACY, f"accuracy below {MIN_ACCURACY:.0%}\n{table}\n{misses}"
+
+
+def test_the_two_sets_share_no_question_and_are_big_enough():
+    tuned, frozen = {match_key(i.question) for i in LABELLED}, {match_key(i.question) for i in FROZEN}
+    assert not tuned & frozen, "a frozen question copied into the tuned set is no longer untuned"
+    assert len(FROZEN) >= 150
+    assert len(LABELLED) + len(FROZEN) >= MIN_TOTAL
 
 
 def test_labelled_set_shares_no_text_with_the_knowledge_bases_question_forms():
@@ -61,8 +80,12 @@ def test_labelled_set_covers_what_citizens_type():
     by_topic: dict[str, list[str]] = {}
     for item in LABELLED:
         by_topic.setdefault(item.topic, []).append(item.question)
-    known = {e.id for e in entries} | {OUT_OF_SCOPE}
-    assert set(by_topic) <= known, "every label is an entry of the knowledge base"
+    known = {e.id for e in entries} | {OUT_OF_SCOPE} | ROUTE_LABELS
+    measure_sides = {t for t in by_topic if t.startswith(MEASURE_PREFIX)}
+    assert set(by_topic) - measure_sides <= known, "every label is an entry of the knowledge base or a route"
+    for label in measure_sides:
+        _, number, side = label.split(":")
+        assert 1 <= int(number) <= 7 and side in SIDES, label
     assert len(LABELLED) >= 150
     assert len(by_topic[OUT_OF_SCOPE]) >= 25
     for entry in entries:
@@ -139,27 +162,70 @@ def test_hours_are_the_settings_and_marked_as_examples(webhook, fake_line, seede
     assert texts.CONTACT_EXAMPLE_MARK in message["text"]
 
 
-def test_a_close_call_asks_which_topic_and_a_tap_answers_it(webhook, fake_line, seeded):
+def test_the_answer_comes_first_and_the_runners_up_follow_as_buttons(webhook, fake_line, seeded):
     webhook.post(ev.text("ติดตามผลการร้องเรียน"))
-    [question] = _messages(fake_line)
-    assert question["text"] == texts.QA_WHICH_ONE
-    items = question["quickReply"]["items"]
-    topics = [i["action"] for i in items if i["action"]["type"] == "postback"]
-    assert 2 <= len(topics) <= 3
-    assert all(utf16_len(a["label"]) <= MAX_LABEL for a in topics)
-    assert quick_reply_labels(question)[-1] == texts.QR_MENU
-    follow_up = next(a for a in topics if "entry=follow-up" in a["data"])
-    webhook.post(ev.postback(follow_up["data"]))
-    answer = _messages(fake_line)[-1]
-    assert "รหัสติดตาม" in answer["text"]
-    assert rows(seeded, UnansweredQuestion) == [], "a close call is not logged as unanswered"
+    [answer] = _messages(fake_line)
+    assert "รหัสติดตาม" in answer["text"], "the follow-up answer itself, not a question back"
+    topics = [i["action"] for i in answer["quickReply"]["items"] if i["action"]["type"] == "postback"]
+    complain = next(a for a in topics if "entry=complain" in a["data"])
+    webhook.post(ev.postback(complain["data"]))
+    assert "ร้องเรียน" in _messages(fake_line)[-1]["text"]
+    assert rows(seeded, UnansweredQuestion) == [], "an answered question is not logged as unanswered"
+
+
+def test_a_which_one_never_offers_a_single_choice(seeded):
+    """Asking back with one choice is an answer withheld: the matcher answers it or says it has none."""
+    with runtime(seeded).sessions() as session:
+        matcher = matcher_for(session)
+    for item in [*LABELLED, *FROZEN]:
+        decision = matcher.decide(item.question)
+        if decision.verdict is Verdict.CLOSE_CALL:
+            assert len(decision.candidates) >= 2, item.question
+
+
+@pytest.mark.parametrize(("typed", "side"), [
+    ("มาตรการที่๓ใครดูแล", "responsible"), ("ม.3 ผู้รับผิดชอบ", "responsible"), ("มาตรการที่สามทำเมื่อไหร่", "period"),
+    ("measure 3 outcome", "outcome"), ("มาตรการ ๓ ชื่อเต็มว่าอะไร", "title"), ("มาตรการที่ 3 ดูได้ที่ไหน", "where"),
+    ("AAR ใครรับผิดชอบ", "responsible"),
+])
+def test_one_side_of_a_measure_is_answered_from_the_database(webhook, fake_line, seeded, typed, side):
+    with runtime(seeded).sessions.begin() as session:
+        measure = session.scalars(select(Measure).where(Measure.number == 3)).one()
+        measure.responsible, measure.period = "หน่วยงานทดสอบ", "ไตรมาสทดสอบ"
+        measure.results, measure.outcomes = ["ผลทดสอบ"], ["ผลลัพธ์ทดสอบ"]
+        title = measure.title
+    webhook.post(ev.text(typed))
+    [reply] = _messages(fake_line)
+    assert reply["type"] == "text", "the side asked, not the whole card"
+    expected = {"responsible": ["หน่วยงานทดสอบ"], "period": ["ไตรมาสทดสอบ"], "outcome": ["• ผลทดสอบ", "• ผลลัพธ์ทดสอบ"],
+                "title": [title], "where": ["https://www.example.go.th"]}[side]
+    assert all(part in reply["text"] for part in expected), reply["text"]
+    others = {"responsible": "หน่วยงานทดสอบ", "period": "ไตรมาสทดสอบ", "outcome": "ผลลัพธ์ทดสอบ"}
+    assert not [v for k, v in others.items() if k != side and v in reply["text"]], reply["text"]
+    assert texts.QR_MEASURE_N.format(number=3) in quick_reply_labels(reply), "the whole measure a tap away"
+
+
+def test_the_no_answer_reply_says_how_to_reach_a_person_and_never_to_type_shorter(webhook, fake_line, seeded):
+    webhook.post(ev.text("สอนทำกับข้าวหน่อย"))
+    [message] = _messages(fake_line)
+    assert "สั้นลง" not in message["text"]
+    assert "0-0000-0000" in message["text"] and "08:30-16:30" in message["text"]
+    assert texts.QR_MEASURES in quick_reply_labels(message)
+
+
+@pytest.mark.parametrize(("question", "number"), [
+    ("ซื้อของออนไลน์ไม่ตรงปก ร้านโกง แจ้งที่ไหน", "1166"), ("จะร้องเรียนที่ดินจังหวัด ทำยังไง", "1567"),
+])
+def test_the_no_answer_reply_names_the_outside_body_that_plainly_applies(webhook, fake_line, seeded, question, number):
+    webhook.post(ev.text(question))
+    assert number in _messages(fake_line)[-1]["text"]
 
 
 @pytest.mark.parametrize("question", ["หวยงวดนี้ออกอะไร", "ปวดหัวกินยาอะไรดี", "อบต.ขอนแก่นเบอร์อะไร"])
 def test_out_of_scope_gets_the_polite_no_match_and_is_logged(webhook, fake_line, seeded, question):
     webhook.post(ev.text(question))
     [message] = _messages(fake_line)
-    assert message["text"] == texts.FALLBACK
+    assert message["text"].startswith(texts.FALLBACK)
     assert texts.QR_MEASURES in quick_reply_labels(message)
     [logged] = rows(seeded, UnansweredQuestion)
     assert logged.text == question

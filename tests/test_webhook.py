@@ -111,7 +111,8 @@ def test_non_text_and_unexpected_input_get_a_defined_polite_answer(webhook, fake
     assert webhook.post(event()).status_code == 200
     [delivered] = fake_line.delivered()
     message = delivered.body["messages"][0]
-    assert message["text"] == expected
+    # The no-answer reply goes on with how to reach a person (tests/test_questions.py).
+    assert message["text"] == expected or (expected == texts.FALLBACK and message["text"].startswith(expected))
     assert quick_reply_labels(message), "every dead end offers the menu"
 
 
