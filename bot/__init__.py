@@ -64,6 +64,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(webhook.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(privacy.bp)
+    from bot import web
+
+    web.init_app(app)
     from bot import cli
 
     cli.register(app)

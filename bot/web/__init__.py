@@ -1,0 +1,26 @@
+"""The bot's web pages: the staff's back-office at /admin/ (bot.web.admin and its page modules)."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from bot.config import instance_secret
+
+
+def init_app(app: Flask) -> None:
+    """Session cookie settings and the back-office's routes."""
+    if not app.config.get("SECRET_KEY"):
+        # A file, not a per-process random key: every gunicorn worker must read the cookies the others signed.
+        app.config["SECRET_KEY"] = instance_secret(app.instance_path, "web_secret_key")
+    public = str(app.config.get("PUBLIC_BASE_URL") or "")
+    app.config.update(
+        SESSION_COOKIE_NAME="admin_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=public.startswith("https://") and not os.environ.get("BOT_INSECURE_COOKIES"),
+    )
+    from bot.web import admin, admin_loans, admin_reports  # noqa: F401 - their routes register on admin.bp
+
+    app.register_blueprint(admin.bp)
