@@ -148,6 +148,8 @@ def commit_and_send(after_id: int) -> None:
     g.db.commit()
     ids = g.db.scalars(select(OutboxMessage.id).where(OutboxMessage.id > after_id,
                                                       OutboxMessage.status == OutboxStatus.PENDING)).all()
+    # Ends the reading transaction: on SQLite it holds the write lock the sender's own transactions need.
+    g.db.commit()
     if ids:
         runtime(current_app).sender.send_ids(ids)
 
