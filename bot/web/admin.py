@@ -9,11 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from bot import runtime, texts
+from bot.loan_report import FONT_FILE
 from bot.web.auth import (
     audit,
     check_csrf,
@@ -134,6 +146,13 @@ def sign_out() -> Response:
         audit(g.db, g.staff, "sign_out")
     end_session(g.db, utcnow())
     return redirect(url_for("admin.sign_in", out=1))
+
+
+@bp.get("/font/Loma.ttf")
+def thai_font() -> Response:
+    """The Thai font the package already carries (for the charts), so pages read well on a computer without one;
+    served from here, never from a CDN."""
+    return send_from_directory(FONT_FILE.parent, FONT_FILE.name, max_age=86400)
 
 
 # -- shared by the pages ------------------------------------------------------------------------------------
