@@ -306,6 +306,15 @@ def test_approving_a_loan_tells_the_borrower(office, fake_line):
     assert [a.action for a in rows(office, AuditEntry, order_by=AuditEntry.id)][-2:] == ["view_loans", "loan_approved"]
 
 
+def test_a_form_returns_only_to_a_page_of_the_back_office(office):
+    loan_id = request_loan(office)
+    client = office.test_client()
+    sign_in(client, office, CLERK)
+    token = csrf(client.get("/admin/loans").get_data(as_text=True))
+    response = client.post(f"/admin/loans/{loan_id}/approve", data={"csrf_token": token, "back": "https://evil.example/"})
+    assert response.headers["Location"] == "/admin/loans"
+
+
 def test_rejecting_needs_a_reason_that_reaches_the_borrower(office, fake_line):
     loan_id = request_loan(office)
     client = office.test_client()

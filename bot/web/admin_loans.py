@@ -91,7 +91,13 @@ def _act(loan_id: int, act: Callable[[], Outcome], notice: str | None, cause: st
         audit(g.db, g.staff, f"loan_{cause}", f"loan:{loan.id}")
         commit_and_send(mark)
         flash_note(f"{loan_code(loan)}: {texts.LOAN_STATUS_NAMES[loan.status.value]}")
-    return redirect(request.form.get("back") or url_for("admin.loans"))
+    return redirect(_back())
+
+
+def _back() -> str:
+    """Where the form came from (the list or the calendar): a path of the back-office, never another site."""
+    back = request.form.get("back", "")
+    return back if back.startswith("/admin/") and not back.startswith("//") else url_for("admin.loans")
 
 
 @bp.post("/loans/<int:loan_id>/approve")
