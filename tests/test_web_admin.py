@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from markupsafe import escape
@@ -67,6 +68,20 @@ def test_a_citizen_who_types_the_login_word_gets_no_link(office, webhook, fake_l
     office.config["PUBLIC_BASE_URL"] = "https://bot.example.org"
     assert webhook.post(ev.text("เข้าระบบ", user_id=ev.CITIZEN)).status_code == 200
     assert fake_line.texts()[-1] == texts.WEB_LOGIN_STAFF_ONLY
+    assert count(office, WebLoginToken) == 0
+
+
+def test_without_a_public_address_the_bot_says_so_instead_of_a_link(office, webhook, fake_line):
+    office.config["PUBLIC_BASE_URL"] = None
+    assert webhook.post(ev.text("เข้าระบบ", user_id=CLERK)).status_code == 200
+    assert fake_line.texts()[-1] == texts.WEB_LOGIN_NO_ADDRESS
+    assert count(office, WebLoginToken) == 0
+
+
+def test_no_link_is_given_in_a_group_chat(office, webhook, fake_line):
+    office.config["PUBLIC_BASE_URL"] = "https://bot.example.org"
+    group = ev.text("เข้าระบบ", user_id=CLERK, source={"type": "group", "groupId": "C" + "1" * 32, "userId": CLERK})
+    assert webhook.post(group).status_code == 200
     assert count(office, WebLoginToken) == 0
 
 
@@ -192,6 +207,35 @@ def test_staff_of_another_unit_cannot_decide_a_loan(office):
     assert f"loan-{loan_id}" not in page
     assert client.post(f"/admin/loans/{loan_id}/approve", data={"csrf_token": csrf(page)}).status_code == 404
     assert rows(office, Loan, Loan.id == loan_id)[0].status is LoanStatus.PENDING
+
+
+def test_the_audit_log_is_for_admins(office):
+    client = office.test_client()
+    sign_in(client, office, HEAD)
+    assert client.get("/admin/audit").status_code == 403
+    admin = office.test_client()
+    sign_in(admin, office, ADMIN)
+    page = admin.get("/admin/audit").get_data(as_text=True)
+    assert "sign_in" in page
+
+
+def test_a_reports_photo_is_shown_to_its_unit_only(office, tmp_path):
+    report_id, _ = file_report(office)
+    photo = Path(office.config["MEDIA_DIR"]) / "feedback" / "2026" / "a.png"
+    photo.parent.mkdir(parents=True)
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 20)
+    with runtime(office).sessions.begin() as session:
+        session.get(FeedbackReport, report_id).photos = ["feedback/2026/a.png"]
+    client = office.test_client()
+    sign_in(client, office, CLERK)
+    page = client.get(f"/admin/reports/{report_id}").get_data(as_text=True)
+    assert f'src="/admin/reports/{report_id}/photos/1"' in page
+    response = client.get(f"/admin/reports/{report_id}/photos/1")
+    assert response.status_code == 200 and response.data.startswith(b"\x89PNG")
+    assert client.get(f"/admin/reports/{report_id}/photos/2").status_code == 404
+    other = office.test_client()
+    sign_in(other, office, FINANCE)
+    assert other.get(f"/admin/reports/{report_id}/photos/1").status_code == 404
 
 
 def test_year_end_downloads_are_for_heads_and_admins(office):
