@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 
 from bot.config import instance_secret
@@ -19,7 +17,7 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_NAME="admin_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=public.startswith("https://") and not os.environ.get("BOT_INSECURE_COOKIES"),
+        SESSION_COOKIE_SECURE=public.startswith("https://"),
     )
     from bot.web import admin, admin_loans, admin_reports  # noqa: F401 - their routes register on admin.bp
 

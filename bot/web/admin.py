@@ -76,11 +76,6 @@ def private_pages(response: Response) -> Response:
     return response
 
 
-@bp.app_template_global("T")
-def web_texts() -> dict[str, str]:
-    return texts.WEB
-
-
 @bp.context_processor
 def layout_values() -> dict[str, Any]:
     return {"T": texts.WEB, "csrf_token": csrf_token, "staff": g.get("staff"), "role_names": texts.ROLE_NAMES}
