@@ -414,7 +414,7 @@ def test_no_line_id_or_phone_number_is_in_any_address(office):
     sign_in(client, office, ADMIN)
     addresses = []
     for path in ("/admin/reports", f"/admin/reports/{report_id}", "/admin/loans", "/admin/loans/calendar",
-                 "/admin/loans/ledger", "/admin/downloads", "/admin/audit"):
+                 "/admin/loans/ledger", "/admin/downloads", "/admin/audit", "/admin/staff"):
         page = client.get(path)
         assert page.status_code == 200, path
         addresses += re.findall(r'(?:href|action|src)="([^"]*)"', page.get_data(as_text=True))
@@ -422,3 +422,46 @@ def test_no_line_id_or_phone_number_is_in_any_address(office):
     for address in addresses:
         assert not re.search(r"U[0-9a-f]{32}", address), address
         assert not re.search(r"0\d{8,9}", address), address
+
+
+# -- staff pages (admins) --------------------------------------------------------------------------------------
+
+def test_an_admin_invites_a_new_staff_member_who_registers_in_line(office, webhook, fake_line):
+    client = office.test_client()
+    sign_in(client, office, ADMIN)
+    page = client.get("/admin/staff").get_data(as_text=True)
+    with runtime(office).sessions() as session:
+        finance_unit = session.scalar(select(LineUser).where(LineUser.line_user_id == FINANCE)).unit_id
+    response = client.post("/admin/staff/invite", data={"name": "สมหญิง ใจดี", "unit": finance_unit, "role": "staff",
+                                                         "csrf_token": csrf(page)})
+    code = re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}", response.get_data(as_text=True)).group(0)
+    newcomer = "U" + "e" * 32
+    assert webhook.post(ev.text(f"ลงทะเบียน {code}", user_id=newcomer)).status_code == 200
+    with runtime(office).sessions() as session:
+        member = session.scalar(select(LineUser).where(LineUser.line_user_id == newcomer))
+        assert member.is_staff and member.unit_id == finance_unit and member.display_name == "สมหญิง ใจดี"
+    assert "staff_invited" in [a.action for a in rows(office, AuditEntry)]
+
+
+def test_an_admin_takes_someone_off_staff_and_out_of_the_back_office(office):
+    clerk = office.test_client()
+    sign_in(clerk, office, CLERK)
+    admin = office.test_client()
+    sign_in(admin, office, ADMIN)
+    with runtime(office).sessions() as session:
+        clerk_id = session.scalar(select(LineUser).where(LineUser.line_user_id == CLERK)).id
+    token = csrf(admin.get("/admin/staff").get_data(as_text=True))
+    assert admin.post(f"/admin/staff/{clerk_id}/remove", data={"csrf_token": token}).status_code == 302
+    assert clerk.get("/admin/reports").status_code == 302
+    assert not rows(office, LineUser, LineUser.id == clerk_id)[0].is_staff
+
+
+def test_staff_pages_are_for_admins_only(office):
+    client = office.test_client()
+    sign_in(client, office, HEAD)
+    assert client.get("/admin/staff").status_code == 403
+    with runtime(office).sessions() as session:
+        clerk_id = session.scalar(select(LineUser).where(LineUser.line_user_id == CLERK)).id
+    token = csrf(client.get("/admin/reports").get_data(as_text=True))
+    assert client.post(f"/admin/staff/{clerk_id}/remove", data={"csrf_token": token}).status_code == 403
+    assert rows(office, LineUser, LineUser.id == clerk_id)[0].is_staff
