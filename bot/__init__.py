@@ -64,10 +64,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(webhook.bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(privacy.bp)
-    from bot.web import open311, public
+    from bot import web
 
-    app.register_blueprint(public.bp)
-    app.register_blueprint(open311.bp)
+    web.init_app(app)
     from bot import cli
 
     cli.register(app)

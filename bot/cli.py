@@ -243,6 +243,25 @@ def staff_remove(who: str) -> None:
         raise click.ClickException(str(exc)) from exc
 
 
+@staff_group.command("login-link")
+@click.argument("who")
+def staff_login_link(who: str) -> None:
+    """Print a one-time link to the web back-office for a staff member (LINE user id or exact name)."""
+    from bot import runtime
+    from bot.staff import InviteError, find_staff
+    from bot.web.auth import LINK_VALID, create_login_token, login_url
+    from models import utcnow
+
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    try:
+        with runtime(current_app).sessions.begin() as session:
+            token = create_login_token(session, find_staff(session, who), utcnow())
+    except InviteError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"works once, for {int(LINK_VALID.total_seconds() // 60)} minutes:")
+    click.echo(login_url(base, token))
+
+
 @click.command("scheduler", cls=OperatorCommand)
 def scheduler_command() -> None:
     """The long-running scheduler: reminders when due, the morning digest, and the outbox sender."""

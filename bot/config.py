@@ -49,6 +49,11 @@ def config_from_env(instance_path: str) -> dict[str, Any]:
         # phone numbers, photos and locations in it are kept; days a delivered message's body is kept.
         "RETAIN_CASE_DAYS": int(env.get("BOT_RETAIN_CASE_DAYS", "365")),
         "RETAIN_OUTBOX_DAYS": int(env.get("BOT_RETAIN_OUTBOX_DAYS", "30")),
+        # Signs the back-office's session cookies; unset: a random key kept under instance/ (bot.web), the same for
+        # every worker of this machine. Set it when several hosts serve /admin/.
+        "SECRET_KEY": env.get("BOT_SECRET_KEY") or None,
+        # A back-office session unused this long is over; the staff member signs in again from LINE.
+        "ADMIN_IDLE_MINUTES": int(env.get("BOT_ADMIN_IDLE_MINUTES", "30")),
     }
 
 
@@ -74,7 +79,12 @@ def local_channel_secret(instance_path: str) -> str:
 
     It is random per machine, so a server started without LINE_CHANNEL_SECRET accepts no forged body.
     """
-    path = Path(instance_path) / "dev_channel_secret"
+    return instance_secret(instance_path, "dev_channel_secret")
+
+
+def instance_secret(instance_path: str, name: str) -> str:
+    """A random secret kept in a file under instance/, written once and then read by every worker."""
+    path = Path(instance_path) / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         # "x" mode: two workers starting at once must not write two different secrets.

@@ -132,6 +132,15 @@ def list_staff(session: Session) -> list[LineUser]:
 
 def remove_staff(session: Session, who: str) -> LineUser:
     """Back to citizen, by LINE user id or exact name."""
+    user = find_staff(session, who)
+    user.role = Role.CITIZEN
+    user.unit_id = None
+    unlink_staff_menu(session, user)
+    return user
+
+
+def find_staff(session: Session, who: str) -> LineUser:
+    """The one staff member with this LINE user id or exact name (InviteError otherwise)."""
     matches = list(
         session.scalars(
             select(LineUser).where(
@@ -143,11 +152,7 @@ def remove_staff(session: Session, who: str) -> LineUser:
         raise InviteError(f"no staff member with LINE id or name {who!r}")
     if len(matches) > 1:
         raise InviteError(f"{len(matches)} staff members are named {who!r}; give the LINE user id instead")
-    user = matches[0]
-    user.role = Role.CITIZEN
-    user.unit_id = None
-    unlink_staff_menu(session, user)
-    return user
+    return matches[0]
 
 
 def staff_of_units(session: Session, unit_ids: list[int]) -> list[LineUser]:

@@ -20,9 +20,11 @@ from models.reminder import Holiday, OccurrenceStatus, ReminderOccurrence, Remin
 from models.rich_menu import RichMenu
 from models.staff import RegistrationAttempt, StaffInvite
 from models.user import STAFF_ROLES, LineUser, Role
+from models.web import AuditEntry, WebLoginToken, WebSession
 
 __all__ = [
     "Asset",
+    "AuditEntry",
     "Condition",
     "HOLDING",
     "LENT",
@@ -60,4 +62,6 @@ __all__ = [
     "clock",
     "measure_unit",
     "utcnow",
+    "WebLoginToken",
+    "WebSession",
 ]

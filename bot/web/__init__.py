@@ -1,1 +1,29 @@
-"""The web pages: the public transparency page and Open311 API, and the staff back-office."""
+"""The bot's web pages: the staff's back-office at /admin/ (bot.web.admin and its page modules), the public
+transparency page (bot.web.public) and the Open311 read API (bot.web.open311)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from bot.config import instance_secret
+
+
+def init_app(app: Flask) -> None:
+    """Session cookie settings, the back-office's routes and the public pages."""
+    if not app.config.get("SECRET_KEY"):
+        # A file, not a per-process random key: every gunicorn worker must read the cookies the others signed.
+        app.config["SECRET_KEY"] = instance_secret(app.instance_path, "web_secret_key")
+    public = str(app.config.get("PUBLIC_BASE_URL") or "")
+    app.config.update(
+        SESSION_COOKIE_NAME="admin_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=public.startswith("https://"),
+    )
+    from bot.web import admin, admin_loans, admin_reports, admin_staff  # noqa: F401 - their routes register on admin.bp
+
+    app.register_blueprint(admin.bp)
+    from bot.web import open311, public
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(open311.bp)
