@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.cli import parse_fiscal_year
+from bot.db import head_revisions
 from bot.thaidate import fiscal_year_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,7 +150,8 @@ def test_postgres_urls_as_hosts_give_them_work(pg_admin_url, fresh_pg_database):
     url = url.set(drivername="postgresql")
     result = flask("db", "current", database_url=url.render_as_string(hide_password=False))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("current 0") and "current none" not in result.stdout
+    heads = ", ".join(sorted(head_revisions()))
+    assert result.stdout.strip() == f"current {heads}, head {heads}", "migrated to the newest schema"
 
 
 # -- report options --------------------------------------------------------------------------------------------

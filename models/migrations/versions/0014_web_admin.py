@@ -1,6 +1,6 @@
 """web back-office: one-time sign-in links, sessions, and the audit log
 
-Revision ID: web1
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-01 03:00:00
 """
@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 import models.base
 
-revision = 'web1'
+revision = '0014'
 down_revision = '0013'
 branch_labels = None
 depends_on = None
