@@ -195,6 +195,22 @@ class Matcher:
             for gram in grams:
                 by_gram[gram].append(i)
         self._gram_words = {g: tuple(ids) for g, ids in by_gram.items() if len(ids) <= MAX_FUZZY_POSTINGS}
+        self._side_words = self._words_asking_a_side()
+
+    def _words_asking_a_side(self) -> frozenset[str]:
+        """The words that ask which side of a service is wanted ("เอกสาร", "ค่าธรรมเนียม", "ที่ไหน"): they say what
+        about a topic is asked, not which topic, so they neither explain a question nor count against an entry."""
+        if not any(entry.service for entry in self.entries):
+            return frozenset()
+        from bot.services import catalogue
+
+        words: set[str] = set()
+        for asks in catalogue().asks.values():
+            for phrase in asks:
+                # One word only: the parts of "ค่าเก็บ" or "วันไหน" ("เก็บ" ขยะ, "วัน") may well be topics.
+                if self.analyzer.content_words(self.analyzer.words(phrase)) == [phrase]:
+                    words.add(phrase)
+        return frozenset(words)
 
     def features(self, text: str) -> Features:
         words = self.analyzer.words(text)
@@ -276,8 +292,8 @@ class Matcher:
         words, grams = self._entry_words[entry], self._entry_grams[entry]
         total = known = 0.0
         for word in set(features.content):
-            if word.isdigit():
-                continue  # "เก้าอี้ 50 ตัว": a number is no topic, known or not
+            if word.isdigit() or word in self._side_words:
+                continue  # "เก้าอี้ 50 ตัว": a number is no topic, known or not; nor is the side asked
             idf = self.words.idf.get(word)
             if idf is None:
                 common = self.analyzer.is_common(word, COMMON_WORD_COUNT)
