@@ -198,19 +198,20 @@ class Matcher:
         self._side_words = self._words_asking_a_side()
 
     def _words_asking_a_side(self) -> frozenset[str]:
-        """The words that ask which side of a service is wanted ("เอกสาร", "ค่าธรรมเนียม", "ที่ไหน"): they say what
-        about a topic is asked, not which topic, so they neither explain a question nor count against an entry."""
+        """The words that ask which side of a service is wanted ("เอกสาร", "ค่าใช้จ่าย", "กี่บาท"): they say what
+        about a topic is asked, not which topic, so they neither explain a question nor count against an entry.
+        A word that also names a topic (an entry's label, a service's name: "ขยะ" of "ค่าขยะ") stays a topic."""
         if not any(entry.service for entry in self.entries):
             return frozenset()
         from bot.services import catalogue
 
-        words: set[str] = set()
-        for asks in catalogue().asks.values():
-            for phrase in asks:
-                # One word only: the parts of "ค่าเก็บ" or "วันไหน" ("เก็บ" ขยะ, "วัน") may well be topics.
-                if self.analyzer.content_words(self.analyzer.words(phrase)) == [phrase]:
-                    words.add(phrase)
-        return frozenset(words)
+        services = catalogue()
+        words = {w for asks in services.asks.values() for phrase in asks for w in self._content(phrase)}
+        named = [e.label for e in self.entries if not e.out_of_scope] + [s.name for s in services.services]
+        return frozenset(words - {w for name in named for w in self._content(name)})
+
+    def _content(self, text: str) -> list[str]:
+        return self.analyzer.content_words(self.analyzer.words(text))
 
     def features(self, text: str) -> Features:
         words = self.analyzer.words(text)
