@@ -142,13 +142,19 @@ class Space:
         norm = math.sqrt(sum(w * w for w in vector.values())) or 1.0
         return {f: w / norm for f, w in vector.items()}
 
-    def similarities(self, features: Sequence[str]) -> dict[int, float]:
-        """Cosine similarity of the query with every document that shares a feature with it."""
-        scores: dict[int, float] = defaultdict(float)
+    def similarities(
+        self, features: Sequence[str], scale: float = 1.0, scores: defaultdict[int, float] | None = None
+    ) -> defaultdict[int, float]:
+        """Cosine similarity of the query with every document that shares a feature with it, times `scale`,
+        added into `scores` when given (two spaces combined without a third dictionary)."""
+        if scores is None:
+            scores = defaultdict(float)
+        get, empty, longest = self.postings.get, (), self.max_postings
         for feature, q_weight in self._vector(features).items():
-            postings = self.postings.get(feature, ())
-            if len(postings) > self.max_postings:
+            postings = get(feature, empty)
+            if len(postings) > longest:
                 continue
+            q_weight *= scale
             for doc, d_weight in postings:
                 scores[doc] += q_weight * d_weight
         return scores
@@ -195,6 +201,23 @@ class Matcher:
             for gram in grams:
                 by_gram[gram].append(i)
         self._gram_words = {g: tuple(ids) for g, ids in by_gram.items() if len(ids) <= MAX_FUZZY_POSTINGS}
+        self._side_words = self._words_asking_a_side()
+
+    def _words_asking_a_side(self) -> frozenset[str]:
+        """The words that ask which side of a service is wanted ("เอกสาร", "ค่าใช้จ่าย", "กี่บาท"): they say what
+        about a topic is asked, not which topic, so they neither explain a question nor count against an entry.
+        A word that also names a topic (an entry's label, a service's name: "ขยะ" of "ค่าขยะ") stays a topic."""
+        if not any(entry.service for entry in self.entries):
+            return frozenset()
+        from bot.services import catalogue
+
+        services = catalogue()
+        words = {w for asks in services.asks.values() for phrase in asks for w in self._content(phrase)}
+        named = [e.label for e in self.entries if not e.out_of_scope] + [s.name for s in services.services]
+        return frozenset(words - {w for name in named for w in self._content(name)})
+
+    def _content(self, text: str) -> list[str]:
+        return self.analyzer.content_words(self.analyzer.words(text))
 
     def features(self, text: str) -> Features:
         words = self.analyzer.words(text)
@@ -249,17 +272,23 @@ class Matcher:
                     best, best_share = word, share
         return best
 
-    def rank(self, features: Features, limit: int | None = None) -> list[Candidate]:
-        """Entries by score, best first; the best `limit` only when given (sorting them all costs, at 10,000)."""
-        word_scores = self.words.similarities(features.content)
-        gram_scores = self.grams.similarities(features.grams)
+    def rank(self, features: Features, limit: int | None = None, floor: float = 0.0) -> list[Candidate]:
+        """Entries by score, best first; the best `limit` only when given (sorting them all costs, at 10,000).
+        With a floor, only entries scoring at least that much, and the best one whatever its score (the log
+        shows staff what came nearest)."""
+        combined = self.grams.similarities(features.grams, 1 - WORD_WEIGHT)
+        self.words.similarities(features.content, WORD_WEIGHT, combined)
+        doc_entry, doc_weight = self._doc_entry, self._doc_weight
         best: dict[int, float] = {}
-        for doc in word_scores.keys() | gram_scores.keys():
-            combined = WORD_WEIGHT * word_scores.get(doc, 0.0) + (1 - WORD_WEIGHT) * gram_scores.get(doc, 0.0)
-            combined *= self._doc_weight[doc]
-            entry = self._doc_entry[doc]
-            if combined > best.get(entry, 0.0):
-                best[entry] = combined
+        top_entry, top_score = -1, 0.0
+        for doc, score in combined.items():
+            score *= doc_weight[doc]
+            if score > top_score:
+                top_entry, top_score = doc_entry[doc], score
+            if score >= floor and score > best.get(doc_entry[doc], 0.0):
+                best[doc_entry[doc]] = score
+        if top_entry >= 0:
+            best[top_entry] = top_score
         if limit is None:
             ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)
         else:
@@ -276,8 +305,8 @@ class Matcher:
         words, grams = self._entry_words[entry], self._entry_grams[entry]
         total = known = 0.0
         for word in set(features.content):
-            if word.isdigit():
-                continue  # "เก้าอี้ 50 ตัว": a number is no topic, known or not
+            if word.isdigit() or word in self._side_words:
+                continue  # "เก้าอี้ 50 ตัว": a number is no topic, known or not; nor is the side asked
             idf = self.words.idf.get(word)
             if idf is None:
                 common = self.analyzer.is_common(word, COMMON_WORD_COUNT)
@@ -322,7 +351,7 @@ class Matcher:
         key = " ".join(features.content)
         if not features.content:
             return Decision(Verdict.NO_MATCH, (), None, key)
-        ranked = self.rank(features, RANKED_FOR_A_DECISION)
+        ranked = self.rank(features, RANKED_FOR_A_DECISION, CANDIDATE_SCORE)
         best = ranked[0] if ranked else None
         if self.analyzer.out_of_scope_words(features.words):
             return Decision(Verdict.OUT_OF_SCOPE, (), best, key)

@@ -275,23 +275,24 @@ def knowledge_entries() -> tuple[list[Entry], list[Entry]]:
 
 def with_services(curated: Sequence[Entry], services: Catalogue) -> list[Entry]:
     """A service becomes an entry of its own, or, when it names one (`entry`), adds its ways of asking and its
-    answer to that entry of knowledge.toml."""
+    answer to that entry of knowledge.toml.
+
+    Only the ways of asking are searched, not the manual's fields: every service lists "สำเนาบัตรประชาชน",
+    fees, where to go and its law, so those words made any question about an ID card, a fee or a place look
+    like one of the services ("ทำบัตรประชาชนใหม่ต้องใช้อะไร" answered with the disability allowance)."""
     entries = {e.id: e for e in curated}
     for service in services.services:
         if service.entry is not None:
             if service.entry not in entries:
                 raise ServiceError(f"{SERVICES_FILE}: service {service.key}: no knowledge entry {service.entry!r}")
             base = entries[service.entry]
-            entries[service.entry] = replace(
-                base, service=service.key, questions=(*base.questions, *service.questions),
-                background=(*base.background, *background(service, services)),
-            )
+            entries[service.entry] = replace(base, service=service.key, questions=(*base.questions, *service.questions))
             continue
         if service.key in entries:
             raise ServiceError(f"{SERVICES_FILE}: service {service.key}: knowledge.toml has an entry of that id")
         entries[service.key] = Entry(
             id=service.key, label=service.label, questions=service.questions, related=service.related,
-            start=service.start, service=service.key, background=background(service, services),
+            start=service.start, service=service.key,
         )
     known = set(entries)
     for service in services.services:
@@ -299,18 +300,6 @@ def with_services(curated: Sequence[Entry], services: Catalogue) -> list[Entry]:
         if unknown:
             raise ServiceError(f"{SERVICES_FILE}: service {service.key} relates to unknown entries {unknown}")
     return list(entries.values())
-
-
-def background(service: Service, services: Catalogue) -> tuple[str, ...]:
-    """What the matcher may search besides the ways of asking: the service's own fields, the words that ask
-    for each side it has ("เอกสาร" when it lists documents), and how people name an age when it has bands."""
-    texts_ = [PLACEHOLDER.sub(" ", v) for value in service.fields.values()
-              for v in (value if isinstance(value, tuple) else (value,))]
-    sides = [side for side in SIDES if side in service.fields or _is_amount(service, side)]
-    texts_ += [" ".join(services.asks[side]) for side in sides if side in services.asks]
-    if service.bands and services.age_words:
-        texts_.append(" ".join(services.age_words))
-    return tuple(texts_)
 
 
 def decide(matcher: Any, text: str) -> Any:

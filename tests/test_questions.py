@@ -215,6 +215,8 @@ def test_the_no_answer_reply_says_how_to_reach_a_person_and_never_to_type_shorte
 
 @pytest.mark.parametrize(("question", "number"), [
     ("ซื้อของออนไลน์ไม่ตรงปก ร้านโกง แจ้งที่ไหน", "1166"), ("จะร้องเรียนที่ดินจังหวัด ทำยังไง", "1567"),
+    ("บัตรทองหายต้องไปทำที่ไหนคะ", "1330"), ("ต่อภาษีรถยนต์ที่อบต.ได้ไหม", "1584"),
+    ("บัตรประชาชนหมดอายุ ทำที่ไหนครับ", "ที่ว่าการอำเภอ"),
 ])
 def test_the_no_answer_reply_names_the_outside_body_that_plainly_applies(webhook, fake_line, seeded, question, number):
     webhook.post(ev.text(question))
