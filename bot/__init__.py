@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import config_from_env, local_channel_secret
 from bot.db import Readiness, make_engine, make_session_factory
+from bot.inbound import InboundProcessor
 from bot.line_api import ConsoleTransport, LineTransport, Transport
 from bot.outbox import Sender
 from bot.registry import Registry, load_handlers, registry
@@ -30,6 +31,7 @@ class Runtime:
     registry: Registry
     channel_secret: str
     readiness: Readiness
+    inbound: InboundProcessor
 
     @property
     def console_mode(self) -> bool:
@@ -42,6 +44,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config_from_env(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+        if app.config.get("TESTING") and "PROCESS_INLINE" not in test_config:
+            app.config["PROCESS_INLINE"] = True  # a test reads the answer when the request returns
     if not app.config["LINE_CHANNEL_SECRET"]:
         app.config["LINE_CHANNEL_SECRET"] = local_channel_secret(app.instance_path)
     _configure_logging(app)
@@ -55,8 +59,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     sessions = make_session_factory(engine)
     transport = app.config.get("TRANSPORT") or make_transport(app.config)
     sender = Sender(sessions, transport, max_attempts=app.config["SENDER_MAX_ATTEMPTS"])
+    inbound = InboundProcessor(sessions, registry, app.config, sender)
     app.extensions["bot"] = Runtime(
-        engine, sessions, sender, registry, app.config["LINE_CHANNEL_SECRET"], readiness
+        engine, sessions, sender, registry, app.config["LINE_CHANNEL_SECRET"], readiness, inbound
     )
 
     from bot import media, privacy, webhook

@@ -265,6 +265,7 @@ def scheduler_command() -> None:
         stop=_stop_on_signals(),
         media_dir=Path(config["MEDIA_DIR"]),
         retention=Retention.of(config),
+        inbound=rt.inbound,
     )
 
 

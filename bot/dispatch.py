@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +40,10 @@ class DuplicateEvent(Exception):
     pass
 
 
+class ClaimLost(Exception):
+    """The inbound event's claim was taken over by another worker before this transaction committed (bot.inbound)."""
+
+
 class DatabaseUnavailable(Exception):
     """The event could not be stored; the webhook answers 5xx so that LINE delivers it again."""
 
@@ -61,18 +65,30 @@ def event_kind(raw: dict[str, Any], parsed: Any) -> str:
     return kind
 
 
+Done = Callable[[Session], None]
+
+
 def process_event(
-    sessions: sessionmaker[Session], registry: Registry, config: Mapping[str, Any], raw: dict[str, Any]
+    sessions: sessionmaker[Session],
+    registry: Registry,
+    config: Mapping[str, Any],
+    raw: dict[str, Any],
+    *,
+    done: Done | None = None,
 ) -> list[ClaimedRow]:
     """Handle one event in its own transaction; return the outbox rows it committed, claimed for the
-    caller to send now (Sender.send_claimed)."""
+    caller to send now (Sender.send_claimed). `done` runs in that transaction, whatever the outcome (handled,
+    apologised for, a duplicate): the stored event is marked processed in the same commit as its effects."""
     event_id = raw.get("webhookEventId")
     for attempt in (1, 2):
         try:
             with sessions.begin() as session:
                 _record_event_or_unavailable(session, raw)
-                return _handle(session, registry, config, raw)
-        except DatabaseUnavailable:
+                rows = _handle(session, registry, config, raw)
+                if done is not None:
+                    done(session)
+                return rows
+        except (DatabaseUnavailable, ClaimLost):
             raise
         except DuplicateEvent:
             log.info(
@@ -80,6 +96,9 @@ def process_event(
                 event_id,
                 (raw.get("deliveryContext") or {}).get("isRedelivery"),
             )
+            if done is not None:
+                with sessions.begin() as session:
+                    done(session)
             return []
         except OperationalError as exc:
             # The pool is not pinged before use: a connection the server dropped fails here once, and the
@@ -91,7 +110,7 @@ def process_event(
             raise DatabaseUnavailable(str(exc.orig)) from exc
         except Exception:
             log_failure(log, "event %s (%s) failed; apologising", event_id, raw.get("type"))
-            return _apologise(sessions, raw)
+            return _apologise(sessions, raw, done)
     raise AssertionError("unreachable")
 
 
@@ -266,7 +285,7 @@ def _message_text(raw: dict[str, Any], limit: int) -> tuple[str, bool]:
     return text, False
 
 
-def _apologise(sessions: sessionmaker[Session], raw: dict[str, Any]) -> list[ClaimedRow]:
+def _apologise(sessions: sessionmaker[Session], raw: dict[str, Any], done: Done | None) -> list[ClaimedRow]:
     reply_token = raw.get("replyToken")
     try:
         with sessions.begin() as session:
@@ -274,12 +293,16 @@ def _apologise(sessions: sessionmaker[Session], raw: dict[str, Any]) -> list[Cla
                 _record_event(session, raw, outcome="failed")
             except DuplicateEvent:
                 pass
+            if done is not None:
+                done(session)
             if not reply_token:
                 return []
             return enqueue_claimed_reply(
                 session, reply_token=reply_token, to=chat_id_of(raw), messages=[text(texts.APOLOGY)],
                 source_event_id=raw.get("webhookEventId"),
             )
+    except ClaimLost:
+        raise
     except Exception as exc:
         # Nothing of the event is stored: 503, and LINE delivers it again, rather than 200 and the event lost.
         log_failure(log, "could not even record the apology for event %s", raw.get("webhookEventId"))

@@ -1,5 +1,6 @@
 """POST /callback (LINE's webhook) and GET /healthz.
 
+The events are stored in one commit before the answer and processed right after it (bot.inbound).
 What the webhook answers is what LINE does next: 200 means "stored, do not send again", a 5xx means "deliver
 it again later", a 4xx means "this body will never do". So a worker answers 200 only for events it stored,
 503 while its database cannot store them (down, behind the newest migration, refusing the write), and a 4xx
@@ -18,7 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import runtime
 from bot.db import schema_problem, write_problem
-from bot.dispatch import DatabaseUnavailable, process_event
+from bot.dispatch import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
@@ -48,16 +49,19 @@ def callback():  # type: ignore[no-untyped-def]
         log.error("webhook: database not ready, asking LINE to redeliver: %s", rt.readiness.problem)
         return jsonify(error="database not ready", **rt.readiness.problem), 503
     try:
-        # Reply tokens expire soon, so each event's replies go out as soon as it has committed, side by side with
-        # the next events; leaving the block waits for them all, whatever ended it. What fails stays for the
-        # sender loop. The rows were inserted already claimed by this request, so no claim is needed here.
-        with rt.sender.sending() as replies:
-            for raw in events:
-                replies.send(process_event(rt.sessions, rt.registry, current_app.config, raw))
+        chats = rt.inbound.store(events)
     except DatabaseUnavailable as exc:
         # Not 200: LINE then redelivers the body, and the events already stored are skipped as duplicates.
         log.error("webhook: database unavailable, asking LINE to redeliver: %s", exc)
         return jsonify(error="database unavailable"), 503
+    # Stored: from here on the events are ours whatever happens to this worker (bot.inbound).
+    if current_app.config["PROCESS_INLINE"]:
+        try:
+            rt.inbound.process_chats(chats)
+        except DatabaseUnavailable as exc:
+            log.error("webhook: events stored, processing them failed; retried once their lease runs out: %s", exc)
+    else:
+        rt.inbound.process_later(chats)
     return jsonify(status="ok"), 200
 
 

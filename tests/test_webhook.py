@@ -186,6 +186,7 @@ def test_console_mode_prints_instead_of_sending(database_url, fake_line, capsys)
     with runtime(app).sessions.begin() as session:
         seed_bundled(session)
     assert Webhook(app).post(ev.text("สวัสดี")).status_code == 200
+    assert runtime(app).inbound.wait_idle(10), "processed after the answer, by the worker's pool"
     assert "บอท: สวัสดีค่ะ" in capsys.readouterr().out
     assert fake_line.received == []
     assert [r.status for r in rows(app, OutboxMessage)] == [OutboxStatus.SENT]

@@ -1,0 +1,308 @@
+"""Inbound events: stored by the webhook before it answers 200, processed right after, in each chat's order.
+
+LINE gives a webhook 2 s and counts the time a body takes. So /callback only checks the body, stores its events
+in one INSERT .. ON CONFLICT DO NOTHING (webhookEventId: a redelivery stores nothing) and one commit, and answers.
+Processing (bot.dispatch.process_event, the same code on every path) and the replies follow at once:
+
+- in production, on a small pool of threads in the worker (InboundProcessor.process_later). Not Werkzeug's
+  `response.call_on_close`: under gunicorn's sync workers that still holds the worker, so the next body would
+  wait for this one's processing; the pool lets the worker take the next request while this one's events are
+  handled. The pool is made lazily per process (threads do not survive gunicorn's fork) and its queue is bounded:
+  a body that finds it full is left pending, and the sender loop takes it up (process_stranded);
+- in the terminal chat and the tests (config PROCESS_INLINE), in the request itself, so the answer is visible as
+  soon as the request returns.
+
+Exactly one effect per event: a worker claims events (status "processing", a lease, attempts + 1) and the event's
+own transaction marks it "done" only if the claim is still its own (same attempts), in the commit that holds its
+effects. A worker that dies leaves its claim to run out; the sender loop's job then claims the event again.
+
+One chat's events are handled one at a time, oldest first: a claim takes a chat's pending events only while no
+event of that chat is being processed under a live lease, and claims are serialised (SQLite: its write lock from
+BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock), so two workers never hold one chat at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, exists, or_, select, text, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.context import chat_id_of
+from bot.db import dialect_upsert, is_disconnect, log_failure
+from bot.dispatch import ClaimLost, DatabaseUnavailable, process_event
+from bot.outbox import Sender
+from bot.registry import Registry
+from models import InboundEvent, InboundStatus, utcnow
+
+log = logging.getLogger(__name__)
+
+# Long enough for a claimed batch to be processed and its replies sent (LineTransport's timeouts are seconds).
+PROCESS_LEASE = timedelta(seconds=60)
+# A pending event older than this was not handed to a worker's pool (full, or the worker died): the sender loop
+# takes it. Young ones are left to the worker that stored them.
+STRANDED_AFTER = timedelta(seconds=10)
+# An event claimed this many times without being marked done (its processing killed its worker each time, or
+# the database refused it) is given up rather than retried for ever.
+MAX_ATTEMPTS = 5
+CLAIM_BATCH = 100
+PROCESS_THREADS = 4
+# Bodies waiting for the pool, per process; more are left pending for the sender loop.
+QUEUE_LIMIT = 256
+# Any constant: claims of all workers on one PostgreSQL database queue on it (see the module's docstring).
+_CLAIM_LOCK_KEY = 0x1AB0_0E7E
+
+_TABLE = InboundEvent.__table__
+
+
+@dataclass(frozen=True)
+class ClaimedEvent:
+    id: int
+    chat_key: str
+    raw: dict[str, Any]
+    attempts: int
+
+
+@dataclass
+class ProcessStats:
+    processed: int = 0
+    lost: int = 0  # claims another worker took over before the event committed
+
+
+def chat_key_of(raw: dict[str, Any]) -> str:
+    """What orders events: the group, room or user; an event from none of them is a chat of its own."""
+    return chat_id_of(raw) or f"event:{raw.get('webhookEventId') or uuid.uuid4().hex}"
+
+
+class InboundProcessor:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        registry: Registry,
+        config: Mapping[str, Any],
+        sender: Sender,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        threads: int = PROCESS_THREADS,
+        queue_limit: int = QUEUE_LIMIT,
+    ) -> None:
+        self._sessions = sessions
+        self._registry = registry
+        self._config = config
+        self._sender = sender
+        self._clock = clock
+        self._threads = threads
+        self._queue_limit = queue_limit
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid = 0
+        self._lock = threading.Condition()
+        self._queued = 0
+
+    # -- storing --------------------------------------------------------------------------------------------
+
+    def store(self, events: Sequence[dict[str, Any]]) -> list[str]:
+        """Store the events in one INSERT and one commit; the chats of those that were new. DatabaseUnavailable
+        when they could not be stored (the webhook then answers 503 and LINE delivers the body again)."""
+        if not events:
+            return []
+        now = self._clock()
+        rows = [
+            {
+                "webhook_event_id": str(raw["webhookEventId"])[:64] if raw.get("webhookEventId") else None,
+                "chat_key": chat_key_of(raw)[:80], "raw": json.dumps(raw, ensure_ascii=False),
+                "status": InboundStatus.PENDING, "received_at": now, "attempts": 0,
+            }
+            for raw in events
+        ]
+        for attempt in (1, 2):
+            try:
+                with self._sessions.begin() as session:
+                    stored = session.connection().execute(_insert_statement(session), rows).scalars().all()
+                return list(dict.fromkeys(stored))
+            except OperationalError as exc:
+                # A pooled connection the server dropped fails once; the pool is invalidated, so try again.
+                if attempt == 1 and is_disconnect(exc):
+                    continue
+                raise DatabaseUnavailable(f"storing events: {exc.orig}") from exc
+            except Exception as exc:
+                raise DatabaseUnavailable(f"storing events: {type(exc).__name__}: {exc}") from exc
+        raise AssertionError("unreachable")
+
+    # -- processing -----------------------------------------------------------------------------------------
+
+    def process_later(self, chat_keys: Sequence[str]) -> bool:
+        """Hand the chats' pending events to this process's pool; False when its queue is full (they stay
+        pending, and the sender loop takes them after STRANDED_AFTER)."""
+        if not chat_keys:
+            return True
+        with self._lock:
+            if self._queued >= self._queue_limit:
+                log.warning("inbound: %d bodies queued already; %d chats left to the sender loop",
+                            self._queued, len(chat_keys))
+                return False
+            self._queued += 1
+            pool = self._executor()
+        pool.submit(self._process_queued, list(chat_keys))
+        return True
+
+    def _process_queued(self, chat_keys: list[str]) -> None:
+        try:
+            self.process_chats(chat_keys)
+        except Exception:  # noqa: BLE001 - a thread of the pool must not die; the events' leases run out
+            log_failure(log, "inbound: processing %d chats failed; the sender loop takes them up", len(chat_keys))
+        finally:
+            with self._lock:
+                self._queued -= 1
+                self._lock.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until this process's pool has processed every body handed to it; False on timeout. For tests and
+        the terminal, which read the answers afterwards."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self._queued == 0, timeout)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None or self._pool_pid != os.getpid():
+            self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="inbound")
+            self._pool_pid = os.getpid()
+        return self._pool
+
+    def process_chats(self, chat_keys: Iterable[str], now: datetime | None = None) -> ProcessStats:
+        """Process the chats' pending events, oldest first, until none is left that this process may claim; each
+        event's replies go out as soon as it has committed, side by side with the next events'. DatabaseUnavailable
+        when the database failed (what was claimed and not done is taken up again once its lease runs out)."""
+        keys = list(dict.fromkeys(chat_keys))
+        stats = ProcessStats()
+        while keys:
+            claimed = self.claim(chat_keys=keys, now=now)
+            if not claimed:
+                break
+            self._process(claimed, stats)
+            # Only the chats that had something: a later body's events of theirs may have waited for this claim.
+            keys = list(dict.fromkeys(c.chat_key for c in claimed))
+        return stats
+
+    def process_stranded(self, now: datetime | None = None) -> ProcessStats:
+        """The sender loop's job: events stored but never processed (their worker died, or its pool was full),
+        and events whose processing lease ran out; then whatever of the same chats came in meanwhile."""
+        stats = ProcessStats()
+        self._give_up_on_poison(now)
+        claimed = self.claim(stranded_before=(now or self._clock()) - STRANDED_AFTER, now=now)
+        if claimed:
+            log.warning("inbound: taking up %d events that were stored and not processed", len(claimed))
+            self._process(claimed, stats)
+            more = self.process_chats((c.chat_key for c in claimed), now)
+            stats.processed += more.processed
+            stats.lost += more.lost
+        return stats
+
+    def _process(self, claimed: Sequence[ClaimedEvent], stats: ProcessStats) -> None:
+        with self._sender.sending() as replies:
+            for event in claimed:
+                try:
+                    replies.send(process_event(
+                        self._sessions, self._registry, self._config, event.raw, done=_mark_done(event),
+                    ))
+                except ClaimLost:
+                    log.warning("inbound %s: its lease ran out and another worker took it over", event.id)
+                    stats.lost += 1
+                    continue
+                stats.processed += 1
+
+    def claim(
+        self,
+        *,
+        chat_keys: Sequence[str] | None = None,
+        stranded_before: datetime | None = None,
+        now: datetime | None = None,
+        limit: int = CLAIM_BATCH,
+    ) -> list[ClaimedEvent]:
+        """Claim up to `limit` events, oldest first, of chats that no one is processing now: of `chat_keys`, or
+        (the sender loop) of any chat, pending since before `stranded_before` or with a lease that ran out."""
+        now = now or self._clock()
+        this, busy = _TABLE.alias("this"), _TABLE.alias("busy")
+        lease_ran_out = and_(this.c.status == InboundStatus.PROCESSING, this.c.lease_until <= now)
+        pending = this.c.status == InboundStatus.PENDING
+        if stranded_before is not None:
+            pending = and_(pending, this.c.received_at <= stranded_before)
+        chat_busy = exists().where(
+            busy.c.chat_key == this.c.chat_key, busy.c.status == InboundStatus.PROCESSING, busy.c.lease_until > now
+        )
+        due = select(this.c.id).where(or_(pending, lease_ran_out), this.c.attempts < MAX_ATTEMPTS, ~chat_busy)
+        if chat_keys is not None:
+            due = due.where(this.c.chat_key.in_(list(chat_keys)))
+        due = due.order_by(this.c.id).limit(limit)
+        with self._sessions.begin() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK_KEY})
+            claimed = session.execute(
+                update(_TABLE)
+                .where(_TABLE.c.id.in_(due.scalar_subquery()))
+                .values(status=InboundStatus.PROCESSING, lease_until=now + PROCESS_LEASE,
+                        attempts=_TABLE.c.attempts + 1)
+                .returning(_TABLE.c.id, _TABLE.c.chat_key, _TABLE.c.raw, _TABLE.c.attempts)
+            ).all()
+        events = [ClaimedEvent(r.id, r.chat_key, json.loads(r.raw), r.attempts) for r in claimed]
+        return sorted(events, key=lambda e: e.id)  # RETURNING's order is not guaranteed
+
+    def _give_up_on_poison(self, now: datetime | None) -> None:
+        """Mark failed the events claimed MAX_ATTEMPTS times whose last lease ran out: each try died or failed."""
+        now = now or self._clock()
+        with self._sessions.begin() as session:
+            given_up = session.execute(
+                update(_TABLE)
+                .where(_TABLE.c.status.in_([InboundStatus.PENDING, InboundStatus.PROCESSING]),
+                       _TABLE.c.attempts >= MAX_ATTEMPTS,
+                       or_(_TABLE.c.lease_until.is_(None), _TABLE.c.lease_until <= now))
+                .values(status=InboundStatus.FAILED, lease_until=None)
+            ).rowcount
+        if given_up:
+            log.error("inbound: gave up on %d events after %d attempts each", given_up, MAX_ATTEMPTS)
+
+
+_MARK_DONE = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("event_id"), _TABLE.c.status == InboundStatus.PROCESSING,
+           _TABLE.c.attempts == bindparam("claim_attempts"))
+    .values(status=InboundStatus.DONE, lease_until=None)
+)
+
+
+def _mark_done(event: ClaimedEvent) -> Callable[[Session], None]:
+    """Mark the event done in the caller's transaction; ClaimLost (rolling it back) when the claim is no longer
+    ours: its lease ran out and another worker claimed it again, so that one's effects are the event's."""
+
+    def mark(session: Session) -> None:
+        marked = session.connection().execute(_MARK_DONE, {"event_id": event.id, "claim_attempts": event.attempts})
+        if marked.rowcount != 1:
+            raise ClaimLost(event.id)
+
+    return mark
+
+
+def _insert_statement(session: Session) -> Any:
+    return _insert_for(session.get_bind().dialect.name)
+
+
+_INSERTS: dict[str, Any] = {}
+
+
+def _insert_for(dialect: str) -> Any:
+    # Built once per dialect: an executemany of it is one INSERT .. VALUES (..), (..) .. per batch of rows.
+    if dialect not in _INSERTS:
+        _INSERTS[dialect] = (
+            dialect_upsert(dialect, _TABLE)
+            .on_conflict_do_nothing(index_elements=[_TABLE.c.webhook_event_id])
+            .returning(_TABLE.c.chat_key)
+        )
+    return _INSERTS[dialect]
