@@ -146,8 +146,9 @@ def test_a_ready_worker_does_not_look_at_the_schema_again(seeded, webhook):
     assert statements and not [s for s in statements if "alembic_version" in s]
 
 
-# Ways a database can refuse to store an event (the webhook stores it in inbound_event before answering) that are
-# not a lost connection: the table is gone, or the database rejects the row. Nothing is stored, so the answer must be 503, never 200 with the event lost.
+# Ways a database can refuse to store an event (the webhook stores it in inbound_event before answering) that
+# are not a lost connection: the table is gone, or the database rejects the row. Nothing is stored, so the answer
+# must be 503, never 200 with the event lost.
 SABOTAGE = {
     "table dropped": {
         "sqlite": ["DROP TABLE inbound_event"],
