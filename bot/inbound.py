@@ -23,6 +23,7 @@ BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock), so two workers
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -39,7 +40,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.context import chat_id_of
-from bot.db import dialect_upsert, is_disconnect, log_failure
+from bot.db import dialect_upsert, is_disconnect, log_failure, read_only
 from bot.dispatch import ClaimLost, DatabaseUnavailable, process_event
 from bot.outbox import Sender
 from bot.registry import Registry
@@ -110,9 +111,11 @@ class InboundProcessor:
 
     # -- storing --------------------------------------------------------------------------------------------
 
-    def store(self, events: Sequence[dict[str, Any]]) -> list[str]:
-        """Store the events in one INSERT and one commit; the chats of those that were new. DatabaseUnavailable
-        when they could not be stored (the webhook then answers 503 and LINE delivers the body again)."""
+    def store(self, events: Sequence[dict[str, Any]], *, claim: bool = True) -> list[ClaimedEvent]:
+        """Store the events in one INSERT and, with `claim`, claim in the same commit those of their chats that no
+        one is processing: what the caller then processes (process_claimed). DatabaseUnavailable when they could
+        not be stored (the webhook then answers 503 and LINE delivers the body again). A redelivered event is not
+        stored again; an event of a busy chat is left pending for the worker holding that chat."""
         if not events:
             return []
         now = self._clock()
@@ -127,8 +130,12 @@ class InboundProcessor:
         for attempt in (1, 2):
             try:
                 with self._sessions.begin() as session:
-                    stored = session.connection().execute(_insert_statement(session), rows).scalars().all()
-                return list(dict.fromkeys(stored))
+                    dialect = _lock_claims(session)
+                    connection = session.connection()
+                    chats = list(dict.fromkeys(connection.execute(_insert_for(dialect), rows).scalars()))
+                    if not claim or not chats:
+                        return []
+                    return _claimed(connection.execute(_claim_for(dialect, by_chats=True), _claim_params(now, chats)))
             except OperationalError as exc:
                 # A pooled connection the server dropped fails once; the pool is invalidated, so try again.
                 if attempt == 1 and is_disconnect(exc):
@@ -140,26 +147,31 @@ class InboundProcessor:
 
     # -- processing -----------------------------------------------------------------------------------------
 
-    def process_later(self, chat_keys: Sequence[str]) -> bool:
-        """Hand the chats' pending events to this process's pool; False when its queue is full (they stay
-        pending, and the sender loop takes them after STRANDED_AFTER)."""
-        if not chat_keys:
+    def has_room(self) -> bool:
+        """Whether process_later would take a body now; when not, the webhook stores it unclaimed."""
+        with self._lock:
+            return self._queued < self._queue_limit
+
+    def process_later(self, claimed: Sequence[ClaimedEvent]) -> bool:
+        """Hand claimed events to this process's pool; False when its queue is full (they stay claimed until the
+        lease runs out, and the sender loop takes them then: the webhook asks has_room first)."""
+        if not claimed:
             return True
         with self._lock:
             if self._queued >= self._queue_limit:
-                log.warning("inbound: %d bodies queued already; %d chats left to the sender loop",
-                            self._queued, len(chat_keys))
+                log.warning("inbound: %d bodies queued already; %d events left to the sender loop",
+                            self._queued, len(claimed))
                 return False
             self._queued += 1
             pool = self._executor()
-        pool.submit(self._process_queued, list(chat_keys))
+        pool.submit(self._process_queued, list(claimed))
         return True
 
-    def _process_queued(self, chat_keys: list[str]) -> None:
+    def _process_queued(self, claimed: list[ClaimedEvent]) -> None:
         try:
-            self.process_chats(chat_keys)
+            self.process_claimed(claimed)
         except Exception:  # noqa: BLE001 - a thread of the pool must not die; the events' leases run out
-            log_failure(log, "inbound: processing %d chats failed; the sender loop takes them up", len(chat_keys))
+            log_failure(log, "inbound: processing %d events failed; the sender loop takes them up", len(claimed))
         finally:
             with self._lock:
                 self._queued -= 1
@@ -177,34 +189,30 @@ class InboundProcessor:
             self._pool_pid = os.getpid()
         return self._pool
 
-    def process_chats(self, chat_keys: Iterable[str], now: datetime | None = None) -> ProcessStats:
-        """Process the chats' pending events, oldest first, until none is left that this process may claim; each
-        event's replies go out as soon as it has committed, side by side with the next events'. DatabaseUnavailable
-        when the database failed (what was claimed and not done is taken up again once its lease runs out)."""
-        keys = list(dict.fromkeys(chat_keys))
+    def process_claimed(self, claimed: Sequence[ClaimedEvent], now: datetime | None = None) -> ProcessStats:
+        """Process claimed events in order, then what came in for their chats meanwhile (left pending while this
+        held them), until nothing is left. Each event's replies go out as soon as it has committed, side by side
+        with the next events'. DatabaseUnavailable when the database failed: what was claimed and not done is
+        taken up again once its lease runs out."""
         stats = ProcessStats()
-        while keys:
-            claimed = self.claim(chat_keys=keys, now=now)
-            if not claimed:
-                break
+        while claimed:
             self._process(claimed, stats)
             # Only the chats that had something: a later body's events of theirs may have waited for this claim.
-            keys = list(dict.fromkeys(c.chat_key for c in claimed))
+            claimed = self.claim(chat_keys=list(dict.fromkeys(c.chat_key for c in claimed)), now=now)
         return stats
+
+    def process_chats(self, chat_keys: Iterable[str], now: datetime | None = None) -> ProcessStats:
+        """Claim and process the chats' pending events (process_claimed)."""
+        return self.process_claimed(self.claim(chat_keys=list(dict.fromkeys(chat_keys)), now=now), now)
 
     def process_stranded(self, now: datetime | None = None) -> ProcessStats:
         """The sender loop's job: events stored but never processed (their worker died, or its pool was full),
         and events whose processing lease ran out; then whatever of the same chats came in meanwhile."""
-        stats = ProcessStats()
         self._give_up_on_poison(now)
         claimed = self.claim(stranded_before=(now or self._clock()) - STRANDED_AFTER, now=now)
         if claimed:
             log.warning("inbound: taking up %d events that were stored and not processed", len(claimed))
-            self._process(claimed, stats)
-            more = self.process_chats((c.chat_key for c in claimed), now)
-            stats.processed += more.processed
-            stats.lost += more.lost
-        return stats
+        return self.process_claimed(claimed, now)
 
     def _process(self, claimed: Sequence[ClaimedEvent], stats: ProcessStats) -> None:
         with self._sender.sending() as replies:
@@ -225,35 +233,30 @@ class InboundProcessor:
         chat_keys: Sequence[str] | None = None,
         stranded_before: datetime | None = None,
         now: datetime | None = None,
-        limit: int = CLAIM_BATCH,
     ) -> list[ClaimedEvent]:
-        """Claim up to `limit` events, oldest first, of chats that no one is processing now: of `chat_keys`, or
+        """Claim up to CLAIM_BATCH events, oldest first, of chats that no one is processing now: of `chat_keys`, or
         (the sender loop) of any chat, pending since before `stranded_before` or with a lease that ran out."""
         now = now or self._clock()
-        this, busy = _TABLE.alias("this"), _TABLE.alias("busy")
-        lease_ran_out = and_(this.c.status == InboundStatus.PROCESSING, this.c.lease_until <= now)
-        pending = this.c.status == InboundStatus.PENDING
-        if stranded_before is not None:
-            pending = and_(pending, this.c.received_at <= stranded_before)
-        chat_busy = exists().where(
-            busy.c.chat_key == this.c.chat_key, busy.c.status == InboundStatus.PROCESSING, busy.c.lease_until > now
-        )
-        due = select(this.c.id).where(or_(pending, lease_ran_out), this.c.attempts < MAX_ATTEMPTS, ~chat_busy)
-        if chat_keys is not None:
-            due = due.where(this.c.chat_key.in_(list(chat_keys)))
-        due = due.order_by(this.c.id).limit(limit)
+        by_chats = chat_keys is not None
+        if by_chats and not chat_keys:
+            return []
+        if by_chats and not self._any_pending(chat_keys):
+            return []
+        params = _claim_params(now, chat_keys) if by_chats else {
+            **_claim_params(now, []), "stranded_before": stranded_before or now}
         with self._sessions.begin() as session:
+            dialect = _lock_claims(session)
+            return _claimed(session.connection().execute(_claim_for(dialect, by_chats=by_chats), params))
+
+    def _any_pending(self, chat_keys: Sequence[str] | None) -> bool:
+        """A plain read first on SQLite, where a claim takes the database's write lock: most often, once a chat's
+        events are done, nothing of it is left. (A body stored meanwhile committed before this read, as its
+        transaction held the write lock, or it claimed its events itself.) PostgreSQL claims under its lock."""
+        with self._sessions() as session:
             if session.get_bind().dialect.name == "postgresql":
-                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CLAIM_LOCK_KEY})
-            claimed = session.execute(
-                update(_TABLE)
-                .where(_TABLE.c.id.in_(due.scalar_subquery()))
-                .values(status=InboundStatus.PROCESSING, lease_until=now + PROCESS_LEASE,
-                        attempts=_TABLE.c.attempts + 1)
-                .returning(_TABLE.c.id, _TABLE.c.chat_key, _TABLE.c.raw, _TABLE.c.attempts)
-            ).all()
-        events = [ClaimedEvent(r.id, r.chat_key, json.loads(r.raw), r.attempts) for r in claimed]
-        return sorted(events, key=lambda e: e.id)  # RETURNING's order is not guaranteed
+                return True
+            read_only(session)
+            return session.execute(_ANY_PENDING, {"chat_keys": list(chat_keys or [])}).first() is not None
 
     def _give_up_on_poison(self, now: datetime | None) -> None:
         """Mark failed the events claimed MAX_ATTEMPTS times whose last lease ran out: each try died or failed."""
@@ -290,8 +293,52 @@ def _mark_done(event: ClaimedEvent) -> Callable[[Session], None]:
     return mark
 
 
-def _insert_statement(session: Session) -> Any:
-    return _insert_for(session.get_bind().dialect.name)
+def _lock_claims(session: Session) -> str:
+    """Serialise this transaction's claims with every other worker's (see the module's docstring); its dialect."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.connection().execute(_ADVISORY_LOCK, {"key": _CLAIM_LOCK_KEY})
+    return dialect
+
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_ANY_PENDING = select(_TABLE.c.id).where(
+    _TABLE.c.chat_key.in_(bindparam("chat_keys", expanding=True)), _TABLE.c.status == InboundStatus.PENDING
+).limit(1)
+
+
+def _claim_params(now: datetime, chat_keys: Sequence[str]) -> dict[str, Any]:
+    return {"now": now, "claim_lease_until": now + PROCESS_LEASE, "chat_keys": list(chat_keys)}
+
+
+def _claimed(result: Any) -> list[ClaimedEvent]:
+    events = [ClaimedEvent(r.id, r.chat_key, json.loads(r.raw), r.attempts) for r in result]
+    return sorted(events, key=lambda e: e.id)  # RETURNING's order is not guaranteed
+
+
+@functools.cache
+def _claim_for(dialect: str, *, by_chats: bool) -> Any:
+    """The claim (InboundProcessor.claim), built once: building it per call cost more than running it."""
+    this, busy = _TABLE.alias("this"), _TABLE.alias("busy")
+    now = bindparam("now", type_=_TABLE.c.lease_until.type)
+    lease_ran_out = and_(this.c.status == InboundStatus.PROCESSING, this.c.lease_until <= now)
+    pending = this.c.status == InboundStatus.PENDING
+    if not by_chats:
+        pending = and_(pending, this.c.received_at <= bindparam("stranded_before", type_=_TABLE.c.received_at.type))
+    chat_busy = exists().where(
+        busy.c.chat_key == this.c.chat_key, busy.c.status == InboundStatus.PROCESSING, busy.c.lease_until > now
+    )
+    due = select(this.c.id).where(or_(pending, lease_ran_out), this.c.attempts < MAX_ATTEMPTS, ~chat_busy)
+    if by_chats:
+        due = due.where(this.c.chat_key.in_(bindparam("chat_keys", expanding=True)))
+    due = due.order_by(this.c.id).limit(CLAIM_BATCH)
+    return (
+        update(_TABLE)
+        .where(_TABLE.c.id.in_(due.scalar_subquery()))
+        .values(status=InboundStatus.PROCESSING, lease_until=bindparam("claim_lease_until"),
+                attempts=_TABLE.c.attempts + 1)
+        .returning(_TABLE.c.id, _TABLE.c.chat_key, _TABLE.c.raw, _TABLE.c.attempts)
+    )
 
 
 _INSERTS: dict[str, Any] = {}
