@@ -267,17 +267,20 @@ class InboundProcessor:
                 .where(_TABLE.c.status.in_([InboundStatus.PENDING, InboundStatus.PROCESSING]),
                        _TABLE.c.attempts >= MAX_ATTEMPTS,
                        or_(_TABLE.c.lease_until.is_(None), _TABLE.c.lease_until <= now))
-                .values(status=InboundStatus.FAILED, lease_until=None)
+                .values(status=InboundStatus.FAILED, lease_until=None, raw="", chat_key="")
             ).rowcount
         if given_up:
-            log.error("inbound: gave up on %d events after %d attempts each", given_up, MAX_ATTEMPTS)
+            log.error("inbound: gave up on %d events after %d attempts each; what they said is dropped", given_up,
+                      MAX_ATTEMPTS)
 
 
 _MARK_DONE = (
     update(_TABLE)
     .where(_TABLE.c.id == bindparam("event_id"), _TABLE.c.status == InboundStatus.PROCESSING,
            _TABLE.c.attempts == bindparam("claim_attempts"))
-    .values(status=InboundStatus.DONE, lease_until=None)
+    # What the event said and whose chat it was go with it (bot.privacy: an anonymous report's text must not stay
+    # beside its sender's LINE id, nor the moment it came); the id stays, for the dedupe.
+    .values(status=InboundStatus.DONE, lease_until=None, raw="", chat_key="")
 )
 
 

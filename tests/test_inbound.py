@@ -54,18 +54,19 @@ def async_app(database_url: str, fake_line: FakeLine, tmp_path: Any):  # type: i
 
 def test_the_webhook_answers_before_the_reply_and_the_pool_replies_right_after(async_app, fake_line):
     # LINE is slow to take the reply: the answer to the webhook must not wait for it.
-    fake_line.delay_sends(1.0)
+    fake_line.delay_sends(3.0)
     event = ev.text("สวัสดี")
     started = time.monotonic()
     assert Webhook(async_app).post(event).status_code == 200
-    assert time.monotonic() - started < 0.9, "answered before the reply was sent"
+    assert time.monotonic() - started < 2.5, "answered before LINE took the reply"
     [stored] = rows(async_app, InboundEvent)
     assert stored.webhook_event_id == event["webhookEventId"] and stored.chat_key == ev.CITIZEN
 
-    assert runtime(async_app).inbound.wait_idle(10)
+    assert runtime(async_app).inbound.wait_idle(20)
     assert [d.body["replyToken"] for d in fake_line.delivered()] == [event["replyToken"]]
     [stored] = rows(async_app, InboundEvent)
     assert stored.status is InboundStatus.DONE and stored.attempts == 1
+    assert (stored.raw, stored.chat_key) == ("", ""), "what it said and who said it are not kept once handled"
     assert count(async_app, ProcessedEvent) == 1
     assert [r.status for r in rows(async_app, OutboxMessage)] == [OutboxStatus.SENT]
 
