@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,6 +74,27 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     cli.register(app)
     return app
+
+
+def warm_up(app: Flask) -> threading.Thread:
+    """Build in the background what a worker's first question needs and takes seconds to make (the Thai word
+    analyzer's dictionary trie and the matcher over the office's knowledge), so that a worker which waits for its
+    first webhook has it ready. A request that needs it meanwhile waits for the same build (bot.qa's lock)."""
+
+    def build() -> None:
+        from bot.db import read_only
+        from bot.qa import matcher_for
+
+        try:
+            with runtime(app).sessions() as session:
+                read_only(session)
+                matcher_for(session)
+        except Exception:  # noqa: BLE001 - a warm-up only: the first question builds it again
+            log.warning("warm-up: could not build the matcher ahead of the first question", exc_info=True)
+
+    thread = threading.Thread(target=build, name="warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def runtime(app: Flask) -> Runtime:
