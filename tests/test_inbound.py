@@ -217,3 +217,29 @@ def test_a_worker_killed_between_its_answer_and_the_reply_still_answers_the_citi
     [row] = rows(async_app, OutboxMessage)
     assert row.status is OutboxStatus.SENT
     assert [e.status for e in rows(async_app, InboundEvent)] == [InboundStatus.DONE]
+
+
+@pytest.mark.parametrize("command", [["scheduler"], ["sender", "--once"]])
+def test_the_scheduler_and_the_sender_take_up_an_event_no_worker_processed(async_app, fake_line, database_url,
+                                                                           tmp_path, command):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("one backend is enough for the process test")
+    event = ev.text("สวัสดี")
+    # Stored on the pinned clock, long before the processes' system clock: stranded from their point of view.
+    runtime(async_app).inbound.store([event], claim=False)
+    env = {**os.environ, "DATABASE_URL": database_url, "LINE_CHANNEL_SECRET": SECRET,
+           "LINE_CHANNEL_ACCESS_TOKEN": fake_line.access_token, "LINE_API_BASE_URL": fake_line.base_url,
+           "LINE_DATA_API_BASE_URL": fake_line.base_url}
+    process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", *command], cwd=ROOT, env=env,
+                               stdout=(tmp_path / "out.log").open("ab"), stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        _wait_for(lambda: fake_line.delivered() != [], timeout=60)
+        if command[0] == "sender":
+            assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    assert [d.body["replyToken"] for d in fake_line.delivered()] == [event["replyToken"]]
+    assert [e.status for e in rows(async_app, InboundEvent)] == [InboundStatus.DONE]
