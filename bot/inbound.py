@@ -17,8 +17,10 @@ own transaction marks it "done" only if the claim is still its own (same attempt
 effects. A worker that dies leaves its claim to run out; the sender loop's job then claims the event again.
 
 One chat's events are handled one at a time, oldest first: a claim takes a chat's pending events only while no
-event of that chat is being processed under a live lease, and claims are serialised (SQLite: its write lock from
-BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock), so two workers never hold one chat at once.
+event of that chat is being processed under a live lease, and claims of a chat are serialised (SQLite: its write
+lock from BEGIN IMMEDIATE; PostgreSQL: a transaction-scoped advisory lock per chat, also taken by the webhook's
+store), so two workers never hold one chat at once. A worker that finishes a chat's events claims again what came
+in for it meanwhile (left pending, as the chat was busy).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, or_, select, text, update
+from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -56,12 +58,12 @@ STRANDED_AFTER = timedelta(seconds=10)
 # An event claimed this many times without being marked done (its processing killed its worker each time, or
 # the database refused it) is given up rather than retried for ever.
 MAX_ATTEMPTS = 5
+# How long a handled event's id is kept to recognise a redelivery (LINE redelivers within hours).
+KEEP_HANDLED = timedelta(days=2)
 CLAIM_BATCH = 100
-PROCESS_THREADS = 4
+PROCESS_THREADS = 1
 # Bodies waiting for the pool, per process; more are left pending for the sender loop.
 QUEUE_LIMIT = 256
-# Any constant: claims of all workers on one PostgreSQL database queue on it (see the module's docstring).
-_CLAIM_LOCK_KEY = 0x1AB0_0E7E
 
 _TABLE = InboundEvent.__table__
 
@@ -130,12 +132,12 @@ class InboundProcessor:
         for attempt in (1, 2):
             try:
                 with self._sessions.begin() as session:
-                    dialect = _lock_claims(session)
+                    dialect = _lock_chats(session, [row["chat_key"] for row in rows])
                     connection = session.connection()
                     chats = list(dict.fromkeys(connection.execute(_insert_for(dialect), rows).scalars()))
                     if not claim or not chats:
                         return []
-                    return _claimed(connection.execute(_claim_for(dialect, by_chats=True), _claim_params(now, chats)))
+                    return _claimed(connection.execute(_claim_for(dialect), _claim_params(now, chats)))
             except OperationalError as exc:
                 # A pooled connection the server dropped fails once; the pool is invalidated, so try again.
                 if attempt == 1 and is_disconnect(exc):
@@ -207,9 +209,15 @@ class InboundProcessor:
 
     def process_stranded(self, now: datetime | None = None) -> ProcessStats:
         """The sender loop's job: events stored but never processed (their worker died, or its pool was full),
-        and events whose processing lease ran out; then whatever of the same chats came in meanwhile."""
+        and events whose processing lease ran out; then whatever of the same chats came in meanwhile. Also drops
+        the ids of events handled over KEEP_HANDLED ago. Most rounds find nothing: a plain read says so first,
+        without the write lock (on SQLite, a write every round would queue with the web workers')."""
+        now = now or self._clock()
+        if not self._anything_to_do(now):
+            return ProcessStats()
         self._give_up_on_poison(now)
-        claimed = self.claim(stranded_before=(now or self._clock()) - STRANDED_AFTER, now=now)
+        self._forget_handled(now)
+        claimed = self.claim(chat_keys=self._stranded_chats(now), now=now, pending_only=False)
         if claimed:
             log.warning("inbound: taking up %d events that were stored and not processed", len(claimed))
         return self.process_claimed(claimed, now)
@@ -228,25 +236,23 @@ class InboundProcessor:
                 stats.processed += 1
 
     def claim(
-        self,
-        *,
-        chat_keys: Sequence[str] | None = None,
-        stranded_before: datetime | None = None,
-        now: datetime | None = None,
+        self, *, chat_keys: Sequence[str], now: datetime | None = None, pending_only: bool = True
     ) -> list[ClaimedEvent]:
-        """Claim up to CLAIM_BATCH events, oldest first, of chats that no one is processing now: of `chat_keys`, or
-        (the sender loop) of any chat, pending since before `stranded_before` or with a lease that ran out."""
+        """Claim every event of `chat_keys`, oldest first, pending or abandoned (its lease ran out), of the chats
+        that no one is processing now. pending_only: a plain read first, and no claim when none is pending."""
         now = now or self._clock()
-        by_chats = chat_keys is not None
-        if by_chats and not chat_keys:
+        if not chat_keys or (pending_only and not self._any_pending(chat_keys)):
             return []
-        if by_chats and not self._any_pending(chat_keys):
-            return []
-        params = _claim_params(now, chat_keys) if by_chats else {
-            **_claim_params(now, []), "stranded_before": stranded_before or now}
         with self._sessions.begin() as session:
-            dialect = _lock_claims(session)
-            return _claimed(session.connection().execute(_claim_for(dialect, by_chats=by_chats), params))
+            dialect = _lock_chats(session, chat_keys)
+            return _claimed(session.connection().execute(_claim_for(dialect), _claim_params(now, chat_keys)))
+
+    def _stranded_chats(self, now: datetime) -> list[str]:
+        """Up to CLAIM_BATCH chats with an event pending since before STRANDED_AFTER, or whose lease ran out."""
+        with self._sessions() as session:
+            read_only(session)
+            return list(session.execute(_STRANDED_CHATS, {
+                "stranded_before": now - STRANDED_AFTER, "now": now}).scalars())
 
     def _any_pending(self, chat_keys: Sequence[str] | None) -> bool:
         """A plain read first on SQLite, where a claim takes the database's write lock: most often, once a chat's
@@ -257,6 +263,22 @@ class InboundProcessor:
                 return True
             read_only(session)
             return session.execute(_ANY_PENDING, {"chat_keys": list(chat_keys or [])}).first() is not None
+
+    def _anything_to_do(self, now: datetime) -> bool:
+        with self._sessions() as session:
+            read_only(session)
+            return session.execute(_ANYTHING_TO_DO, {
+                "stranded_before": now - STRANDED_AFTER, "now": now, "handled_before": now - KEEP_HANDLED,
+            }).first() is not None
+
+    def _forget_handled(self, now: datetime) -> None:
+        """The dedupe of a redelivery needs the id only while LINE may redeliver (and processed_event keeps the
+        event's effect single after that): older rows go, so the table stays the size of the last day."""
+        with self._sessions.begin() as session:
+            session.execute(
+                delete(_TABLE).where(_TABLE.c.status.in_([InboundStatus.DONE, InboundStatus.FAILED]),
+                                     _TABLE.c.received_at <= now - KEEP_HANDLED)
+            )
 
     def _give_up_on_poison(self, now: datetime | None) -> None:
         """Mark failed the events claimed MAX_ATTEMPTS times whose last lease ran out: each try died or failed."""
@@ -296,15 +318,37 @@ def _mark_done(event: ClaimedEvent) -> Callable[[Session], None]:
     return mark
 
 
-def _lock_claims(session: Session) -> str:
-    """Serialise this transaction's claims with every other worker's (see the module's docstring); its dialect."""
+def _lock_chats(session: Session, chat_keys: Sequence[str]) -> str:
+    """Serialise this transaction's claims of these chats with every other worker's (see the module's docstring):
+    on PostgreSQL a transaction-scoped advisory lock per chat, taken in one order so that two bodies sharing chats
+    cannot deadlock; SQLite's write lock serialises every claim already. Returns the dialect's name."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        session.connection().execute(_ADVISORY_LOCK, {"key": _CLAIM_LOCK_KEY})
+        session.connection().execute(_LOCK_CHATS, {"keys": sorted(set(chat_keys))})
     return dialect
 
 
-_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+# Anything for process_stranded: a stranded or abandoned event, one to give up on, or a handled one to forget.
+_ANYTHING_TO_DO = select(_TABLE.c.id).where(or_(
+    and_(_TABLE.c.status == InboundStatus.PENDING,
+         _TABLE.c.received_at <= bindparam("stranded_before", type_=_TABLE.c.received_at.type)),
+    and_(_TABLE.c.status == InboundStatus.PROCESSING,
+         _TABLE.c.lease_until <= bindparam("now", type_=_TABLE.c.lease_until.type)),
+    and_(_TABLE.c.status.in_([InboundStatus.DONE, InboundStatus.FAILED]),
+         _TABLE.c.received_at <= bindparam("handled_before", type_=_TABLE.c.received_at.type)),
+)).limit(1)
+# The chats' hashes sorted before any lock is taken (the subquery), then locked in that order.
+_LOCK_CHATS = text(
+    "SELECT pg_advisory_xact_lock(h) FROM"
+    " (SELECT DISTINCT hashtext(k) AS h FROM unnest(CAST(:keys AS text[])) AS k ORDER BY 1) AS chats"
+)
+_STRANDED_CHATS = select(_TABLE.c.chat_key).where(
+    or_(and_(_TABLE.c.status == InboundStatus.PENDING,
+             _TABLE.c.received_at <= bindparam("stranded_before", type_=_TABLE.c.received_at.type)),
+        and_(_TABLE.c.status == InboundStatus.PROCESSING,
+             _TABLE.c.lease_until <= bindparam("now", type_=_TABLE.c.lease_until.type))),
+    _TABLE.c.attempts < MAX_ATTEMPTS,
+).group_by(_TABLE.c.chat_key).order_by(func.min(_TABLE.c.id)).limit(CLAIM_BATCH)
 _ANY_PENDING = select(_TABLE.c.id).where(
     _TABLE.c.chat_key.in_(bindparam("chat_keys", expanding=True)), _TABLE.c.status == InboundStatus.PENDING
 ).limit(1)
@@ -320,21 +364,19 @@ def _claimed(result: Any) -> list[ClaimedEvent]:
 
 
 @functools.cache
-def _claim_for(dialect: str, *, by_chats: bool) -> Any:
+def _claim_for(dialect: str) -> Any:
     """The claim (InboundProcessor.claim), built once: building it per call cost more than running it."""
     this, busy = _TABLE.alias("this"), _TABLE.alias("busy")
     now = bindparam("now", type_=_TABLE.c.lease_until.type)
     lease_ran_out = and_(this.c.status == InboundStatus.PROCESSING, this.c.lease_until <= now)
     pending = this.c.status == InboundStatus.PENDING
-    if not by_chats:
-        pending = and_(pending, this.c.received_at <= bindparam("stranded_before", type_=_TABLE.c.received_at.type))
     chat_busy = exists().where(
         busy.c.chat_key == this.c.chat_key, busy.c.status == InboundStatus.PROCESSING, busy.c.lease_until > now
     )
-    due = select(this.c.id).where(or_(pending, lease_ran_out), this.c.attempts < MAX_ATTEMPTS, ~chat_busy)
-    if by_chats:
-        due = due.where(this.c.chat_key.in_(bindparam("chat_keys", expanding=True)))
-    due = due.order_by(this.c.id).limit(CLAIM_BATCH)
+    due = select(this.c.id).where(
+        this.c.chat_key.in_(bindparam("chat_keys", expanding=True)), or_(pending, lease_ran_out),
+        this.c.attempts < MAX_ATTEMPTS, ~chat_busy,
+    )
     return (
         update(_TABLE)
         .where(_TABLE.c.id.in_(due.scalar_subquery()))

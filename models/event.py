@@ -37,7 +37,7 @@ class InboundEvent(Base):
 
     __tablename__ = "inbound_event"
     __table_args__ = (Index("ix_inbound_event_chat_status", "chat_key", "status"),
-                      Index("ix_inbound_event_status", "status", "id"))
+                      Index("ix_inbound_event_status", "status", "received_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     webhook_event_id: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -243,3 +243,20 @@ def test_the_scheduler_and_the_sender_take_up_an_event_no_worker_processed(async
             process.wait(timeout=10)
     assert [d.body["replyToken"] for d in fake_line.delivered()] == [event["replyToken"]]
     assert [e.status for e in rows(async_app, InboundEvent)] == [InboundStatus.DONE]
+
+
+def test_a_handled_events_id_is_forgotten_after_two_days_and_a_later_redelivery_still_has_no_effect(async_app,
+                                                                                                    fake_line):
+    event = ev.text("สวัสดี")
+    webhook, inbound = Webhook(async_app), runtime(async_app).inbound
+    assert webhook.post(event).status_code == 200
+    assert inbound.wait_idle(20)
+    assert inbound.process_stranded(now=clock.now() + timedelta(days=1)).processed == 0
+    assert count(async_app, InboundEvent) == 1, "kept while LINE may redeliver"
+    inbound.process_stranded(now=clock.now() + timedelta(days=3))
+    assert count(async_app, InboundEvent) == 0
+
+    assert webhook.post({**event, "deliveryContext": {"isRedelivery": True}}).status_code == 200
+    assert inbound.wait_idle(20)
+    assert [d.body["replyToken"] for d in fake_line.delivered()] == [event["replyToken"]], "one answer"
+    assert count(async_app, ProcessedEvent) == 1

@@ -30,7 +30,7 @@ def upgrade() -> None:
         sa.UniqueConstraint('webhook_event_id', name=op.f('uq_inbound_event_webhook_event_id')),
     )
     op.create_index('ix_inbound_event_chat_status', 'inbound_event', ['chat_key', 'status'])
-    op.create_index('ix_inbound_event_status', 'inbound_event', ['status', 'id'])
+    op.create_index('ix_inbound_event_status', 'inbound_event', ['status', 'received_at'])
 
 
 def downgrade() -> None:
