@@ -61,6 +61,8 @@ MAX_ATTEMPTS = 5
 # How long a handled event's id is kept to recognise a redelivery (LINE redelivers within hours).
 KEEP_HANDLED = timedelta(days=2)
 CLAIM_BATCH = 100
+# Processing is CPU under the GIL: more threads per worker only queued on SQLite's write lock (bench_webhook.py
+# measured no gain). The replies of the events still go out side by side, on the sender's threads.
 PROCESS_THREADS = 1
 # Bodies waiting for the pool, per process; more are left pending for the sender loop.
 QUEUE_LIMIT = 256
