@@ -42,7 +42,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.context import chat_id_of
-from bot.db import dialect_upsert, is_disconnect, log_failure, read_only
+from bot.db import READ_ONLY, dialect_upsert, is_disconnect, log_failure, read_only
 from bot.dispatch import ClaimLost, DatabaseUnavailable, process_event
 from bot.outbox import Sender
 from bot.registry import Registry
@@ -260,11 +260,12 @@ class InboundProcessor:
         """A plain read first on SQLite, where a claim takes the database's write lock: most often, once a chat's
         events are done, nothing of it is left. (A body stored meanwhile committed before this read, as its
         transaction held the write lock, or it claimed its events itself.) PostgreSQL claims under its lock."""
-        with self._sessions() as session:
-            if session.get_bind().dialect.name == "postgresql":
-                return True
-            read_only(session)
-            return session.execute(_ANY_PENDING, {"chat_keys": list(chat_keys or [])}).first() is not None
+        engine = self._sessions.kw["bind"]
+        if engine.dialect.name == "postgresql":
+            return True
+        # A bare connection, not a Session: this read runs once per body, and a Session cost more than the query.
+        with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+            return connection.execute(_ANY_PENDING, {"chat_keys": list(chat_keys or [])}).first() is not None
 
     def _anything_to_do(self, now: datetime) -> bool:
         with self._sessions() as session:
