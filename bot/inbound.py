@@ -4,11 +4,12 @@ LINE gives a webhook 2 s and counts the time a body takes. So /callback only che
 in one INSERT .. ON CONFLICT DO NOTHING (webhookEventId: a redelivery stores nothing) and one commit, and answers.
 Processing (bot.dispatch.process_event, the same code on every path) and the replies follow at once:
 
-- in production, on a small pool of threads in the worker (InboundProcessor.process_later). Not Werkzeug's
-  `response.call_on_close`: under gunicorn's sync workers that still holds the worker, so the next body would
-  wait for this one's processing; the pool lets the worker take the next request while this one's events are
-  handled. The pool is made lazily per process (threads do not survive gunicorn's fork) and its queue is bounded:
-  a body that finds it full is left pending, and the sender loop takes it up (process_stranded);
+- in production, on a background thread of the worker (a pool of PROCESS_THREADS fed by
+  InboundProcessor.process_later). Not Werkzeug's `response.call_on_close`: under gunicorn's sync workers that
+  still holds the worker, so the next body would wait for this one's processing; the pool lets the worker take
+  the next request while this one's events are handled. The pool is made lazily per process (threads do not
+  survive gunicorn's fork) and its queue is bounded: a body that finds it full is left pending, and the sender
+  loop takes it up (process_stranded);
 - in the terminal chat and the tests (config PROCESS_INLINE), in the request itself, so the answer is visible as
   soon as the request returns.
 
