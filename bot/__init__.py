@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import config_from_env, local_channel_secret
 from bot.db import Readiness, make_engine, make_session_factory
+from bot.inbound import InboundProcessor
 from bot.line_api import ConsoleTransport, LineTransport, Transport
 from bot.outbox import Sender
 from bot.registry import Registry, load_handlers, registry
@@ -30,6 +32,7 @@ class Runtime:
     registry: Registry
     channel_secret: str
     readiness: Readiness
+    inbound: InboundProcessor
 
     @property
     def console_mode(self) -> bool:
@@ -42,6 +45,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config_from_env(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+        if app.config.get("TESTING") and "PROCESS_INLINE" not in test_config:
+            app.config["PROCESS_INLINE"] = True  # a test reads the answer when the request returns
     if not app.config["LINE_CHANNEL_SECRET"]:
         app.config["LINE_CHANNEL_SECRET"] = local_channel_secret(app.instance_path)
     _configure_logging(app)
@@ -55,8 +60,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     sessions = make_session_factory(engine)
     transport = app.config.get("TRANSPORT") or make_transport(app.config)
     sender = Sender(sessions, transport, max_attempts=app.config["SENDER_MAX_ATTEMPTS"])
+    inbound = InboundProcessor(sessions, registry, app.config, sender)
     app.extensions["bot"] = Runtime(
-        engine, sessions, sender, registry, app.config["LINE_CHANNEL_SECRET"], readiness
+        engine, sessions, sender, registry, app.config["LINE_CHANNEL_SECRET"], readiness, inbound
     )
 
     from bot import media, privacy, webhook
@@ -71,6 +77,27 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     cli.register(app)
     return app
+
+
+def warm_up(app: Flask) -> threading.Thread:
+    """Build in the background what a worker's first question needs and takes seconds to make (the Thai word
+    analyzer's dictionary trie and the matcher over the office's knowledge), so that a worker which waits for its
+    first webhook has it ready. A request that needs it meanwhile waits for the same build (bot.qa's lock)."""
+
+    def build() -> None:
+        from bot.db import read_only
+        from bot.qa import matcher_for
+
+        try:
+            with runtime(app).sessions() as session:
+                read_only(session)
+                matcher_for(session)
+        except Exception:  # noqa: BLE001 - a warm-up only: the first question builds it again
+            log.warning("warm-up: could not build the matcher ahead of the first question", exc_info=True)
+
+    thread = threading.Thread(target=build, name="warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def runtime(app: Flask) -> Runtime:

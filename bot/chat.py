@@ -155,6 +155,8 @@ def event_for_input(line: str, choices: list[dict[str, Any]]) -> dict[str, Any] 
 
 def run_chat(app: Flask, user_id: str, read: Callable[[str], str] = input, out: TextIO = sys.stdout) -> None:
     rt = runtime(app)
+    # The person waits for the answer at the prompt: the events are processed within the request (bot.inbound).
+    app.config["PROCESS_INLINE"] = True
     _seed_if_empty(app)
     transport = ChatTransport(user_id, out)
     rt.sender.transport = transport

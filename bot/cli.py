@@ -169,16 +169,19 @@ def chat_command(user_id: str) -> None:
 @click.option("--once", is_flag=True, help="Send what is due once and exit.")
 @click.option("--interval", default=2.0, show_default=True, help="Seconds between rounds.")
 def sender_command(once: bool, interval: float) -> None:
-    """Deliver the outbox: retries what failed in the request, with back-off."""
+    """Deliver the outbox: retries what failed in the request, with back-off; and process the webhook events a
+    dead worker left unprocessed."""
     from bot import runtime
 
-    sender = runtime(current_app).sender
+    rt = runtime(current_app)
+    sender = rt.sender
     if once:
+        rt.inbound.process_stranded()
         stats = sender.send_until_caught_up()
         click.echo(f"delivered {stats.delivered}, retrying {stats.retrying}, failed {stats.failed}")
         return
     click.echo("sender running; Ctrl-C to stop")
-    sender.run_forever(_stop_on_signals(), interval)
+    sender.run_forever(_stop_on_signals(), interval, before_round=rt.inbound.process_stranded)
 
 
 def _stop_on_signals() -> threading.Event:
@@ -284,6 +287,7 @@ def scheduler_command() -> None:
         stop=_stop_on_signals(),
         media_dir=Path(config["MEDIA_DIR"]),
         retention=Retention.of(config),
+        inbound=rt.inbound,
     )
 
 

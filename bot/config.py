@@ -38,6 +38,9 @@ def config_from_env(instance_path: str) -> dict[str, Any]:
         "READINESS_RECHECK_SECONDS": float(env.get("BOT_READINESS_RECHECK_SECONDS", "5")),
         # Webhook bodies larger than this are refused (413) before they are read. LINE's are a few kB.
         "WEBHOOK_MAX_BYTES": int(env.get("BOT_WEBHOOK_MAX_BYTES", str(1024 * 1024))),
+        # Process a webhook's events in the request instead of right after the answer (bot.inbound): the terminal
+        # chat and the tests; TESTING turns it on unless the test config says otherwise.
+        "PROCESS_INLINE": env.get("BOT_PROCESS_INLINE", "0") == "1",
         "MEDIA_DIR": env.get("BOT_MEDIA_DIR") or str(Path(instance_path) / "media"),
         # The bot's public https:// address (as in the webhook URL, without /callback): staff cards then link to
         # the photos citizens sent. Unset: the cards only say how many photos there are.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,7 +27,6 @@ def chat_id_of(raw: dict[str, Any]) -> str | None:
 class Context:
     session: Session
     raw: dict[str, Any]
-    event: Any  # the linebot.v3 webhook model of the event (UnknownEvent for types the SDK lacks)
     kind: str  # "message:text", "follow", "postback", ... (see bot.dispatch.event_kind)
     config: Mapping[str, Any]
     now: datetime
@@ -56,6 +56,18 @@ class Context:
         enqueue_push(self.session, to=to, messages=messages, dedupe_key=dedupe_key)
 
     # -- the event --------------------------------------------------------------------------------
+    @functools.cached_property
+    def event(self) -> Any:
+        """The linebot.v3 webhook model of the event (UnknownEvent for types the SDK lacks), built only when a
+        handler asks: handlers read `raw`, and building the model cost more than the rest of dispatching."""
+        from linebot.v3.models.events import UnknownEvent
+        from linebot.v3.webhooks import Event
+
+        try:
+            return Event.from_dict(self.raw)
+        except (ValueError, TypeError, KeyError):
+            return UnknownEvent.new_from_json_dict(self.raw)
+
     @property
     def source(self) -> dict[str, Any]:
         return self.raw.get("source") or {}

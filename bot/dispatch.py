@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from linebot.v3.models.events import UnknownEvent
-from linebot.v3.webhooks import Event
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,39 +39,55 @@ class DuplicateEvent(Exception):
     pass
 
 
+class ClaimLost(Exception):
+    """The inbound event's claim was taken over by another worker before this transaction committed (bot.inbound)."""
+
+
 class DatabaseUnavailable(Exception):
     """The event could not be stored; the webhook answers 5xx so that LINE delivers it again."""
 
 
-def parse_event(raw: dict[str, Any]) -> Any:
-    """The SDK's model of one event; types it does not know become UnknownEvent, as its parser does."""
-    try:
-        return Event.from_dict(raw)
-    except (ValueError, TypeError, KeyError):
-        return UnknownEvent.new_from_json_dict(raw)
+# The event types the SDK models (linebot.v3.webhooks.Event); any other is "unknown", as the SDK's parser has it.
+KNOWN_EVENT_TYPES = frozenset({
+    "accountLink", "activated", "beacon", "botResumed", "botSuspended", "deactivated", "delivery", "follow",
+    "join", "leave", "memberJoined", "memberLeft", "membership", "message", "messageEdited", "module", "postback",
+    "unfollow", "unsend", "videoPlayComplete",
+})
 
 
-def event_kind(raw: dict[str, Any], parsed: Any) -> str:
-    if isinstance(parsed, UnknownEvent) or parsed is None:
+def event_kind(raw: dict[str, Any]) -> str:
+    kind = raw.get("type")
+    if kind not in KNOWN_EVENT_TYPES:
         return "unknown"
-    kind = str(raw.get("type"))
     if kind == "message":
         return f"message:{(raw.get('message') or {}).get('type', 'unknown')}"
-    return kind
+    return str(kind)
+
+
+Done = Callable[[Session], None]
 
 
 def process_event(
-    sessions: sessionmaker[Session], registry: Registry, config: Mapping[str, Any], raw: dict[str, Any]
+    sessions: sessionmaker[Session],
+    registry: Registry,
+    config: Mapping[str, Any],
+    raw: dict[str, Any],
+    *,
+    done: Done | None = None,
 ) -> list[ClaimedRow]:
     """Handle one event in its own transaction; return the outbox rows it committed, claimed for the
-    caller to send now (Sender.send_claimed)."""
+    caller to send now (Sender.send_claimed). `done` runs in that transaction, whatever the outcome (handled,
+    apologised for, a duplicate): the stored event is marked processed in the same commit as its effects."""
     event_id = raw.get("webhookEventId")
     for attempt in (1, 2):
         try:
             with sessions.begin() as session:
                 _record_event_or_unavailable(session, raw)
-                return _handle(session, registry, config, raw)
-        except DatabaseUnavailable:
+                rows = _handle(session, registry, config, raw)
+                if done is not None:
+                    done(session)
+                return rows
+        except (DatabaseUnavailable, ClaimLost):
             raise
         except DuplicateEvent:
             log.info(
@@ -81,6 +95,9 @@ def process_event(
                 event_id,
                 (raw.get("deliveryContext") or {}).get("isRedelivery"),
             )
+            if done is not None:
+                with sessions.begin() as session:
+                    done(session)
             return []
         except OperationalError as exc:
             # The pool is not pinged before use: a connection the server dropped fails here once, and the
@@ -92,7 +109,7 @@ def process_event(
             raise DatabaseUnavailable(str(exc.orig)) from exc
         except Exception:
             log_failure(log, "event %s (%s) failed; apologising", event_id, raw.get("type"))
-            return _apologise(sessions, raw)
+            return _apologise(sessions, raw, done)
     raise AssertionError("unreachable")
 
 
@@ -166,14 +183,13 @@ _CONVERSATION_OF_USER = select(Conversation).where(Conversation.user_id == bindp
 def _handle(
     session: Session, registry: Registry, config: Mapping[str, Any], raw: dict[str, Any]
 ) -> list[ClaimedRow]:
-    parsed = parse_event(raw)
-    kind = event_kind(raw, parsed)
+    kind = event_kind(raw)
     now = utcnow()
     user_id = (raw.get("source") or {}).get("userId")
     user = get_or_create_user(session, user_id, now) if user_id else None
     message_text, truncated = _message_text(raw, int(config["MAX_TEXT_CHARS"]))
     ctx = Context(
-        session=session, raw=raw, event=parsed, kind=kind, config=config, now=now, user=user,
+        session=session, raw=raw, kind=kind, config=config, now=now, user=user,
         text=message_text, text_truncated=truncated,
     )
     if user is not None and ctx.is_one_to_one:
@@ -273,7 +289,7 @@ def _message_text(raw: dict[str, Any], limit: int) -> tuple[str, bool]:
     return text, False
 
 
-def _apologise(sessions: sessionmaker[Session], raw: dict[str, Any]) -> list[ClaimedRow]:
+def _apologise(sessions: sessionmaker[Session], raw: dict[str, Any], done: Done | None) -> list[ClaimedRow]:
     reply_token = raw.get("replyToken")
     try:
         with sessions.begin() as session:
@@ -281,12 +297,16 @@ def _apologise(sessions: sessionmaker[Session], raw: dict[str, Any]) -> list[Cla
                 _record_event(session, raw, outcome="failed")
             except DuplicateEvent:
                 pass
+            if done is not None:
+                done(session)
             if not reply_token:
                 return []
             return enqueue_claimed_reply(
                 session, reply_token=reply_token, to=chat_id_of(raw), messages=[text(texts.APOLOGY)],
                 source_event_id=raw.get("webhookEventId"),
             )
+    except ClaimLost:
+        raise
     except Exception as exc:
         # Nothing of the event is stored: 503, and LINE delivers it again, rather than 200 and the event lost.
         log_failure(log, "could not even record the apology for event %s", raw.get("webhookEventId"))

@@ -14,7 +14,6 @@ from urllib.parse import quote
 
 import urllib3
 from flask import Blueprint, abort, current_app, request, send_from_directory
-from linebot.v3.messaging import ApiClient, ApiException, Configuration, MessagingApiBlob
 
 from bot import texts
 from models import utcnow
@@ -71,6 +70,9 @@ def fetch_content(config: Mapping[str, Any], message_id: str) -> bytes:
     if not token:
         raise MediaError(texts.PHOTO_UNAVAILABLE)
     # The blob API lives on its own host (api-data.line.me), so it gets its own configuration.
+    # Here, not at the top: the SDK takes a second to import, which a worker's first answer should not wait for.
+    from linebot.v3.messaging import ApiClient, ApiException, Configuration, MessagingApiBlob
+
     configuration = Configuration(host=config["LINE_DATA_API_BASE_URL"], access_token=token)
     with ApiClient(configuration) as client:
         try:

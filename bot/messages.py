@@ -9,17 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from linebot.v3.messaging import (
-    CameraAction,
-    CameraRollAction,
-    LocationAction,
-    MessageAction,
-    PostbackAction,
-    QuickReplyItem,
-    URIAction,
-)
+if TYPE_CHECKING:
+    from linebot.v3.messaging import QuickReplyItem
 
 MAX_MESSAGES_PER_CALL = 5
 MAX_TEXT = 5000
@@ -33,8 +26,9 @@ ELLIPSIS = "…"
 Message = dict[str, Any]
 
 
-# Quick-reply buttons that open the phone's camera, photo library or location picker (quick replies only).
-DEVICE_ACTIONS = {"camera": CameraAction, "cameraRoll": CameraRollAction, "location": LocationAction}
+# Quick-reply buttons that open the phone's camera, photo library or location picker (quick replies only):
+# the action types of LINE's API.
+DEVICE_ACTIONS = {"camera": "camera", "cameraRoll": "cameraRoll", "location": "location"}
 
 
 @dataclass(frozen=True)
@@ -50,10 +44,22 @@ class Choice:
     uri: str | None = None
 
     def to_item(self) -> QuickReplyItem:
-        """The SDK's model of this button (what item() builds as a dict; tests check they agree)."""
+        """The SDK's model of this button (what item() builds as a dict; tests check they agree). The SDK is
+        imported here only: a worker's first answer should not wait the second it takes to import."""
+        from linebot.v3.messaging import (
+            CameraAction,
+            CameraRollAction,
+            LocationAction,
+            MessageAction,
+            PostbackAction,
+            QuickReplyItem,
+            URIAction,
+        )
+
         label = clip(self.label, MAX_LABEL)
         if self.device is not None:
-            return QuickReplyItem(action=DEVICE_ACTIONS[self.device](label=label))
+            device_action = {"camera": CameraAction, "cameraRoll": CameraRollAction, "location": LocationAction}
+            return QuickReplyItem(action=device_action[self.device](label=label))
         if self.uri is not None:
             return QuickReplyItem(action=URIAction(label=label, uri=self.uri))
         if self.data is not None:

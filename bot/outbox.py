@@ -329,9 +329,15 @@ class Sender:
             if stats.rows < CLAIM_BATCH or (stop is not None and stop.is_set()):
                 return total
 
-    def run_forever(self, stop: threading.Event, interval_seconds: float = 2.0) -> None:
+    def run_forever(
+        self, stop: threading.Event, interval_seconds: float = 2.0, before_round: Callable[[], object] | None = None
+    ) -> None:
+        """Send rounds until `stop`; before_round runs first in each (the webhook events a dead worker left:
+        bot.inbound's process_stranded, whose replies the round then sends)."""
         while not stop.is_set():
             try:
+                if before_round is not None:
+                    before_round()
                 stats = self.send_until_caught_up(stop)
                 if stats.delivered or stats.failed or stats.retrying:
                     log.info("outbox: %s", stats)

@@ -44,6 +44,7 @@ from models import (
 from models.outbox import OutboxMessage
 
 if TYPE_CHECKING:
+    from bot.inbound import InboundProcessor
     from bot.privacy import Retention
 
 log = logging.getLogger(__name__)
@@ -298,8 +299,10 @@ def run_scheduler(
     send_interval: float = 2.0,
     media_dir: Path | None = None,
     retention: Retention | None = None,
+    inbound: InboundProcessor | None = None,
 ) -> None:
-    """The long-running process: APScheduler runs the reminder tick, the outbox sender and, with a media_dir,
+    """The long-running process: APScheduler runs the reminder tick, the outbox sender, with an inbound processor
+    the pickup of webhook events stored and never processed (their worker died) and, with a media_dir,
     the hourly removal of abandoned drafts' photos and, with a retention too, the hourly purge of personal data
     kept past its time (bot.privacy)."""
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -317,12 +320,22 @@ def run_scheduler(
         # round per send_interval; the stop event ends it promptly at shutdown.
         sender.send_until_caught_up(stop)
 
+    def inbound_job() -> None:
+        assert inbound is not None
+        stats = inbound.process_stranded()
+        if stats.processed:
+            log.info("inbound: took up %s", stats)
+
     scheduler = BackgroundScheduler(timezone=tz)
     # coalesce + max_instances=1: a slow round is never run twice at once, and missed rounds collapse into one.
     scheduler.add_job(reminder_job, "interval", seconds=tick_seconds, next_run_time=datetime.now(tz),
                       coalesce=True, max_instances=1, id="reminders")
     scheduler.add_job(send_job, "interval", seconds=send_interval, next_run_time=datetime.now(tz),
                       coalesce=True, max_instances=1, id="sender")
+    if inbound is not None:
+        # Beside the sender, at its pace: a stranded event waits at most STRANDED_AFTER plus one interval.
+        scheduler.add_job(inbound_job, "interval", seconds=send_interval, next_run_time=datetime.now(tz),
+                          coalesce=True, max_instances=1, id="inbound")
     if media_dir is not None:
         scheduler.add_job(lambda: sweep_draft_photos(sessions, media_dir, utcnow()), "interval", hours=1,
                           next_run_time=datetime.now(tz), coalesce=True, max_instances=1, id="draft_photos")

@@ -3,7 +3,7 @@
 from models.asset import Asset
 from models.base import Base, clock, utcnow
 from models.conversation import Conversation
-from models.event import ProcessedEvent
+from models.event import InboundEvent, InboundStatus, ProcessedEvent
 from models.feedback import (
     OPEN_STATUSES,
     FeedbackCounter,
@@ -54,6 +54,8 @@ __all__ = [
     "OutboxKind",
     "OutboxMessage",
     "OutboxStatus",
+    "InboundEvent",
+    "InboundStatus",
     "ProcessedEvent",
     "Role",
     "Setting",

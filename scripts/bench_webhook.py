@@ -185,6 +185,25 @@ def count_rows(database_url: str) -> DbCounts:
         engine.dispose()
 
 
+def wait_processed(database_url: str, posted: int, since: float, timeout: float = 120.0) -> float:
+    """Seconds from `since` (time.time()) until every posted event is done and its reply sent; 0 when they all
+    were by the time the load ended. A processing that never finishes shows in check_counts."""
+    engine = create_engine(database_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                done = int(conn.execute(text("SELECT count(*) FROM inbound_event WHERE status = 'done'")).scalar_one())
+                replied = int(conn.execute(text(
+                    "SELECT count(*) FROM outbox_message WHERE status = 'sent' AND kind = 'reply'")).scalar_one())
+            if done >= posted and replied >= posted:
+                break
+            time.sleep(0.01)
+    finally:
+        engine.dispose()
+    return max(0.0, time.time() - since)
+
+
 # ----------------------------------------------------------------------------------------------- servers
 
 
@@ -306,6 +325,7 @@ class LoadSpec:
     secret: str
     seed: int
     events_per_body: int = 1
+    phases: tuple[str, ...] = ("warmup", "measured")  # which of the two this load process runs
 
 
 @dataclass
@@ -323,6 +343,8 @@ class PhaseResult:
 class LoadResult:
     warmup: PhaseResult
     measured: PhaseResult
+    ended: float = 0.0  # time.time() when the last answer came
+
 
     @property
     def posted(self) -> int:
@@ -432,8 +454,11 @@ def run_load(spec: LoadSpec) -> LoadResult:
     rng = random.Random(spec.seed)
     warm = build_requests(spec, spec.warmup, rng)
     measured = build_requests(spec, spec.events, rng)
-    warm_result = run_phase(spec, warm, time.monotonic() + spec.seconds)
-    return LoadResult(warm_result, run_phase(spec, measured, time.monotonic() + spec.seconds))
+    warm_result = run_phase(spec, warm, time.monotonic() + spec.seconds) if "warmup" in spec.phases else PhaseResult()
+    measured_result = (
+        run_phase(spec, measured, time.monotonic() + spec.seconds) if "measured" in spec.phases else PhaseResult()
+    )
+    return LoadResult(warm_result, measured_result, time.time())
 
 
 def load_from_other_process(spec: LoadSpec) -> LoadResult:
@@ -509,10 +534,18 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
         ):
             wait_ready(bot)
             wait_ready(hello)
-            results = {
-                server.name: load_from_other_process(LoadSpec(port=server.port, seed=i, **spec_base))
-                for i, server in enumerate((bot, hello))
-            }
+            # The bot answers once the events are stored and replies right after (bot.inbound): its events count
+            # as processed only when every one is done and replied, so the wait for that is part of its time; and
+            # the warm-up's events are processed before the measured phase starts, so they are not charged to it.
+            warm = load_from_other_process(LoadSpec(port=bot.port, seed=0, phases=("warmup",), **spec_base))
+            wait_processed(database_url, warm.posted * args.events_per_body, since=warm.ended)
+            measured = load_from_other_process(LoadSpec(port=bot.port, seed=0, phases=("measured",), **spec_base))
+            bot_load = LoadResult(warm.warmup, measured.measured, measured.ended)
+            bot_load.measured.elapsed += wait_processed(
+                database_url, bot_load.posted * args.events_per_body, since=bot_load.ended
+            )
+            hello_load = load_from_other_process(LoadSpec(port=hello.port, seed=1, **spec_base))
+            results = {"bot": bot_load, "hello": hello_load}
             # Stopped before counting: a request the client gave up on may still be finishing.
             stop(bot)
         counts = count_rows(database_url)

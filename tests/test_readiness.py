@@ -148,18 +148,19 @@ def test_a_ready_worker_does_not_look_at_the_schema_again(seeded, webhook):
     assert statements and not [s for s in statements if "alembic_version" in s]
 
 
-# Ways a database can refuse to store an event that are not a lost connection: the table is gone, or the
-# database rejects the row. Nothing is stored, so the answer must be 503, never 200 with the event lost.
+# Ways a database can refuse to store an event (the webhook stores it in inbound_event before answering) that
+# are not a lost connection: the table is gone, or the database rejects the row. Nothing is stored, so the answer
+# must be 503, never 200 with the event lost.
 SABOTAGE = {
     "table dropped": {
-        "sqlite": ["DROP TABLE processed_event"],
-        "postgresql": ["DROP TABLE processed_event"],
+        "sqlite": ["DROP TABLE inbound_event"],
+        "postgresql": ["DROP TABLE inbound_event"],
     },
     "insert refused": {
-        "sqlite": ["CREATE TRIGGER refuse BEFORE INSERT ON processed_event BEGIN SELECT RAISE(ABORT, 'refused'); END"],
+        "sqlite": ["CREATE TRIGGER refuse BEFORE INSERT ON inbound_event BEGIN SELECT RAISE(ABORT, 'refused'); END"],
         "postgresql": [
             "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE 'refused'; END $$",
-            "CREATE TRIGGER refuse BEFORE INSERT ON processed_event FOR EACH ROW EXECUTE FUNCTION refuse()",
+            "CREATE TRIGGER refuse BEFORE INSERT ON inbound_event FOR EACH ROW EXECUTE FUNCTION refuse()",
         ],
     },
 }
@@ -181,7 +182,7 @@ def test_an_event_the_database_refuses_to_record_gets_503_not_an_apology(seeded,
     finally:
         if engine.dialect.name == "postgresql":  # the session's database is shared by the tests that follow
             with engine.begin() as conn:
-                conn.exec_driver_sql("DROP TRIGGER IF EXISTS refuse ON processed_event")
+                conn.exec_driver_sql("DROP TRIGGER IF EXISTS refuse ON inbound_event")
                 conn.exec_driver_sql("DROP FUNCTION IF EXISTS refuse()")
             if sabotage == "table dropped":
                 upgrade_again(engine)
@@ -191,7 +192,7 @@ def upgrade_again(engine: Any) -> None:
     """Put back a dropped table on the shared PostgreSQL database (the migration that made it already ran)."""
     from models import Base
 
-    Base.metadata.tables["processed_event"].create(engine)
+    Base.metadata.tables["inbound_event"].create(engine)
 
 
 def test_healthz_says_locked_while_another_connection_holds_the_sqlite_write_lock(app):
