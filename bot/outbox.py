@@ -141,7 +141,11 @@ _MARK_SENT = (
     update(_TABLE)
     .where(_TABLE.c.id == bindparam("row_id"), _TABLE.c.status == OutboxStatus.SENDING)
     .values(status=OutboxStatus.SENT, sent_at=bindparam("now"), updated_at=bindparam("now"),
-            last_error=bindparam("error"))
+            last_error=bindparam("error"),
+            # A reply addressed to nobody (Context.reply_unlinked: an anonymous report's code and its PIN) keeps
+            # nothing of what it said once delivered; nothing can ever be pushed from it again.
+            messages=case((_TABLE.c.to.is_(None), literal([], type_=_TABLE.c.messages.type)),
+                          else_=_TABLE.c.messages))
 )
 _CLAIMED_COLUMNS = (
     _TABLE.c.id, _TABLE.c.kind, _TABLE.c.to, _TABLE.c.reply_token, _TABLE.c.messages, _TABLE.c.retry_key,

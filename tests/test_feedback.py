@@ -41,6 +41,7 @@ from models import (
     LineUser,
     OutboxKind,
     OutboxMessage,
+    OutboxStatus,
     Role,
     TrackingAttempt,
     Unit,
@@ -383,9 +384,11 @@ def test_an_anonymous_corruption_report_keeps_no_user_id_anywhere(office, webhoo
     assert ev.CITIZEN not in json.dumps(columns, default=str)
     assert all(e.actor_id is None for e in rows(office, FeedbackEvent))
     assert count(office, Conversation) == 0, "the draft does not outlive the flow"
-    [confirmation] = [r for r in rows(office, OutboxMessage, OutboxMessage.kind == OutboxKind.REPLY)
-                      if code in json.dumps(r.messages, ensure_ascii=False)]
-    assert confirmation.to is None, "the reply with the code is not stored beside the reporter's LINE id"
+    unlinked = rows(office, OutboxMessage, OutboxMessage.to.is_(None))
+    assert unlinked and all(r.status is OutboxStatus.SENT and r.messages == [] for r in unlinked), \
+        "delivered replies addressed to nobody keep nothing of what they said"
+    assert not [r for r in rows(office, OutboxMessage) if pin in json.dumps(r.messages, ensure_ascii=False)], \
+        "the PIN is shown once and kept only as a hash"
 
     send_pushes(office)
     [card] = to(fake_line, CLERK, "flex")
@@ -944,9 +947,13 @@ def test_a_bad_settings_file_is_refused_with_the_reason(tmp_path):
 
 
 def test_an_anonymous_report_is_never_pushed_to_its_reporter(office, webhook, fake_line):
-    """Only the confirmation reply carries the code back to the chat, by its reply token (its row holds no chat id)."""
+    """Only the confirmation reply carries the code back to the chat, by its reply token; its row held no chat id,
+    and once delivered it keeps nothing of what it said."""
     code, _ = anonymous_report(webhook, fake_line)
-    carrying = [r for r in rows(office, OutboxMessage) if code in json.dumps(r.messages, ensure_ascii=False)]
-    assert carrying and all(r.to != ev.CITIZEN for r in carrying)
-    [confirmation] = [r for r in carrying if r.kind is OutboxKind.REPLY]
-    assert confirmation.to is None and confirmation.reply_token
+    send_pushes(office)
+    carrying = [where for where, m in fake_line.delivered_messages() if code in json.dumps(m, ensure_ascii=False)]
+    assert [w for w in carrying if w.startswith("reply:")], "the code reaches the reporter as the reply"
+    assert f"push:{ev.CITIZEN}" not in carrying
+    stored_rows = [r for r in rows(office, OutboxMessage) if code in json.dumps(r.messages, ensure_ascii=False)]
+    assert stored_rows and all(r.kind is OutboxKind.PUSH and r.to != ev.CITIZEN for r in stored_rows), \
+        "only the staff's cards keep the code"
