@@ -19,6 +19,10 @@ from models import Asset, Unit
 
 ASSETS_FILE = "assets.toml"
 _KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
+# What a number of the catalogue may be, in the file and on /admin/assets alike: (lowest, highest).
+QUANTITY_RANGE = (1, 100_000)
+MAX_DAYS_RANGE = (1, 366)
+LEAD_DAYS_RANGE = (0, 90)
 
 
 class CatalogueError(DataFileError):
@@ -71,9 +75,9 @@ def _record(entry: dict[str, Any], line: int, known_units: set[str] | None) -> A
     for name in ("name", "unit", "responsible"):
         if not isinstance(entry.get(name), str) or not entry[name].strip():
             raise CatalogueError(f"'{name}' must be a non-empty string")
-    quantity = _whole(entry, "quantity", 1, 100_000)
-    max_days = _whole(entry, "max_days", 1, 366)
-    lead_days = _whole(entry, "lead_days", 0, 90, default=0)
+    quantity = _whole(entry, "quantity", *QUANTITY_RANGE)
+    max_days = _whole(entry, "max_days", *MAX_DAYS_RANGE)
+    lead_days = _whole(entry, "lead_days", *LEAD_DAYS_RANGE, default=0)
     responsible = entry["responsible"].strip()
     if known_units is not None and responsible not in known_units:
         raise CatalogueError(f"unknown unit {responsible!r}; known: {', '.join(sorted(known_units))}")
@@ -166,10 +170,8 @@ def _overbooking(
     if record is None and not asset.active:
         return None
     new = record.quantity if record is not None else 0
-    if new >= asset.quantity:
-        return None  # not lowered: this seed makes no booking fit less well than it does now
-    peak = peak_from(session, asset, today)
-    if peak is None or peak.quantity <= new:
+    peak = stock_shortfall(session, asset, new, today)
+    if peak is None:
         return None
     if record is None:
         return (f"{catalogue.source}: asset {asset.key!r} ({asset.name}) is no longer listed, but it has "
@@ -177,6 +179,20 @@ def _overbooking(
     return (f"{catalogue.source}, line {record.line}: asset {asset.key!r} ({asset.name}): quantity {new} is less "
             f"than the {_booked(peak)}; raise its quantity to at least {peak.quantity}, or have those loans "
             "rejected, cancelled or returned first")
+
+
+def stock_shortfall(session: Session, asset: Asset, new_quantity: int, today: date) -> Peak | None:
+    """The busiest day from `today` on when its loans hold more of `asset` than `new_quantity`, else None.
+
+    The one check for lowering a stock, whoever lowers it (`seed` from the file, an admin on /admin/assets); a
+    quantity not lowered makes no booking fit less well than it does now, so it is never refused.
+    """
+    if new_quantity >= asset.quantity:
+        return None
+    peak = peak_from(session, asset, today)
+    if peak is None or peak.quantity <= new_quantity:
+        return None
+    return peak
 
 
 def _booked(peak: Peak) -> str:

@@ -1,0 +1,88 @@
+"""The back-office's catalogue, measures and year-end pages through Flask's test client: what an admin changes on
+an asset and what is refused, the measures' reminders, the year-end tables and the loans chart."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot import runtime, texts
+from bot.loan_cards import loan_code
+from models import Asset, AuditEntry, Loan
+from tests.admin_support import ADMIN, CLERK, HEAD, csrf, make_office, request_loan, sign_in
+from tests.helpers import rows
+
+
+@pytest.fixture
+def office(webhook, seeded, fake_line):
+    make_office(webhook, seeded, fake_line)
+    return seeded
+
+
+def _tent(app) -> Asset:
+    return rows(app, Asset, Asset.key == "tent")[0]
+
+
+def _save_tent(client, quantity: int, max_days: int | None = None, lead_days: int | None = None):
+    page = client.get("/admin/assets")
+    assert page.status_code == 200
+    with runtime(client.application).sessions() as session:
+        tent = session.scalar(select(Asset).where(Asset.key == "tent"))
+        tent_id, max_days = tent.id, max_days or tent.max_days
+        lead_days = tent.lead_days if lead_days is None else lead_days
+    return client.post(f"/admin/assets/{tent_id}", data={
+        "csrf_token": csrf(page.get_data(as_text=True)), "quantity": str(quantity), "max_days": str(max_days),
+        "lead_days": str(lead_days)}, follow_redirects=True)
+
+
+# -- the assets ------------------------------------------------------------------------------------------------
+
+def test_an_admin_changes_an_assets_stock_and_the_change_is_in_its_history(office):
+    client = office.test_client()
+    sign_in(client, office, ADMIN)
+    before = _tent(office)
+    listing = client.get("/admin/assets").get_data(as_text=True)
+    assert before.name in listing and texts.WEB["assets_file_note"] in listing
+    page = _save_tent(client, before.quantity - 2, max_days=before.max_days + 1)
+    assert page.status_code == 200
+    after = _tent(office)
+    assert (after.quantity, after.max_days) == (before.quantity - 2, before.max_days + 1)
+    entry = rows(office, AuditEntry, AuditEntry.action == "asset_changed")[-1]
+    assert entry.target == f"asset:{before.id}"
+    assert f"quantity {before.quantity} → {before.quantity - 2}" in entry.detail
+    assert f"max_days {before.max_days} → {before.max_days + 1}" in entry.detail
+    html = page.get_data(as_text=True)
+    assert texts.WEB["saved"] in html and entry.detail in html
+
+
+def test_a_stock_below_what_loans_hold_is_refused_naming_the_loans(office):
+    loan_id = request_loan(office, quantity=6)
+    with runtime(office).sessions() as session:
+        code = loan_code(session.get(Loan, loan_id))
+    client = office.test_client()
+    sign_in(client, office, ADMIN)
+    before = _tent(office)
+    page = _save_tent(client, 5)
+    assert page.status_code == 409
+    html = page.get_data(as_text=True)
+    assert code in html and "6" in html
+    assert _tent(office).quantity == before.quantity
+    assert not rows(office, AuditEntry, AuditEntry.action == "asset_changed")
+    assert _save_tent(client, 6).status_code == 200  # exactly what is held still fits
+    assert _tent(office).quantity == 6
+
+
+def test_only_admins_and_the_lending_units_head_may_change_an_asset(office):
+    clerk = office.test_client()
+    sign_in(clerk, office, CLERK)
+    assert clerk.get("/admin/assets").status_code == 403
+    tent = _tent(office)
+    token = csrf(clerk.get("/admin/reports").get_data(as_text=True))
+    refused = clerk.post(f"/admin/assets/{tent.id}", data={"csrf_token": token, "quantity": "1", "max_days": "1",
+                                                           "lead_days": "0"})
+    assert refused.status_code == 403
+    assert _tent(office).quantity == tent.quantity
+    head = office.test_client()
+    sign_in(head, office, HEAD)  # head of สำนักปลัด, which lends the tents
+    assert _save_tent(head, tent.quantity + 1).status_code == 200
+    assert _tent(office).quantity == tent.quantity + 1
