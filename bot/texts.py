@@ -751,6 +751,23 @@ WEB = {
     "asset_history": "ประวัติการแก้ไข",
     "asset_no_history": "ยังไม่มีการแก้ไขค่ะ",
     "asset_bad_number": "กรุณากรอกตัวเลข: จำนวน {q}, ยืมได้นานสุด {m} วัน, ขอล่วงหน้า {l} วันค่ะ",
+    "nav_measures": "มาตรการ",
+    "measures_title": "การดำเนินการตามมาตรการ ปีงบประมาณ {fy}",
+    "measure_period": "ช่วงเวลา",
+    "measure_responsible": "ผู้รับผิดชอบ",
+    "measure_progress": "ทำแล้ว {done} จาก {due} ครั้งที่ถึงกำหนด",
+    "measure_task": "งาน",
+    "measure_due": "กำหนด",
+    "measure_note": "บันทึก",
+    "measure_no_reminders": "ยังไม่มีงานที่ถึงกำหนดในปีงบประมาณนี้ค่ะ",
     "asset_overbooked": "ลดจำนวนเหลือ {new} ไม่ได้ค่ะ วันที่ {day} มีการจองหรือยืมอยู่ {held} {unit} "
                         "โดยคำขอ {loans} กรุณาให้รายการเหล่านี้ไม่อนุมัติ ยกเลิก หรือรับคืนก่อนนะคะ",
+}
+
+# A reminder's due time as /admin/measures shows it (models.OccurrenceStatus: sent is still to do).
+OCCURRENCE_STATUS_NAMES = {
+    "done": "ทำแล้ว",
+    "missed": "พลาด (ระบบไม่ได้ส่งเตือนตามเวลา)",
+    "snoozed": "เลื่อนไว้",
+    "sent": "รอดำเนินการ",
 }

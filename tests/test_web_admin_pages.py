@@ -3,13 +3,17 @@ an asset and what is refused, the measures' reminders, the year-end tables and t
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from bot import runtime, texts
 from bot.loan_cards import loan_code
-from models import Asset, AuditEntry, Loan
-from tests.admin_support import ADMIN, CLERK, HEAD, csrf, make_office, request_loan, sign_in
+from models import Asset, AuditEntry, LineUser, Loan, OccurrenceStatus, ReminderOccurrence, ReminderRule
+from tests.admin_support import ADMIN, CLERK, FINANCE, HEAD, csrf, make_office, request_loan, sign_in
 from tests.helpers import rows
 
 
@@ -86,3 +90,37 @@ def test_only_admins_and_the_lending_units_head_may_change_an_asset(office):
     sign_in(head, office, HEAD)  # head of สำนักปลัด, which lends the tents
     assert _save_tent(head, tent.quantity + 1).status_code == 200
     assert _tent(office).quantity == tent.quantity + 1
+
+
+# -- the measures ----------------------------------------------------------------------------------------------
+
+def _reminder(app, key: str, due: datetime, status: OccurrenceStatus, note: str | None = None,
+              by: str | None = None) -> None:
+    """A due time of a bundled rule as the scheduler writes it and the LINE buttons leave it."""
+    with runtime(app).sessions.begin() as session:
+        rule = session.scalar(select(ReminderRule).where(ReminderRule.key == key))
+        who = session.scalar(select(LineUser).where(LineUser.line_user_id == by)) if by else None
+        session.add(ReminderOccurrence(rule_id=rule.id, due_at=due, status=status, note=note,
+                                       done_by_id=who.id if who else None,
+                                       done_at=due + timedelta(hours=2) if status is OccurrenceStatus.DONE else None))
+
+
+def test_the_measures_page_shows_each_reminders_outcome_and_the_years_progress(office):
+    monday = datetime(2026, 11, 9, 9, tzinfo=ZoneInfo("Asia/Bangkok"))
+    _reminder(office, "m6-procurement-results-monthly", monday, OccurrenceStatus.DONE,
+              "ประกาศในเว็บไซต์แล้ว 12 รายการ", by=FINANCE)
+    _reminder(office, "m6-procurement-results-monthly", monday + timedelta(days=21), OccurrenceStatus.SENT)
+    client = office.test_client()
+    sign_in(client, office, CLERK)
+    page = client.get("/admin/measures?fy=2570")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    section = html.split('id="measure-6"')[1].split("</section>")[0]
+    assert "ประกาศในเว็บไซต์แล้ว 12 รายการ" in section
+    assert texts.OCCURRENCE_STATUS_NAMES["done"] in section and texts.OCCURRENCE_STATUS_NAMES["sent"] in section
+    assert str(escape(texts.WEB["measure_progress"].format(done=1, due=2))) in section
+    with runtime(office).sessions() as session:
+        finance = session.scalar(select(LineUser).where(LineUser.line_user_id == FINANCE))
+        assert finance.display_name and finance.display_name in section
+    # Another fiscal year has none of them.
+    assert "ประกาศในเว็บไซต์แล้ว" not in client.get("/admin/measures?fy=2569").get_data(as_text=True)

@@ -20,7 +20,14 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=public.startswith("https://"),
     )
-    from bot.web import admin, admin_assets, admin_loans, admin_reports, admin_staff  # noqa: F401 - their routes register on admin.bp
+    from bot.web import (  # noqa: F401 - their routes register on admin.bp
+        admin,
+        admin_assets,
+        admin_loans,
+        admin_measures,
+        admin_reports,
+        admin_staff,
+    )
 
     app.register_blueprint(admin.bp)
     from bot.web import open311, public
