@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot import runtime, texts
 from bot.loan_cards import loan_code
+from bot.office import current_measures
 from models import Asset, AuditEntry, LineUser, Loan, OccurrenceStatus, ReminderOccurrence, ReminderRule
 from tests.admin_support import ADMIN, CLERK, FINANCE, HEAD, csrf, make_office, request_loan, sign_in
 from tests.helpers import rows
@@ -124,3 +125,30 @@ def test_the_measures_page_shows_each_reminders_outcome_and_the_years_progress(o
         assert finance.display_name and finance.display_name in section
     # Another fiscal year has none of them.
     assert "ประกาศในเว็บไซต์แล้ว" not in client.get("/admin/measures?fy=2569").get_data(as_text=True)
+
+
+# -- the year-end reports --------------------------------------------------------------------------------------
+
+def test_the_year_end_tables_are_on_the_page_with_the_loans_chart(office):
+    client = office.test_client()
+    sign_in(client, office, HEAD)
+    page = client.get("/admin/reports/year?fy=2570")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    with runtime(office).sessions() as session:
+        tent = session.scalar(select(Asset).where(Asset.key == "tent"))
+        first = current_measures(session)[0]
+        assert str(escape(first.title)) in html and str(escape(tent.name)) in html
+    assert "สถิติเรื่องร้องเรียนและข้อเสนอแนะ ปีงบประมาณ 2570" in html
+    assert 'src="/admin/reports/year/loans-chart-2570.png"' in html
+    chart = client.get("/admin/reports/year/loans-chart-2570.png")
+    assert chart.status_code == 200 and chart.mimetype == "image/png" and chart.data[:8] == b"\x89PNG\r\n\x1a\n"
+    saved = client.get("/admin/reports/year/loans-chart-2570.png?download=1")
+    assert saved.data[:4] == b"\x89PNG" and "attachment" in saved.headers["Content-Disposition"]
+
+
+def test_the_year_end_page_and_chart_are_for_heads_and_admins(office):
+    client = office.test_client()
+    sign_in(client, office, CLERK)
+    assert client.get("/admin/reports/year").status_code == 403
+    assert client.get("/admin/reports/year/loans-chart-2570.png").status_code == 403
