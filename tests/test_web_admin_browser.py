@@ -20,9 +20,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from bot import texts
-from models import FeedbackReport, FeedbackStatus, Loan, LoanStatus, utcnow
+from models import Asset, FeedbackReport, FeedbackStatus, Loan, LoanStatus, utcnow
 from tests import line_events as ev
-from tests.admin_support import BKK, CLERK, HEAD, file_report, login_token, make_office, request_loan, week_start
+from tests.admin_support import ADMIN, BKK, CLERK, HEAD, file_report, login_token, make_office, request_loan, week_start
 from tests.helpers import rows
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -158,3 +158,32 @@ def test_an_idle_browser_is_sent_back_to_sign_in(server, page, seeded):
     clock.advance(timedelta(minutes=31))
     page.goto(f"{server}/admin/loans")
     assert "/admin/signin" in page.url and page.locator("table").count() == 0
+
+
+def test_an_admin_edits_an_asset_then_reads_the_measures_and_the_year_end_page(server, page, seeded):
+    loan_id = request_loan(seeded, quantity=6)
+    tent = rows(seeded, Asset, Asset.key == "tent")[0]
+    page.goto(f"{server}/admin/login/{login_token(seeded, ADMIN)}")
+    page.click("#sign-in")
+    page.goto(f"{server}/admin/assets")
+    page.click(f'a[href="/admin/assets/{tent.id}"]')
+    page.fill('input[name="quantity"]', "5")
+    page.click("#asset-form button[type=submit]")
+    assert texts.LOAN_CODE.format(id=loan_id) in page.locator(".note").inner_text()
+    page.fill('input[name="quantity"]', "7")
+    page.click("#asset-form button[type=submit]")
+    page.wait_for_selector("#history td")
+    assert f"quantity {tent.quantity} → 7" in page.locator("#history").inner_text()
+    assert rows(seeded, Asset, Asset.key == "tent")[0].quantity == 7
+    screenshot(page, "admin-asset.png")
+
+    page.goto(f"{server}/admin/measures")
+    assert page.locator("section.measure").count() >= 1
+    screenshot(page, "admin-measures.png")
+
+    page.goto(f"{server}/admin/reports/year?fy=2570")
+    chart = page.locator("#loans-chart img")
+    chart.wait_for()
+    page.wait_for_function("document.querySelector('#loans-chart img').complete")
+    assert chart.evaluate("img => img.naturalWidth") > 0
+    screenshot(page, "admin-year-reports.png")
