@@ -415,10 +415,13 @@ def matcher_for(session: Session) -> Matcher:
     """The matcher for this database's knowledge, built on first use and when the knowledge version changes.
 
     Per-process state, but only a cache of what the database and the bundled files hold: any number of
-    workers each build their own and agree.
+    workers each build their own and agree. A question staff teach (bot.teaching) changes the version too,
+    so every worker answers it from its next question on, without a restart.
     """
+    from bot.teaching import taught_questions, taught_version, with_taught
+
     measures = measure_texts(session)
-    version = knowledge_version(measures)
+    version = f"{knowledge_version(measures)}:{taught_version(session)}"
     database = str(session.get_bind().engine.url)
     cached = _matchers.get(database)
     if cached is not None and cached[0] == version:
@@ -430,5 +433,6 @@ def matcher_for(session: Session) -> Matcher:
             from bot.services import knowledge_entries
 
             curated, refusals = knowledge_entries()
-            _matchers[database] = (version, Matcher(build_knowledge(curated, refusals, measures), words))
+            knowledge = with_taught(build_knowledge(curated, refusals, measures), taught_questions(session))
+            _matchers[database] = (version, Matcher(knowledge, words))
         return _matchers[database][1]

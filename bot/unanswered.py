@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -13,6 +13,7 @@ from models import UnansweredQuestion
 
 MAX_LOGGED_TEXT = 1000
 MAX_LOGGED_KEY = 500
+OUT_OF_SCOPE_LABEL = "out of scope"
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,11 @@ class UnansweredSummary:
     normalized: str
     last_asked: datetime
     best_entry: str | None
+    # The id of the group's latest question: `qa teach "#<group_id>"` teaches the group.
+    group_id: int = 0
+    first_asked: datetime | None = None
+    # The entry it was taught to ("out of scope" when taught so), None while it waits to be taught.
+    taught_to: str | None = None
 
 
 def log_unanswered(session: Session, question: str, decision: Decision) -> None:
@@ -45,18 +51,35 @@ def unanswered_summary(session: Session, limit: int | None = None) -> list[Unans
             UnansweredQuestion.normalized,
             func.count().label("n"),
             func.max(UnansweredQuestion.id).label("last_id"),
+            func.min(UnansweredQuestion.asked_at).label("first_asked"),
         )
         .group_by(UnansweredQuestion.normalized)
         .subquery()
     )
     query = (
-        select(grouped.c.n, UnansweredQuestion)
+        select(grouped.c.n, grouped.c.first_asked, UnansweredQuestion)
         .join(UnansweredQuestion, UnansweredQuestion.id == grouped.c.last_id)
         .order_by(grouped.c.n.desc(), grouped.c.last_id.desc())
     )
     if limit is not None:
         query = query.limit(limit)
     return [
-        UnansweredSummary(n, row.text, row.normalized, row.asked_at, row.best_entry)
-        for n, row in session.execute(query)
+        UnansweredSummary(n, row.text, row.normalized, row.asked_at, row.best_entry, row.id, first)
+        for n, first, row in session.execute(query)
     ]
+
+
+def review(session: Session) -> tuple[list[UnansweredSummary], list[UnansweredSummary]]:
+    """The groups still to teach and those already taught (with the entry), each the most frequent first."""
+    from bot.teaching import taught_by_key
+
+    taught = taught_by_key(session)
+    to_teach: list[UnansweredSummary] = []
+    done: list[UnansweredSummary] = []
+    for group in unanswered_summary(session):
+        row = taught.get(group.normalized)
+        if row is None:
+            to_teach.append(group)
+        else:
+            done.append(replace(group, taught_to=OUT_OF_SCOPE_LABEL if row.out_of_scope else row.entry_id))
+    return to_teach, done

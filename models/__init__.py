@@ -15,7 +15,7 @@ from models.feedback import (
 from models.loan import HOLDING, LENT, Condition, Loan, LoanEvent, LoanStatus, Movement
 from models.office import Measure, Setting, Unit, measure_unit
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
-from models.question_log import UnansweredQuestion
+from models.question_log import TaughtQuestion, UnansweredQuestion
 from models.reminder import Holiday, OccurrenceStatus, ReminderOccurrence, ReminderRule, SchedulerMark
 from models.rich_menu import RichMenu
 from models.staff import RegistrationAttempt, StaffInvite
@@ -59,6 +59,7 @@ __all__ = [
     "ProcessedEvent",
     "Role",
     "Setting",
+    "TaughtQuestion",
     "UnansweredQuestion",
     "Unit",
     "clock",

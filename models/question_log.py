@@ -27,3 +27,23 @@ class UnansweredQuestion(Base):
     best_entry: Mapped[str | None] = mapped_column(String(100))
     best_score: Mapped[float | None] = mapped_column(Float)
     asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TaughtQuestion(Base):
+    """A question staff attached to an entry (or marked out of scope) after it went unanswered.
+
+    The matcher reads these as more ways of asking; who asked is never here, only which operator taught it.
+    """
+
+    __tablename__ = "taught_question"
+    __table_args__ = (Index("ix_taught_question_normalized", "normalized"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    # The same normalised form as unanswered_question's, so the report can tell which groups are taught.
+    normalized: Mapped[str] = mapped_column(String(500))
+    # None when taught as out of scope.
+    entry_id: Mapped[str | None] = mapped_column(String(100))
+    out_of_scope: Mapped[bool] = mapped_column(default=False)
+    taught_at: Mapped[datetime] = mapped_column(default=utcnow)
+    taught_by: Mapped[str | None] = mapped_column(String(100))

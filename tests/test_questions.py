@@ -240,8 +240,8 @@ def test_report_unanswered_lists_most_frequent_first_without_who_asked(webhook, 
     result = seeded.test_cli_runner().invoke(args=["report", "unanswered"])
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
-    assert re.match(r"\s*3\s", lines[1]) and "หวย" in lines[1]
-    assert re.match(r"\s*1\s", lines[2]) and "กับข้าว" in lines[2]
+    assert re.match(r"\s*#\d+\s+3\s", lines[2]) and "หวย" in lines[2]
+    assert re.match(r"\s*#\d+\s+1\s", lines[3]) and "กับข้าว" in lines[3]
     assert ev.CITIZEN not in result.output and ev.OTHER_CITIZEN not in result.output
     assert not any("user" in column.name for column in UnansweredQuestion.__table__.columns)
 
