@@ -15,12 +15,13 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot import create_app, runtime
+from bot import runtime
 from bot.db import make_engine, upgrade
 from bot.seed import seed_bundled
 from models import Base, clock
 from tests import line_events
 from tests.fake_line import FakeLine
+from tests.helpers import make_app
 
 SECRET = "test-channel-secret"
 BKK = ZoneInfo("Asia/Bangkok")
@@ -118,16 +119,7 @@ def fake_line() -> Iterator[FakeLine]:
 
 @pytest.fixture
 def app(database_url: str, fake_line: FakeLine, tmp_path: Any):  # type: ignore[no-untyped-def]
-    app = create_app({
-        "TESTING": True,
-        "DATABASE_URL": database_url,
-        "LINE_CHANNEL_SECRET": SECRET,
-        "LINE_CHANNEL_ACCESS_TOKEN": fake_line.access_token,
-        "LINE_API_BASE_URL": fake_line.base_url,
-        "LINE_DATA_API_BASE_URL": fake_line.base_url,
-        "SEND_TIMEOUT_SECONDS": 5,
-        "MEDIA_DIR": str(tmp_path / "media"),
-    })
+    app = make_app(database_url, fake_line, tmp_path / "media")
     yield app
     runtime(app).engine.dispose()
 

@@ -40,3 +40,22 @@ def register(webhook: Any, app: Any, user_id: str, unit: str, role: Any = None) 
     with runtime(app).sessions.begin() as session:
         code = create_invite(session, unit_name=unit, name=f"ชื่อ {user_id[:5]}", role=role or Role.STAFF, now=utcnow())
     assert webhook.post(ev.text(f"ลงทะเบียน {code}", user_id=user_id)).status_code == 200
+
+
+def make_app(database_url: str, fake_line: Any, media_dir: Any, **config: Any) -> Any:
+    """The app built with the test config (flaskr's way): the given database, the fake LINE server, its own media
+    folder; `config` adds to or overrides it."""
+    from bot import create_app
+    from tests.conftest import SECRET
+
+    return create_app({
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "LINE_CHANNEL_SECRET": SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": fake_line.access_token,
+        "LINE_API_BASE_URL": fake_line.base_url,
+        "LINE_DATA_API_BASE_URL": fake_line.base_url,
+        "SEND_TIMEOUT_SECONDS": 5,
+        "MEDIA_DIR": str(media_dir),
+        **config,
+    })

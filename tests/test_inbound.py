@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from bot import create_app, runtime
+from bot import runtime
 from bot.line_api import LineTransport
 from bot.outbox import CLAIM_LEASE, Sender
 from bot.seed import seed_bundled
@@ -25,7 +25,7 @@ from models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus, Pro
 from tests import line_events as ev
 from tests.conftest import SECRET, Webhook
 from tests.fake_line import REPLY_PATH, FakeLine
-from tests.helpers import count, rows
+from tests.helpers import count, make_app, rows
 from tests.test_outbox import Clock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,17 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def async_app(database_url: str, fake_line: FakeLine, tmp_path: Any):  # type: ignore[no-untyped-def]
     """The app as production runs it: events processed after the answer, on the worker's pool."""
-    app = create_app({
-        "TESTING": True,
-        "PROCESS_INLINE": False,
-        "DATABASE_URL": database_url,
-        "LINE_CHANNEL_SECRET": SECRET,
-        "LINE_CHANNEL_ACCESS_TOKEN": fake_line.access_token,
-        "LINE_API_BASE_URL": fake_line.base_url,
-        "LINE_DATA_API_BASE_URL": fake_line.base_url,
-        "SEND_TIMEOUT_SECONDS": 5,
-        "MEDIA_DIR": str(tmp_path / "media"),
-    })
+    app = make_app(database_url, fake_line, tmp_path / "media", PROCESS_INLINE=False)
     with runtime(app).sessions.begin() as session:
         seed_bundled(session)
     yield app

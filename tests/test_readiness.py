@@ -15,30 +15,20 @@ import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from bot import create_app, runtime
+from bot import runtime
 from bot.db import current_revisions, head_revisions, make_engine, upgrade
 from bot.seed import seed_bundled
 from models import OutboxMessage, ProcessedEvent
 from tests import line_events as ev
-from tests.conftest import SECRET, Webhook
-from tests.helpers import count
+from tests.conftest import Webhook
+from tests.helpers import count, make_app
 
 PG = pytest.param("postgresql", marks=pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL not set"))
 
 
 def app_on(url: str, fake_line: Any, tmp_path: Path, **config: Any) -> Any:
-    return create_app({
-        "TESTING": True,
-        "DATABASE_URL": url,
-        "LINE_CHANNEL_SECRET": SECRET,
-        "LINE_CHANNEL_ACCESS_TOKEN": fake_line.access_token,
-        "LINE_API_BASE_URL": fake_line.base_url,
-        "LINE_DATA_API_BASE_URL": fake_line.base_url,
-        "MEDIA_DIR": str(tmp_path / "media"),
-        "READINESS_RECHECK_SECONDS": 0,
-        **config,
-    })
+    return make_app(url, fake_line, tmp_path / "media", **{"READINESS_RECHECK_SECONDS": 0, **config})
 
 
 @pytest.fixture(params=["sqlite", PG])

@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import make_url
 
-from bot import create_app, runtime, texts
+from bot import runtime, texts
 from bot.teaching import TeachingError, teach
 from bot.thaidate import thai_date
 from models import TaughtQuestion, UnansweredQuestion, clock
 from tests import line_events as ev
-from tests.conftest import SECRET, Webhook
-from tests.helpers import count, rows
+from tests.conftest import Webhook
+from tests.helpers import count, make_app, rows
 
 UNANSWERED = "ค่าเช่าเต็นท์เท่าไหร่"  # no sure answer in the bundled knowledge; the loans entry comes closest
 CLOSEST = "borrow"
@@ -46,16 +46,7 @@ def _same_database(url: str) -> str:
 
 @pytest.fixture
 def second_worker(seeded: Any, database_url: str, fake_line: Any, tmp_path: Path) -> Any:
-    app = create_app({
-        "TESTING": True,
-        "DATABASE_URL": _same_database(database_url),
-        "LINE_CHANNEL_SECRET": SECRET,
-        "LINE_CHANNEL_ACCESS_TOKEN": fake_line.access_token,
-        "LINE_API_BASE_URL": fake_line.base_url,
-        "LINE_DATA_API_BASE_URL": fake_line.base_url,
-        "SEND_TIMEOUT_SECONDS": 5,
-        "MEDIA_DIR": str(tmp_path / "media2"),
-    })
+    app = make_app(_same_database(database_url), fake_line, tmp_path / "media2")
     yield app
     runtime(app).engine.dispose()
 
