@@ -36,3 +36,8 @@ def fiscal_year_bounds(fiscal_year: int, tz: ZoneInfo) -> tuple[datetime, dateti
     start = datetime(ce_end_year - 1, 10, 1, tzinfo=tz)
     end = datetime(ce_end_year, 10, 1, tzinfo=tz)
     return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def thai_month(day: date) -> str:
+    """พฤศจิกายน 2569: the month in full, as a month view's title names it."""
+    return thai_strftime(datetime(day.year, day.month, 1), "%B %Y")

@@ -1,8 +1,10 @@
-"""The back-office's catalogue, measures and year-end pages through Flask's test client: what an admin changes on
-an asset and what is refused, the measures' reminders, the year-end tables and the loans chart."""
+"""The back-office's catalogue, measures, year-end and unanswered-questions pages through Flask's test client: what
+an admin changes on an asset and what is refused, the measures' reminders, the year-end tables and the loans chart,
+teaching the bot from the page, and the loans calendar's month view."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,9 +15,20 @@ from sqlalchemy import select
 from bot import runtime, texts
 from bot.loan_cards import loan_code
 from bot.office import current_measures
-from models import Asset, AuditEntry, LineUser, Loan, OccurrenceStatus, ReminderOccurrence, ReminderRule
+from models import (
+    Asset,
+    AuditEntry,
+    LineUser,
+    Loan,
+    OccurrenceStatus,
+    ReminderOccurrence,
+    ReminderRule,
+    TaughtQuestion,
+    UnansweredQuestion,
+)
+from tests import line_events as ev
 from tests.admin_support import ADMIN, CLERK, FINANCE, HEAD, csrf, make_office, request_loan, sign_in
-from tests.helpers import rows
+from tests.helpers import count, rows
 
 
 @pytest.fixture
@@ -152,3 +165,106 @@ def test_the_year_end_page_and_chart_are_for_heads_and_admins(office):
     sign_in(client, office, CLERK)
     assert client.get("/admin/reports/year").status_code == 403
     assert client.get("/admin/reports/year/loans-chart-2570.png").status_code == 403
+
+
+# -- the unanswered questions ----------------------------------------------------------------------------------
+
+UNANSWERED = "ค่าเช่าเต็นท์เท่าไหร่"  # no sure answer in the bundled knowledge; the loans entry comes closest
+CLOSEST = "borrow"
+BORROW_ANSWER = "การยืมทรัพย์สินของทางราชการ"
+OUT_OF_SCOPE = "สอนทำกับข้าวหน่อย"
+
+
+def _last_reply(fake_line) -> str:
+    messages = fake_line.delivered()[-1].body["messages"]
+    return "\n".join(m.get("text") or m.get("altText", "") for m in messages)
+
+
+def _group_id(app, text: str) -> int:
+    return max(row.id for row in rows(app, UnansweredQuestion, UnansweredQuestion.text == text))
+
+
+def _teach(client, group: int, **form: str):
+    token = csrf(client.get("/admin/unanswered").get_data(as_text=True))
+    return client.post(f"/admin/unanswered/{group}/teach", data={"csrf_token": token, **form},
+                       follow_redirects=True)
+
+
+def test_a_head_teaches_an_unanswered_question_and_the_bot_answers_it_next_time(office, webhook, fake_line):
+    webhook.post(ev.text(UNANSWERED, user_id=ev.CITIZEN))
+    assert _last_reply(fake_line).startswith(texts.FALLBACK)
+    group = _group_id(office, UNANSWERED)
+    client = office.test_client()
+    sign_in(client, office, HEAD)
+    html = client.get("/admin/unanswered").get_data(as_text=True)
+    row = html.split(f'id="group-{group}"')[1].split("</tr>")[0]
+    assert UNANSWERED in row and f'<option value="{CLOSEST}" selected>' in row
+    assert ev.CITIZEN not in html
+
+    page = _teach(client, group, entry=CLOSEST)
+    assert page.status_code == 200 and texts.WEB["taught_note"] in page.get_data(as_text=True)
+    [taught] = rows(office, TaughtQuestion)
+    assert (taught.entry_id, taught.out_of_scope) == (CLOSEST, False)
+    entry = rows(office, AuditEntry, AuditEntry.action == "question_taught")[-1]
+    assert entry.target == f"taught:{taught.id}" and CLOSEST in entry.detail
+    webhook.post(ev.text(UNANSWERED, user_id=ev.CITIZEN))
+    assert BORROW_ANSWER in _last_reply(fake_line), "the same app answers it from the next question on"
+
+    listed = client.get("/admin/unanswered").get_data(as_text=True)
+    assert f'id="taught-{taught.id}"' in listed and f'id="group-{group}"' not in listed
+    token = csrf(listed)
+    undone = client.post(f"/admin/unanswered/taught/{taught.id}/undo", data={"csrf_token": token})
+    assert undone.status_code == 302
+    assert count(office, TaughtQuestion) == 0
+    assert rows(office, AuditEntry, AuditEntry.action == "question_untaught")[-1].target == f"taught:{taught.id}"
+    webhook.post(ev.text(UNANSWERED, user_id=ev.CITIZEN))
+    assert _last_reply(fake_line).startswith(texts.FALLBACK)
+
+
+def test_a_question_marked_out_of_scope_is_taught_so(office, webhook):
+    webhook.post(ev.text(OUT_OF_SCOPE))
+    client = office.test_client()
+    sign_in(client, office, ADMIN)
+    page = _teach(client, _group_id(office, OUT_OF_SCOPE), entry=CLOSEST, out_of_scope="1")
+    assert page.status_code == 200
+    [taught] = rows(office, TaughtQuestion)
+    assert (taught.entry_id, taught.out_of_scope, taught.text) == (None, True, OUT_OF_SCOPE)
+    listed = page.get_data(as_text=True).split('id="taught"')[1]
+    assert OUT_OF_SCOPE in listed and texts.WEB["out_of_scope_name"] in listed
+
+
+def test_clerks_and_forms_without_the_csrf_token_cannot_teach(office, webhook):
+    webhook.post(ev.text(UNANSWERED))
+    group = _group_id(office, UNANSWERED)
+    clerk = office.test_client()
+    sign_in(clerk, office, CLERK)
+    assert clerk.get("/admin/unanswered").status_code == 403
+    token = csrf(clerk.get("/admin/reports").get_data(as_text=True))
+    assert clerk.post(f"/admin/unanswered/{group}/teach",
+                      data={"csrf_token": token, "entry": CLOSEST}).status_code == 403
+    head = office.test_client()
+    sign_in(head, office, HEAD)
+    assert head.post(f"/admin/unanswered/{group}/teach", data={"entry": CLOSEST}).status_code == 400
+    assert count(office, TaughtQuestion) == 0
+    assert not rows(office, AuditEntry, AuditEntry.action == "question_taught")
+
+
+# -- the loans calendar's month view ---------------------------------------------------------------------------
+
+def test_the_month_view_shows_each_days_bookings_and_is_linked_from_the_week(office):
+    request_loan(office, quantity=4, in_days=1)  # Thursday 19 and Friday 20 November, waiting for a decision
+    client = office.test_client()
+    sign_in(client, office, CLERK)
+    week = client.get("/admin/loans/calendar?start=2026-11-16").get_data(as_text=True)
+    assert 'href="/admin/loans/calendar/month?month=2026-11"' in week
+    page = client.get("/admin/loans/calendar/month?month=2026-11")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "พฤศจิกายน 2569" in html
+    day_rows = re.findall(r"<tr[^>]*><th>([^<]+)</th>(.*?)</tr>", html, re.S)
+    booked = {label: cells for label, cells in day_rows}
+    assert len([label for label in booked if "พ.ย." in label]) == 30
+    assert "4" in booked["19 พ.ย. 2569"] and "4" in booked["20 พ.ย. 2569"]
+    assert "4" not in booked["21 พ.ย. 2569"]
+    december = client.get("/admin/loans/calendar/month?month=2026-12").get_data(as_text=True)
+    assert "ธันวาคม 2569" in december and "รอ 4" not in december

@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
         admin_measures,
         admin_reports,
         admin_staff,
+        admin_teaching,
         admin_yearend,
     )
 

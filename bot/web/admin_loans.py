@@ -23,7 +23,7 @@ from bot.loan_cards import loan_code, loan_fields
 from bot.loan_report import loan_report, report_csv, write_report_xlsx
 from bot.loans import Outcome, Result, approve, hand_over, loans_to_act_on, may_act_on, record_return, reject
 from bot.reports import measure_report, write_csv, write_xlsx
-from bot.thaidate import fiscal_year_of, thai_date, thai_datetime
+from bot.thaidate import fiscal_year_of, thai_date, thai_datetime, thai_month
 from bot.web.admin import bp, commit_and_send, flash_note, int_arg, newest_outbox_id, require, take_note
 from bot.web.auth import audit, roles_required, staff_required
 from handlers.loans import TEXT_LIMIT, _tell_borrower
@@ -148,6 +148,26 @@ def _week_start(requested: str | None) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def _holding_loans(assets: list[Asset], days: list[date]) -> list[Loan]:
+    return list(g.db.scalars(
+        select(Loan).where(Loan.asset_id.in_([a.id for a in assets]), Loan.status.in_(HOLDING),
+                           Loan.start_date <= days[-1], Loan.end_date >= days[0]).order_by(Loan.start_date, Loan.id)
+    ))
+
+
+def _booked_grid(assets: list[Asset], days: list[date], loans: list[Loan]) -> list[dict[str, object]]:
+    """For each asset, each day's count booked (requested, approved or out) and how many of those wait."""
+    grid = []
+    for asset in assets:
+        cells = []
+        for day in days:
+            holding = [x for x in loans if x.asset_id == asset.id and x.start_date <= day <= x.end_date]
+            cells.append({"booked": sum(x.quantity for x in holding),
+                          "pending": sum(x.quantity for x in holding if x.status is LoanStatus.PENDING)})
+        grid.append({"asset": asset, "cells": cells})
+    return grid
+
+
 @bp.get("/loans/calendar")
 @staff_required
 def calendar():  # type: ignore[no-untyped-def]
@@ -155,18 +175,8 @@ def calendar():  # type: ignore[no-untyped-def]
     start = _week_start(request.args.get("start"))
     days = [start + timedelta(days=i) for i in range(WEEK)]
     assets = _visible_assets(g.db, g.staff)
-    loans_in_week = g.db.scalars(
-        select(Loan).where(Loan.asset_id.in_([a.id for a in assets]), Loan.status.in_(HOLDING),
-                           Loan.start_date <= days[-1], Loan.end_date >= days[0]).order_by(Loan.start_date, Loan.id)
-    ).all()
-    grid = []
-    for asset in assets:
-        cells = []
-        for day in days:
-            holding = [x for x in loans_in_week if x.asset_id == asset.id and x.start_date <= day <= x.end_date]
-            cells.append({"booked": sum(x.quantity for x in holding),
-                          "pending": sum(x.quantity for x in holding if x.status is LoanStatus.PENDING)})
-        grid.append({"asset": asset, "cells": cells})
+    loans_in_week = _holding_loans(assets, days)
+    grid = _booked_grid(assets, days, loans_in_week)
     pending = [_row(x) for x in loans_in_week if x.status is LoanStatus.PENDING]
     audit(g.db, g.staff, "view_calendar", f"week:{start.isoformat()}")
     return render_template(
@@ -174,6 +184,36 @@ def calendar():  # type: ignore[no-untyped-def]
         title=texts.WEB["week_of"].format(start=thai_date(start)), today=_today(),
         prev=(start - timedelta(days=WEEK)).isoformat(), next=(start + timedelta(days=WEEK)).isoformat(),
         reasons=texts.LOAN_REJECT_REASONS, note=take_note(),
+    )
+
+
+def _month_start(requested: str | None) -> date:
+    try:
+        year, month = (int(part) for part in (requested or "").split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        return _today().replace(day=1)
+
+
+def _next_month(first: date) -> date:
+    return (first + timedelta(days=32)).replace(day=1)
+
+
+@bp.get("/loans/calendar/month")
+@staff_required
+def calendar_month():  # type: ignore[no-untyped-def]
+    """The week calendar's counts for a whole month (?month=YYYY-MM): days down, assets across, as a month is long."""
+    first = _month_start(request.args.get("month"))
+    following = _next_month(first)
+    days = [first + timedelta(days=i) for i in range((following - first).days)]
+    assets = _visible_assets(g.db, g.staff)
+    grid = _booked_grid(assets, days, _holding_loans(assets, days))
+    audit(g.db, g.staff, "view_calendar", f"month:{first.isoformat()[:7]}")
+    return render_template(
+        "admin/calendar_month.html", assets=assets, today=_today(),
+        rows=[(day, thai_date(day), [line["cells"][i] for line in grid]) for i, day in enumerate(days)],
+        title=thai_month(first), month=first.isoformat()[:7],
+        prev=(first - timedelta(days=1)).isoformat()[:7], next=following.isoformat()[:7],
     )
 
 
