@@ -19,7 +19,7 @@ from flask.cli import AppGroup
 from flask.helpers import get_debug_flag
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.config import ConfigError
+from bot.config import ConfigError, office_today, office_tz
 from bot.datafile import DataFileError
 from bot.db import current_revisions, head_revisions, upgrade
 from bot.thaidate import BE_OFFSET, fiscal_year_of
@@ -132,13 +132,10 @@ def _revisions(revisions: frozenset[str]) -> str:
 @click.command("seed", cls=OperatorCommand)
 def seed_command() -> None:
     """Import the office's ITA report and settings (safe to run again)."""
-    from zoneinfo import ZoneInfo
-
     from bot import runtime
     from bot.seed import SeedError, seed_bundled
-    from models import utcnow
 
-    today = utcnow().astimezone(ZoneInfo(current_app.config["BOT_TIMEZONE"])).date()
+    today = office_today()
     try:
         with runtime(current_app).sessions.begin() as session:
             stats = seed_bundled(session, today)
@@ -318,11 +315,7 @@ def parse_fiscal_year(text: str) -> int | None:
 
 
 def current_fiscal_year() -> int:
-    from zoneinfo import ZoneInfo
-
-    from models import utcnow
-
-    return fiscal_year_of(utcnow().astimezone(ZoneInfo(current_app.config["BOT_TIMEZONE"])).date())
+    return fiscal_year_of(office_today())
 
 
 class FiscalYear(click.ParamType):
@@ -395,13 +388,11 @@ def emit_report(
 @fiscal_year_report_options
 def report_measures(fiscal_year: int, fmt: str, output: str | None) -> None:
     """The report's table of measures for a fiscal year, with what staff recorded as done."""
-    from zoneinfo import ZoneInfo
-
     from bot import runtime
     from bot.reports import measure_report, write_csv, write_xlsx
 
     with runtime(current_app).sessions() as session:
-        table = measure_report(session, fiscal_year, ZoneInfo(current_app.config["BOT_TIMEZONE"]))
+        table = measure_report(session, fiscal_year, office_tz())
     emit_report(fmt, output, f"measures-{fiscal_year}.xlsx", lambda: write_csv(table), lambda p: write_xlsx(table, p))
 
 
@@ -410,13 +401,11 @@ def report_measures(fiscal_year: int, fmt: str, output: str | None) -> None:
 def report_unanswered(limit: int | None) -> None:
     """Questions the bot could not answer, the most frequent first, and those already taught (who asked is never
     stored). Teach one with `qa teach "#ID" --entry ENTRY`."""
-    from zoneinfo import ZoneInfo
-
     from bot import runtime
     from bot.qa import matcher_for
     from bot.unanswered import review
 
-    tz = ZoneInfo(current_app.config["BOT_TIMEZONE"])
+    tz = office_tz()
     with runtime(current_app).sessions() as session:
         to_teach, taught = review(session)
         labels = {e.id: e.label for e in matcher_for(session).knowledge.entries}
@@ -476,13 +465,11 @@ def qa_teach(question: str, entry_id: str | None, out_of_scope: bool, by: str | 
 @qa_group.command("taught")
 def qa_taught() -> None:
     """The questions taught so far, oldest first."""
-    from zoneinfo import ZoneInfo
-
     from bot import runtime
     from bot.teaching import taught_questions
     from bot.thaidate import thai_datetime
 
-    tz = ZoneInfo(current_app.config["BOT_TIMEZONE"])
+    tz = office_tz()
     with runtime(current_app).sessions() as session:
         rows = taught_questions(session)
         if not rows:
@@ -525,7 +512,6 @@ def qa_entries() -> None:
 @fiscal_year_report_options
 def report_complaints(fiscal_year: int, fmt: str, output: str | None) -> None:
     """Feedback and complaints of a fiscal year: counts, median days to acknowledge and close, satisfaction."""
-
     from bot import runtime
     from bot.feedback_report import complaints_report
     from bot.reports import write_csv, write_xlsx
@@ -540,13 +526,11 @@ def report_complaints(fiscal_year: int, fmt: str, output: str | None) -> None:
 @click.option("--chart", type=OutputFile(), help="PNG chart file (default: loans-<fy>.png).")
 def report_loans(fiscal_year: int, fmt: str, output: str | None, chart: str | None) -> None:
     """The loan ledger (สมุดคุม), statistics per item and month, and a chart of loans per month."""
-    from zoneinfo import ZoneInfo
-
     from bot import runtime
     from bot.loan_report import loan_report, report_csv, write_chart, write_report_xlsx
 
     with runtime(current_app).sessions() as session:
-        report = loan_report(session, fiscal_year, ZoneInfo(current_app.config["BOT_TIMEZONE"]))
+        report = loan_report(session, fiscal_year, office_tz())
     emit_report(
         fmt, output, f"loans-{fiscal_year}.xlsx", lambda: report_csv(report), lambda p: write_report_xlsx(report, p)
     )

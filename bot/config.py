@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 DEFAULT_LINE_API_BASE_URL = "https://api.line.me"
 DEFAULT_LINE_DATA_API_BASE_URL = "https://api-data.line.me"
@@ -97,3 +99,17 @@ def instance_secret(instance_path: str, name: str) -> str:
         except FileExistsError:
             pass
     return path.read_text().strip()
+
+
+def office_tz() -> ZoneInfo:
+    """The office's time zone (BOT_TIMEZONE) for the app in context: a request or a command."""
+    from flask import current_app
+
+    return ZoneInfo(current_app.config["BOT_TIMEZONE"])
+
+
+def office_today() -> date:
+    """Today in the office, by the bot's clock."""
+    from models import utcnow
+
+    return utcnow().astimezone(office_tz()).date()

@@ -15,11 +15,11 @@ from sqlalchemy.orm import selectinload
 
 from bot import texts
 from bot.assets import LEAD_DAYS_RANGE, MAX_DAYS_RANGE, QUANTITY_RANGE, stock_shortfall
+from bot.config import office_today, office_tz
 from bot.loan_cards import loan_code
 from bot.loans import Peak, lock_asset
 from bot.thaidate import thai_date, thai_datetime
 from bot.web.admin import bp, flash_note, require, take_note
-from bot.web.admin_loans import _today, _tz
 from bot.web.auth import audit, roles_required
 from models import Asset, AuditEntry, Role
 
@@ -42,7 +42,7 @@ def _history(asset: Asset) -> list[dict[str, str]]:
     entries = g.db.scalars(select(AuditEntry).options(selectinload(AuditEntry.actor))
                            .where(AuditEntry.action == CHANGED, AuditEntry.target == f"asset:{asset.id}")
                            .order_by(AuditEntry.id.desc())).all()
-    return [{"when": thai_datetime(e.at, _tz()), "who": (e.actor.display_name if e.actor else None) or "-",
+    return [{"when": thai_datetime(e.at, office_tz()), "who": (e.actor.display_name if e.actor else None) or "-",
              "detail": e.detail or ""} for e in entries]
 
 
@@ -103,7 +103,7 @@ def asset_save(asset_id: int):  # type: ignore[no-untyped-def]
         return _asset_page(asset, problem, typed), 400
     # Locked as an approval locks it: no loan is taken between the count and the new quantity.
     asset = lock_asset(g.db, asset_id)
-    peak = stock_shortfall(g.db, asset, numbers["quantity"], _today())
+    peak = stock_shortfall(g.db, asset, numbers["quantity"], office_today())
     if peak is not None:
         return _asset_page(asset, _overbooked_text(asset, numbers["quantity"], peak), typed), 409
     changes = [f"{name} {getattr(asset, name)} → {value}" for name, value in numbers.items()

@@ -11,13 +11,13 @@ import tempfile
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Response, abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot import texts
+from bot.config import office_today, office_tz
 from bot.feedback_report import complaints_report
 from bot.loan_cards import loan_code, loan_fields
 from bot.loan_report import loan_report, report_csv, write_report_xlsx
@@ -33,12 +33,6 @@ WEEK = 7
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BOT_TIMEZONE"])
-
-
-def _today() -> date:
-    return utcnow().astimezone(_tz()).date()
 
 
 def _visible_assets(db: Session, user: LineUser) -> list[Asset]:
@@ -144,7 +138,7 @@ def _week_start(requested: str | None) -> date:
     try:
         day = date.fromisoformat(requested or "")
     except ValueError:
-        day = _today()
+        day = office_today()
     return day - timedelta(days=day.weekday())
 
 
@@ -181,7 +175,7 @@ def calendar():  # type: ignore[no-untyped-def]
     audit(g.db, g.staff, "view_calendar", f"week:{start.isoformat()}")
     return render_template(
         "admin/calendar.html", days=[(d, thai_date(d)) for d in days], grid=grid, pending=pending,
-        title=texts.WEB["week_of"].format(start=thai_date(start)), today=_today(),
+        title=texts.WEB["week_of"].format(start=thai_date(start)), today=office_today(),
         prev=(start - timedelta(days=WEEK)).isoformat(), next=(start + timedelta(days=WEEK)).isoformat(),
         reasons=texts.LOAN_REJECT_REASONS, note=take_note(),
     )
@@ -192,7 +186,7 @@ def _month_start(requested: str | None) -> date:
         year, month = (int(part) for part in (requested or "").split("-"))
         return date(year, month, 1)
     except ValueError:
-        return _today().replace(day=1)
+        return office_today().replace(day=1)
 
 
 def _next_month(first: date) -> date:
@@ -210,7 +204,7 @@ def calendar_month():  # type: ignore[no-untyped-def]
     grid = _booked_grid(assets, days, _holding_loans(assets, days))
     audit(g.db, g.staff, "view_calendar", f"month:{first.isoformat()[:7]}")
     return render_template(
-        "admin/calendar_month.html", assets=assets, today=_today(),
+        "admin/calendar_month.html", assets=assets, today=office_today(),
         rows=[(day, thai_date(day), [line["cells"][i] for line in grid]) for i, day in enumerate(days)],
         title=thai_month(first), month=first.isoformat()[:7],
         prev=(first - timedelta(days=1)).isoformat()[:7], next=following.isoformat()[:7],
@@ -221,7 +215,7 @@ def calendar_month():  # type: ignore[no-untyped-def]
 
 def _fiscal_year() -> int:
     chosen = int_arg("fy")
-    return chosen if chosen and 2500 <= chosen <= 2700 else fiscal_year_of(_today())
+    return chosen if chosen and 2500 <= chosen <= 2700 else fiscal_year_of(office_today())
 
 
 @bp.get("/loans/ledger")
@@ -229,7 +223,7 @@ def _fiscal_year() -> int:
 def ledger():  # type: ignore[no-untyped-def]
     """The ledger of a fiscal year as the year-end report writes it; staff see the lines of their unit's assets."""
     fiscal_year = _fiscal_year()
-    table = loan_report(g.db, fiscal_year, _tz()).ledger
+    table = loan_report(g.db, fiscal_year, office_tz()).ledger
     rows = table.rows
     if g.staff.role is not Role.ADMIN:
         names = {a.name for a in g.db.scalars(select(Asset).where(Asset.unit_id == g.staff.unit_id))}
@@ -252,7 +246,7 @@ def download(kind: str, fiscal_year: int, fmt: str) -> Response:
     """A year-end report, written by the same functions as `flask report ...`; office-wide, so heads and admins."""
     if fmt not in {"csv", "xlsx"} or kind not in {"measures", "complaints", "loans"}:
         abort(404)
-    tz = _tz()
+    tz = office_tz()
     if kind == "loans":
         report = loan_report(g.db, fiscal_year, tz)
         csv_text: Callable[[], str] = lambda: report_csv(report)  # noqa: E731
@@ -280,7 +274,7 @@ def download(kind: str, fiscal_year: int, fmt: str) -> Response:
 def audit_log():  # type: ignore[no-untyped-def]
     entries = g.db.scalars(select(AuditEntry).options(selectinload(AuditEntry.actor))
                            .order_by(AuditEntry.id.desc()).limit(300)).all()
-    rows = [{"when": thai_datetime(e.at, _tz()), "who": (e.actor.display_name if e.actor else None) or "-",
+    rows = [{"when": thai_datetime(e.at, office_tz()), "who": (e.actor.display_name if e.actor else None) or "-",
              "action": e.action, "target": e.target or "", "detail": e.detail or ""} for e in entries]
     return render_template("admin/audit.html", rows=rows)
 

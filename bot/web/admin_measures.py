@@ -15,16 +15,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot import texts
+from bot.config import office_tz
 from bot.office import current_measures
 from bot.thaidate import fiscal_year_bounds, thai_datetime
 from bot.web.admin import bp
-from bot.web.admin_loans import _fiscal_year, _tz
+from bot.web.admin_loans import _fiscal_year
 from bot.web.auth import staff_required
 from models import LineUser, OccurrenceStatus, ReminderOccurrence, ReminderRule
 
 
 def _occurrence_row(occurrence: ReminderOccurrence, people: dict[int, LineUser]) -> dict[str, Any]:
-    tz = _tz()
+    tz = office_tz()
     who = people.get(occurrence.done_by_id) if occurrence.done_by_id else None
     return {
         "task": occurrence.rule.task,
@@ -38,7 +39,7 @@ def _occurrence_row(occurrence: ReminderOccurrence, people: dict[int, LineUser])
 
 
 def _occurrences_by_measure(fiscal_year: int) -> dict[int, list[dict[str, Any]]]:
-    start, end = fiscal_year_bounds(fiscal_year, _tz())
+    start, end = fiscal_year_bounds(fiscal_year, office_tz())
     occurrences = g.db.scalars(
         select(ReminderOccurrence).where(ReminderOccurrence.due_at >= start, ReminderOccurrence.due_at < end)
         .order_by(ReminderOccurrence.due_at, ReminderOccurrence.id)

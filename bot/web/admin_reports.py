@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, g, redirect, render_template, request, send_from_directory, url_for
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from bot import texts
+from bot.config import office_tz
 from bot.feedback import NOTE_LIMIT, change_status, forward, settings
 from bot.feedback_card import staff_card, status_name, unit_name
 from bot.feedback_notify import forwarded_message, push_to_reporter, push_to_unit, status_message
@@ -27,9 +27,6 @@ from models import FeedbackReport, FeedbackStatus, LineUser, Role, Unit, utcnow
 
 BUTTON_STATUSES = {FeedbackStatus.ACKNOWLEDGED.value, FeedbackStatus.IN_PROGRESS.value}
 
-
-def _tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BOT_TIMEZONE"])
 
 
 def _visible_to(user: LineUser):  # type: ignore[no-untyped-def]
@@ -70,7 +67,7 @@ def reports():  # type: ignore[no-untyped-def]
         units = [u for u in units if u.id == g.staff.unit_id]
     rows = [{
         "report": r, "category": settings().label_of(r.category), "unit": unit_name(r.unit),
-        "status": status_name(r), "when": thai_datetime(r.created_at, _tz()), "days": (now - r.created_at).days,
+        "status": status_name(r), "when": thai_datetime(r.created_at, office_tz()), "days": (now - r.created_at).days,
     } for r in found]
     return render_template(
         "admin/reports.html", rows=rows, units=units, categories=settings().categories,
@@ -83,7 +80,7 @@ def reports():  # type: ignore[no-untyped-def]
 @staff_required
 def report(report_id: int):  # type: ignore[no-untyped-def]
     found = _report_or_404(report_id)
-    tz = _tz()
+    tz = office_tz()
     reporter = None if found.anonymous or found.reporter_id is None else g.db.get(LineUser, found.reporter_id)
     # The page shows a phone number or a name for a named report: who looked is recorded (PDPA).
     audit(g.db, g.staff, "view_report", f"report:{found.id}")
@@ -165,7 +162,7 @@ def forward_report(report_id: int):  # type: ignore[no-untyped-def]
         flash_note(texts.WEB["already"].format(status=status_name(found)))
         return redirect(url_for("admin.report", report_id=found.id))
     links = photo_links(current_app.config, found.photos, utcnow())
-    card = staff_card(found, _tz(), forwarded_from=previous, photo_links=links)
+    card = staff_card(found, office_tz(), forwarded_from=previous, photo_links=links)
     push_to_unit(g.db, found, card, dedupe=f"fb-fwd:{event.id}")
     push_to_reporter(g.db, found, forwarded_message(found), dedupe=f"fb-status:{event.id}")
     audit(g.db, g.staff, "report_forwarded", f"report:{found.id}", detail=f"unit:{target.id}")

@@ -11,13 +11,13 @@ from flask import g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from bot import texts
+from bot.config import office_tz
 from bot.knowledge import Entry
 from bot.qa import matcher_for
 from bot.teaching import TeachingError, taught_by_key, teach, untaught
 from bot.thaidate import thai_date
 from bot.unanswered import OUT_OF_SCOPE_LABEL, UnansweredSummary, review
 from bot.web.admin import bp, flash_note, take_note
-from bot.web.admin_loans import _tz
 from bot.web.auth import audit, roles_required
 from models import Role, utcnow
 
@@ -30,7 +30,7 @@ def _entries() -> list[Entry]:
 
 
 def _asked(group: UnansweredSummary) -> dict[str, str]:
-    tz = _tz()
+    tz = office_tz()
     first = thai_date(group.first_asked.astimezone(tz)) if group.first_asked else "-"
     return {"first": first, "last": thai_date(group.last_asked.astimezone(tz))}
 

@@ -12,11 +12,12 @@ from pathlib import Path
 from flask import Response, g, render_template, request
 
 from bot import texts
+from bot.config import office_tz
 from bot.feedback_report import complaints_report
 from bot.loan_report import loan_report, write_chart
 from bot.reports import measure_report
 from bot.web.admin import bp
-from bot.web.admin_loans import _fiscal_year, _tz
+from bot.web.admin_loans import _fiscal_year
 from bot.web.auth import audit, roles_required
 from models import Role
 
@@ -25,7 +26,7 @@ from models import Role
 @roles_required(Role.HEAD, Role.ADMIN)
 def year_reports():  # type: ignore[no-untyped-def]
     fiscal_year = _fiscal_year()
-    tz = _tz()
+    tz = office_tz()
     loans = loan_report(g.db, fiscal_year, tz)
     tables = [("measures", measure_report(g.db, fiscal_year, tz)), ("complaints", complaints_report(g.db, fiscal_year)),
               ("loan-stats", loans.stats), ("loan-months", loans.months)]
@@ -37,7 +38,7 @@ def year_reports():  # type: ignore[no-untyped-def]
 @roles_required(Role.HEAD, Role.ADMIN)
 def loans_chart(fiscal_year: int) -> Response:
     """The chart `flask report loans` draws; `?download=1` saves it as a file instead of showing it."""
-    report = loan_report(g.db, fiscal_year, _tz())
+    report = loan_report(g.db, fiscal_year, office_tz())
     name = f"loans-chart-{fiscal_year}.png"
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name

@@ -23,6 +23,7 @@ from sqlalchemy import Select, func, not_, select
 from sqlalchemy.orm import Session
 
 from bot import texts
+from bot.config import office_tz
 from bot.feedback import Category, settings
 from models import OPEN_STATUSES, FeedbackEvent, FeedbackReport, FeedbackStatus, Unit, utcnow
 
@@ -53,9 +54,6 @@ def listed_categories() -> list[Category]:
 def hidden_keys() -> set[str]:
     return {c.key for c in settings().categories if count_only(c)} | COUNT_ONLY_KEYS
 
-
-def office_tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BOT_TIMEZONE"])
 
 
 def as_json(data: Any, status: int = 200) -> Response:

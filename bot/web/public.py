@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import feedback_report
+from bot.config import office_today, office_tz
 from bot.loan_report import fiscal_months, loan_report, month_label
 from bot.office import current_measures, office_name
 from bot.reports import Table
@@ -56,14 +57,6 @@ class MeasureProgress:
 def bars(pairs: list[tuple[str, int]]) -> list[Bar]:
     longest = max((value for _, value in pairs), default=0)
     return [Bar(label, value, round(100 * value / longest) if longest else 0) for label, value in pairs]
-
-
-def office_tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BOT_TIMEZONE"])
-
-
-def this_fiscal_year(tz: ZoneInfo) -> int:
-    return fiscal_year_of(utcnow().astimezone(tz).date())
 
 
 def requested_fiscal_year(current: int) -> int | None:
@@ -129,7 +122,7 @@ def transparency():  # type: ignore[no-untyped-def]
     from bot import runtime
 
     tz = office_tz()
-    current = this_fiscal_year(tz)
+    current = fiscal_year_of(office_today())
     fiscal_year = requested_fiscal_year(current)
     if fiscal_year is None:
         return render_template("public/bad_year.html", current=current), 400
