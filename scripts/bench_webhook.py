@@ -1,18 +1,20 @@
 """Benchmark POST /callback under gunicorn against a bare Flask hello-world under the same settings.
 
     python scripts/bench_webhook.py [--events N] [--concurrency C] [--database-url URL] [--seconds MAX]
-                                    [--events-per-body K] [--line-latency-ms MS]
+                                    [--events-per-body K] [--line-latency-ms MS] [--console]
 
 Both apps run under gunicorn (sync workers) on loopback. The load comes from a separate process, so the
-client's own Python work is not charged to the servers' GIL. The bot runs in console mode (no access
-token) with its stdout discarded, on a fresh SQLite file or a freshly created PostgreSQL database that is
-dropped afterwards. After the run the bot's database must hold exactly one processed_event row and one sent
-outbox row per event posted, or the run fails.
+client's own Python work is not charged to the servers' GIL. The bot sends its replies to the fake LINE server
+of tests/fake_line.py (run in this process, body checks off, keep-alive as LINE), on a fresh SQLite file or a
+freshly created PostgreSQL database that is dropped afterwards. An event counts as processed only once its reply
+has reached the fake server; the bot's time runs until the last one has. After the run the fake server must have
+taken exactly one reply per event posted, and the bot's database hold one processed_event row and one sent outbox
+row per event, or the run fails.
 
 --events-per-body K posts bodies of K events each (LINE batches events; it gives up on a body after 2 s), and
---events counts bodies then. --line-latency-ms MS sends the replies to the fake LINE server of tests/fake_line.py
-(run in this process, body checks off) answering each send MS later, instead of console mode: the time a body
-takes then includes its replies, as with LINE. E.g. the "100 events in one body" case:
+--events counts bodies then. --line-latency-ms MS makes the fake LINE answer each send MS later (default 0).
+--console runs the bot in console mode instead (no LINE; replies printed to /dev/null and counted from the
+database). E.g. the "100 events in one body" case:
 
     python scripts/bench_webhook.py --events 30 --concurrency 1 --events-per-body 100 --line-latency-ms 50
 
@@ -112,8 +114,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
     parser.add_argument("--events-per-body", type=int, default=1, help="events in each body posted (default 1)")
     parser.add_argument(
-        "--line-latency-ms", type=float,
-        help="send replies to a fake LINE answering after this many ms (default: console mode, no LINE)",
+        "--line-latency-ms", type=float, default=0.0,
+        help="the fake LINE answers each send this many ms later (default 0)",
+    )
+    parser.add_argument(
+        "--console", action="store_true",
+        help="console mode: no LINE, replies printed to /dev/null and counted from the database",
     )
     parser.add_argument(
         "--database-url",
@@ -185,22 +191,27 @@ def count_rows(database_url: str) -> DbCounts:
         engine.dispose()
 
 
-def wait_processed(database_url: str, posted: int, since: float, timeout: float = 120.0) -> float:
-    """Seconds from `since` (time.time()) until every posted event is done and its reply sent; 0 when they all
-    were by the time the load ended. A processing that never finishes shows in check_counts."""
-    engine = create_engine(database_url)
+def wait_processed(database_url: str, posted: int, since: float, line: Any = None, timeout: float = 120.0) -> float:
+    """Seconds from `since` (time.time()) until every posted event has been answered: its reply reached the fake
+    LINE server (console mode: its outbox row is marked sent); 0 when they all were by the time the load ended.
+    A processing that never finishes shows in check_counts."""
+    engine = None if line is not None else create_engine(database_url)
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
-            with engine.connect() as conn:
-                done = int(conn.execute(text("SELECT count(*) FROM inbound_event WHERE status = 'done'")).scalar_one())
-                replied = int(conn.execute(text(
-                    "SELECT count(*) FROM outbox_message WHERE status = 'sent' AND kind = 'reply'")).scalar_one())
-            if done >= posted and replied >= posted:
+            if line is not None:
+                replied = line.replies_delivered()
+            else:
+                assert engine is not None
+                with engine.connect() as conn:
+                    replied = int(conn.execute(text(
+                        "SELECT count(*) FROM outbox_message WHERE status = 'sent' AND kind = 'reply'")).scalar_one())
+            if replied >= posted:
                 break
-            time.sleep(0.01)
+            time.sleep(0.005)
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
     return max(0.0, time.time() - since)
 
 
@@ -494,8 +505,10 @@ def print_table(results: dict[str, LoadResult], events_per_body: int = 1) -> Non
         )
 
 
-def check_counts(counts: DbCounts, posted: int) -> list[str]:
+def check_counts(counts: DbCounts, posted: int, line_replies: int | None = None) -> list[str]:
     problems = []
+    if line_replies is not None and line_replies != posted:
+        problems.append(f"the fake LINE took {line_replies} replies for {posted} events")
     if counts.processed_events != posted:
         problems.append(f"processed_event rows {counts.processed_events} != events posted {posted}")
     if counts.outbox_replies_sent != posted or counts.outbox_sent != counts.outbox_rows:
@@ -525,7 +538,8 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
         "seconds": args.seconds, "secret": BENCH_SECRET, "events_per_body": args.events_per_body,
     }
     (tmp / "hello_app.py").write_text(HELLO_APP)
-    with bench_database(args.database_url, tmp) as database_url, fake_line(args.line_latency_ms) as line:
+    latency = None if args.console else args.line_latency_ms
+    with bench_database(args.database_url, tmp) as database_url, fake_line(latency) as line:
         env = bot_env(database_url, line)
         seed(env)
         with (
@@ -538,21 +552,22 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
             # as processed only when every one is done and replied, so the wait for that is part of its time; and
             # the warm-up's events are processed before the measured phase starts, so they are not charged to it.
             warm = load_from_other_process(LoadSpec(port=bot.port, seed=0, phases=("warmup",), **spec_base))
-            wait_processed(database_url, warm.posted * args.events_per_body, since=warm.ended)
+            wait_processed(database_url, warm.posted * args.events_per_body, since=warm.ended, line=line)
             measured = load_from_other_process(LoadSpec(port=bot.port, seed=0, phases=("measured",), **spec_base))
             bot_load = LoadResult(warm.warmup, measured.measured, measured.ended)
             bot_load.measured.elapsed += wait_processed(
-                database_url, bot_load.posted * args.events_per_body, since=bot_load.ended
+                database_url, bot_load.posted * args.events_per_body, since=bot_load.ended, line=line
             )
             hello_load = load_from_other_process(LoadSpec(port=hello.port, seed=1, **spec_base))
             results = {"bot": bot_load, "hello": hello_load}
             # Stopped before counting: a request the client gave up on may still be finishing.
             stop(bot)
         counts = count_rows(database_url)
+        line_replies = None if line is None else line.replies_delivered()
 
     backend = make_url(database_url).get_backend_name()
     per_body = args.events_per_body
-    replies = "console mode" if args.line_latency_ms is None else f"fake LINE answering in {args.line_latency_ms:g} ms"
+    replies = "console mode" if latency is None else f"fake LINE answering in {latency:g} ms"
     print(f"\nwebhook bench: {backend}, gunicorn {args.workers} sync workers, concurrency {args.concurrency}, "
           f"{args.warmup} warm-up + {args.events} bodies of {per_body} event(s) per target (max {args.seconds:.0f}s), "
           f"replies: {replies}")
@@ -568,7 +583,9 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
         if result.measured.requests < args.events:
             print(f"note: {name} stopped at the {args.seconds:.0f}s limit after {result.measured.requests} events")
 
-    problems = report_errors(results) + check_counts(counts, posted)
+    if line_replies is not None:
+        print(f"fake LINE: {line_replies} replies taken for {posted} events")
+    problems = report_errors(results) + check_counts(counts, posted, line_replies)
     for problem in problems:
         print(f"FAIL: {problem}", file=sys.stderr)
     return 1 if problems else 0
