@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import fcntl
 import functools
 import logging
+import os
 import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import Insert
 
 from bot.config import ConfigError
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 log = logging.getLogger(__name__)
 
@@ -145,13 +146,70 @@ def dialect_upsert(dialect: str, table: Any) -> Insert:
     raise NotImplementedError(f"no upsert for {dialect}")
 
 
+class _WriteQueue:
+    """Writers to one SQLite file queue on a lock file (flock) before BEGIN IMMEDIATE, and take SQLite's write lock
+    once it is free. SQLite's own wait for a busy database polls, sleeping 1, 2, 5, 10, 15, 20, 25 .. ms between
+    tries: under load a writer slept far past the moment the lock came free, and a webhook's one short INSERT
+    waited 30 ms behind the workers' other transactions. The kernel wakes a flock waiter at once, across the
+    workers, the scheduler and the threads of each (a lock file descriptor per connection).
+
+    Held from BEGIN IMMEDIATE to the COMMIT or ROLLBACK. A thread that already holds it (a write transaction
+    opened inside another) does not queue again, which would wait for itself: SQLite's busy timeout decides then,
+    as before. A process that dies releases it with its descriptors."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._holders: set[int] = set()  # threads of this process holding it
+
+    def on_connect(self, info: dict[str, Any]) -> None:
+        info[_QUEUE_FD] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def on_close(self, info: dict[str, Any]) -> None:
+        self.release(info)
+        fd = info.pop(_QUEUE_FD, None)
+        if fd is not None:
+            os.close(fd)
+
+    def acquire(self, info: dict[str, Any]) -> None:
+        fd, me = info.get(_QUEUE_FD), threading.get_ident()
+        if fd is None or _QUEUE_HOLDER in info or me in self._holders:
+            return
+        fcntl.flock(fd, fcntl.LOCK_EX)  # releases the GIL while it waits
+        info[_QUEUE_HOLDER] = me
+        self._holders.add(me)
+
+    def release(self, info: dict[str, Any] | None) -> None:
+        holder = None if info is None else info.pop(_QUEUE_HOLDER, None)
+        if holder is None:
+            return
+        self._holders.discard(holder)
+        fcntl.flock(info[_QUEUE_FD], fcntl.LOCK_UN)
+
+
+_QUEUE_FD, _QUEUE_HOLDER = "bot_write_queue_fd", "bot_write_queue_holder"
+
+
+def _info_of(connection: Any) -> dict[str, Any] | None:
+    try:
+        return connection.info  # type: ignore[no-any-return]
+    except NotImplementedError:  # the dialect's first look at a new connection goes through a stand-in
+        return None
+
+
 def _make_sqlite_engine(url: URL) -> Engine:
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=HIDE_PARAMETERS
     )
+    database = url.database
+    queue = None
+    if database and database != ":memory:" and not database.startswith("file:"):
+        queue = _WriteQueue(f"{database}-writequeue")
+        _release_after(engine, queue)
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_conn, record):  # type: ignore[no-untyped-def]
+        if queue is not None:
+            queue.on_connect(record.info)
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see "begin" below).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -169,10 +227,47 @@ def _make_sqlite_engine(url: URL) -> Engine:
         # (WAL: readers and the one writer run side by side).
         if conn.get_execution_options().get(READ_ONLY):
             conn.exec_driver_sql("BEGIN")
-        else:
+            return
+        info = conn.connection.info
+        if queue is not None:
+            queue.acquire(info)
+        try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if queue is not None:
+                queue.release(info)
+            raise
+
+    if queue is not None:
+
+        @event.listens_for(engine, "close")
+        def _on_close(_dbapi_conn, record):  # type: ignore[no-untyped-def]
+            queue.on_close(record.info)
 
     return engine
+
+
+def _release_after(engine: Engine, queue: _WriteQueue) -> None:
+    """Release the write queue once the transaction has ended in SQLite: after the driver's COMMIT or ROLLBACK
+    (the engine's commit and rollback events come before them). The pool's reset of a returned connection is a
+    rollback too, so a transaction that ended any other way releases it there."""
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(connection: Any) -> None:
+        try:
+            commit(connection)
+        finally:
+            queue.release(_info_of(connection))
+
+    def do_rollback(connection: Any) -> None:
+        try:
+            rollback(connection)
+        finally:
+            queue.release(_info_of(connection))
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -180,6 +275,8 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def alembic_config(engine: Engine | None = None) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if engine is not None:
@@ -191,18 +288,50 @@ def alembic_config(engine: Engine | None = None) -> AlembicConfig:
 def head_revisions() -> frozenset[str]:
     """The newest migration of each branch: capabilities built side by side may each add a branch.
 
-    Read once per process (about 10 ms): the scripts only change with a deploy, which restarts the workers."""
-    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+    Read once per process from the scripts' `revision` and `down_revision`, as Alembic reads them, without
+    importing Alembic: with the Mako and Pygments it brings, that was a fifth of a worker's start, and a worker at
+    the newest migration needs none of it (tests/test_seed_and_migrations.py checks the answer is Alembic's)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        names = _module_constants(script, ("revision", "down_revision"))
+        if isinstance(names.get("revision"), str):
+            revisions.add(names["revision"])
+            down = names.get("down_revision")
+            parents.update([down] if isinstance(down, str) else (down or ()))
+    return frozenset(revisions - parents)
+
+
+def _module_constants(script: Path, wanted: tuple[str, ...]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for node in ast.parse(script.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        else:
+            continue
+        value = node.value
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id in wanted and value is not None:
+                found[target.id] = ast.literal_eval(value)
+    return found
 
 
 def current_revisions(engine: Engine) -> frozenset[str]:
+    """The database's revisions (alembic_version), none when it has no such table; read as Alembic would."""
     # Read-only: on SQLite it then neither waits for nor takes the write lock (see _on_begin).
     with engine.connect() as conn:
-        return frozenset(MigrationContext.configure(conn.execution_options(**{READ_ONLY: True})).get_current_heads())
+        conn = conn.execution_options(**{READ_ONLY: True})
+        if not inspect(conn).has_table("alembic_version"):
+            return frozenset()
+        return frozenset(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Migrate under a lock so that several workers starting at once migrate exactly once."""
+    from alembic import command
+
     with _migration_lock(engine), engine.begin() as conn:
         cfg = alembic_config(engine)
         cfg.attributes["connection"] = conn

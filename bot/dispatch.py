@@ -1,5 +1,9 @@
 """One webhook event, one transaction: dedupe, load state, dispatch, write replies to the outbox, commit.
 
+Several events may share that transaction (process_batch: a worker's round of pending events, one commit for
+all); should any of them fail, the whole batch is rolled back and its events are run again one by one
+(process_event), so that a failure still costs only its own event (an apology) and nothing else.
+
 The statements of an event are few on purpose: the dedupe is one INSERT ... ON CONFLICT DO NOTHING, the user
 one upsert, the replies are inserted already claimed for the request's own send (bot.outbox), and what
 handlers read about the office comes from a per-process snapshot (bot.office).
@@ -9,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +49,11 @@ class ClaimLost(Exception):
 
 class DatabaseUnavailable(Exception):
     """The event could not be stored; the webhook answers 5xx so that LINE delivers it again."""
+
+
+class BatchFailed(Exception):
+    """An event of a batch raised (process_batch): the batch's transaction is to be rolled back and its events
+    run one by one, each in its own transaction (process_event), where a failure gets its apology."""
 
 
 # The event types the SDK models (linebot.v3.webhooks.Event); any other is "unknown", as the SDK's parser has it.
@@ -111,6 +120,35 @@ def process_event(
             log_failure(log, "event %s (%s) failed; apologising", event_id, raw.get("type"))
             return _apologise(sessions, raw, done)
     raise AssertionError("unreachable")
+
+
+def process_batch(
+    session: Session, registry: Registry, config: Mapping[str, Any], events: Sequence[tuple[dict[str, Any], Done]]
+) -> list[ClaimedRow]:
+    """Handle events, in order, in the caller's transaction, each marked processed (its `done`) with its effects;
+    return the outbox rows to send once it has committed. A duplicate is only marked processed. OperationalError
+    goes to the caller as it is (the database: the batch is retried or left to its leases); anything else an
+    event raises is BatchFailed, and the caller rolls back and runs the events one by one (process_event)."""
+    rows: list[ClaimedRow] = []
+    for raw, done in events:
+        try:
+            try:
+                _record_event(session, raw, outcome="handled")
+            except DuplicateEvent:
+                log.info("skipping duplicate event %s (isRedelivery=%s)", raw.get("webhookEventId"),
+                         (raw.get("deliveryContext") or {}).get("isRedelivery"))
+            else:
+                rows.extend(_handle(session, registry, config, raw))
+            done(session)
+            # Each event starts from the database as if in a transaction of its own: nothing another event
+            # loaded (and Core statements may have changed underneath) is taken from the identity map.
+            session.flush()
+            session.expunge_all()
+        except OperationalError:
+            raise
+        except Exception as exc:
+            raise BatchFailed(f"event {raw.get('webhookEventId')}: {type(exc).__name__}") from exc
+    return rows
 
 
 def _record_event_or_unavailable(session: Session, raw: dict[str, Any]) -> None:

@@ -1,21 +1,28 @@
 """Inbound events: stored by the webhook before it answers 200, processed right after, in each chat's order.
 
 LINE gives a webhook 2 s and counts the time a body takes. So /callback only checks the body, stores its events
-in one INSERT .. ON CONFLICT DO NOTHING (webhookEventId: a redelivery stores nothing) and one commit, and answers.
-Processing (bot.dispatch.process_event, the same code on every path) and the replies follow at once:
+in one INSERT .. ON CONFLICT DO NOTHING (webhookEventId: a redelivery stores nothing) and one commit, and answers
+(store_pending). Processing and the replies follow at once, in rounds (process_chats): one transaction claims
+the pending events of the chats whose bodies came in, handles them all (bot.dispatch.process_batch) and marks
+them done, one commit for the round; the replies then go out side by side. Under load a round takes the events
+of many bodies, so commits (and, on SQLite, the waits for the one write lock) are shared. A round whose events
+fail is rolled back and its events run again one by one, each in its own transaction
+(bot.dispatch.process_event), where a failure costs only an apology for its own event. Rounds run:
 
-- in production, on a background thread of the worker (a pool of PROCESS_THREADS fed by
-  InboundProcessor.process_later). Not Werkzeug's `response.call_on_close`: under gunicorn's sync workers that
-  still holds the worker, so the next body would wait for this one's processing; the pool lets the worker take
-  the next request while this one's events are handled. The pool is made lazily per process (threads do not
-  survive gunicorn's fork) and its queue is bounded: a body that finds it full is left pending, and the sender
-  loop takes it up (process_stranded);
+- in production, on a background thread of the worker (one, fed chat ids by InboundProcessor.process_later).
+  Not Werkzeug's `response.call_on_close`: under gunicorn's sync workers that still holds the worker, so the
+  next body would wait for this one's processing; the thread lets the worker take the next request while the
+  events are handled. It is made lazily per process (threads do not survive gunicorn's fork) and what it waits
+  on is bounded: a body that finds it full is left pending, and the sender loop takes it up
+  (process_stranded);
 - in the terminal chat and the tests (config PROCESS_INLINE), in the request itself, so the answer is visible as
   soon as the request returns.
 
-Exactly one effect per event: a worker claims events (status "processing", a lease, attempts + 1) and the event's
-own transaction marks it "done" only if the claim is still its own (same attempts), in the commit that holds its
-effects. A worker that dies leaves its claim to run out; the sender loop's job then claims the event again.
+Exactly one effect per event: a worker claims events (status "processing", a lease, attempts + 1) and the
+transaction that holds the event's effects marks it "done" only if the claim is still its own (same attempts).
+A round claims in that very transaction, so a worker that dies in it leaves the events pending; one that dies
+after a separate claim (the one-by-one path, the sender loop's) leaves its claim to run out. Either way the
+sender loop's job then takes the event up.
 
 One chat's events are handled one at a time, oldest first: a claim takes a chat's pending events only while no
 event of that chat is being processed under a live lease, and claims of a chat are serialised (SQLite: its write
@@ -26,7 +33,9 @@ in for it meanwhile (left pending, as the chat was busy).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import itertools
 import json
 import logging
 import os
@@ -44,8 +53,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.context import chat_id_of
 from bot.db import READ_ONLY, dialect_upsert, is_disconnect, log_failure, read_only
-from bot.dispatch import ClaimLost, DatabaseUnavailable, process_event
-from bot.outbox import Sender
+from bot.dispatch import BatchFailed, ClaimLost, DatabaseUnavailable, process_batch, process_event
+from bot.outbox import Sender, Sending
 from bot.registry import Registry
 from models import InboundEvent, InboundStatus, utcnow
 
@@ -62,10 +71,13 @@ MAX_ATTEMPTS = 5
 # How long a handled event's id is kept to recognise a redelivery (LINE redelivers within hours).
 KEEP_HANDLED = timedelta(days=2)
 CLAIM_BATCH = 100
+# Chats one round takes at most (with all their pending events): enough to share a commit among many bodies,
+# few enough that the round's hold on SQLite's write lock stays short for the webhooks waiting to store.
+ROUND_CHATS = 32
 # Processing is CPU under the GIL: more threads per worker only queued on SQLite's write lock (bench_webhook.py
 # measured no gain). The replies of the events still go out side by side, on the sender's threads.
 PROCESS_THREADS = 1
-# Bodies waiting for the pool, per process; more are left pending for the sender loop.
+# Chats waiting for the thread, per process; more are left pending for the sender loop.
 QUEUE_LIMIT = 256
 
 _TABLE = InboundEvent.__table__
@@ -112,7 +124,12 @@ class InboundProcessor:
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = 0
         self._lock = threading.Condition()
-        self._queued = 0
+        # Chats whose bodies this process stored and its thread has not taken yet (an ordered set), and whether
+        # the thread is at work (in this process: the flag is not the forked parent's).
+        self._waiting: dict[str, None] = {}
+        self._running_pid = 0
+        engine = sessions.kw["bind"]
+        self._dialect = engine.dialect.name
 
     # -- storing --------------------------------------------------------------------------------------------
 
@@ -123,15 +140,11 @@ class InboundProcessor:
         stored again; an event of a busy chat is left pending for the worker holding that chat."""
         if not events:
             return []
+        if not claim:
+            self.store_pending(events)
+            return []
         now = self._clock()
-        rows = [
-            {
-                "webhook_event_id": str(raw["webhookEventId"])[:64] if raw.get("webhookEventId") else None,
-                "chat_key": chat_key_of(raw)[:80], "raw": json.dumps(raw, ensure_ascii=False),
-                "status": InboundStatus.PENDING, "received_at": now, "attempts": 0,
-            }
-            for raw in events
-        ]
+        rows = _rows(events, now)
         for attempt in (1, 2):
             try:
                 with self._sessions.begin() as session:
@@ -150,43 +163,84 @@ class InboundProcessor:
                 raise DatabaseUnavailable(f"storing events: {type(exc).__name__}: {exc}") from exc
         raise AssertionError("unreachable")
 
+    def store_pending(self, events: Sequence[dict[str, Any]]) -> list[str]:
+        """Store the events, pending, in one INSERT and one commit: all the webhook does before its answer. Returns
+        the chats of the events newly stored (a redelivery's are not), for process_chats or process_later.
+        DatabaseUnavailable when they could not be stored."""
+        if not events:
+            return []
+        rows = _rows(events, self._clock())
+        insert = _insert_for(self._dialect)
+        for attempt in (1, 2):
+            try:
+                with self._sessions.begin() as session:
+                    # PostgreSQL: a chat's events get their ids in the order their stores commit, so that no
+                    # claim sees a later event of a chat committed before an earlier one (see _lock_chats).
+                    _lock_chats(session, [row["chat_key"] for row in rows])
+                    return list(dict.fromkeys(session.connection().execute(insert, rows).scalars()))
+            except OperationalError as exc:
+                if attempt == 1 and is_disconnect(exc):
+                    continue
+                raise DatabaseUnavailable(f"storing events: {exc.orig}") from exc
+            except Exception as exc:
+                raise DatabaseUnavailable(f"storing events: {type(exc).__name__}: {exc}") from exc
+        raise AssertionError("unreachable")
+
     # -- processing -----------------------------------------------------------------------------------------
 
     def has_room(self) -> bool:
-        """Whether process_later would take a body now; when not, the webhook stores it unclaimed."""
+        """Whether process_later would take a body's chats now."""
         with self._lock:
-            return self._queued < self._queue_limit
+            return len(self._waiting) < self._queue_limit
 
-    def process_later(self, claimed: Sequence[ClaimedEvent]) -> bool:
-        """Hand claimed events to this process's pool; False when its queue is full (they stay claimed until the
-        lease runs out, and the sender loop takes them then: the webhook asks has_room first)."""
-        if not claimed:
+    def process_later(self, chat_keys: Sequence[str]) -> bool:
+        """Have this process's thread process the chats' pending events (process_chats) as soon as it can; False
+        when it has too many chats waiting already (their events stay pending, and the sender loop takes them up
+        once they are STRANDED_AFTER old)."""
+        if not chat_keys:
             return True
         with self._lock:
-            if self._queued >= self._queue_limit:
-                log.warning("inbound: %d bodies queued already; %d events left to the sender loop",
-                            self._queued, len(claimed))
+            if len(self._waiting) >= self._queue_limit:
+                log.warning("inbound: %d chats waiting already; %d left to the sender loop",
+                            len(self._waiting), len(chat_keys))
                 return False
-            self._queued += 1
+            self._waiting.update(dict.fromkeys(chat_keys))
+            if self._running_pid == os.getpid():
+                return True  # the thread takes them in its next round
+            self._running_pid = os.getpid()
             pool = self._executor()
-        pool.submit(self._process_queued, list(claimed))
+        pool.submit(self._drain)
         return True
 
-    def _process_queued(self, claimed: list[ClaimedEvent]) -> None:
-        try:
-            self.process_claimed(claimed)
-        except Exception:  # noqa: BLE001 - a thread of the pool must not die; the events' leases run out
-            log_failure(log, "inbound: processing %d events failed; the sender loop takes them up", len(claimed))
-        finally:
+    def _drain(self) -> None:
+        """The thread's work: rounds over the waiting chats until none is left. The bodies that come in during a
+        round wait for the next one, which takes them all (up to ROUND_CHATS chats) in one transaction. A round's
+        replies are still on their way while the next round runs, which marks those delivered by then sent; once
+        nothing is waiting, the last ones are waited for and recorded."""
+        sending = Sending(self._sender)
+        while True:
             with self._lock:
-                self._queued -= 1
-                self._lock.notify_all()
+                chat_keys = list(itertools.islice(self._waiting, ROUND_CHATS))
+                for chat_key in chat_keys:
+                    del self._waiting[chat_key]
+                if not chat_keys and not sending.in_flight:
+                    self._running_pid = 0
+                    self._lock.notify_all()
+                    return
+            if not chat_keys:
+                sending.finish()  # never raises
+                continue
+            try:
+                self.process_chats(chat_keys, sending=sending)
+            except Exception:  # noqa: BLE001 - the thread must go on; these events are taken up by the sender loop
+                log_failure(log, "inbound: processing the events of %d chats failed; the sender loop takes them up",
+                            len(chat_keys))
 
     def wait_idle(self, timeout: float) -> bool:
-        """Wait until this process's pool has processed every body handed to it; False on timeout. For tests and
+        """Wait until this process's thread has processed every chat handed to it; False on timeout. For tests and
         the terminal, which read the answers afterwards."""
         with self._lock:
-            return self._lock.wait_for(lambda: self._queued == 0, timeout)
+            return self._lock.wait_for(lambda: not self._waiting and self._running_pid != os.getpid(), timeout)
 
     def _executor(self) -> ThreadPoolExecutor:
         if self._pool is None or self._pool_pid != os.getpid():
@@ -201,14 +255,67 @@ class InboundProcessor:
         taken up again once its lease runs out."""
         stats = ProcessStats()
         while claimed:
-            self._process(claimed, stats)
+            self._process_batch(claimed, stats)
             # Only the chats that had something: a later body's events of theirs may have waited for this claim.
             claimed = self.claim(chat_keys=list(dict.fromkeys(c.chat_key for c in claimed)), now=now)
         return stats
 
-    def process_chats(self, chat_keys: Iterable[str], now: datetime | None = None) -> ProcessStats:
-        """Claim and process the chats' pending events (process_claimed)."""
-        return self.process_claimed(self.claim(chat_keys=list(dict.fromkeys(chat_keys)), now=now), now)
+    def process_chats(
+        self, chat_keys: Iterable[str], now: datetime | None = None, *, sending: Sending | None = None
+    ) -> ProcessStats:
+        """Process the chats' pending events in rounds (see the module's docstring), then again what came in for
+        them meanwhile, until nothing is left. A chat another worker holds (a live lease) is left to it. The
+        replies go out on `sending` (the worker thread's, kept across rounds), or on one of its own that this
+        waits for."""
+        stats = ProcessStats()
+        chat_keys = list(dict.fromkeys(chat_keys))
+        with contextlib.ExitStack() as stack:
+            if sending is None:
+                sending = stack.enter_context(self._sender.sending())
+            while chat_keys:
+                had_events = self._round(chat_keys, now, stats, sending)
+                chat_keys = had_events if had_events and self._any_pending(had_events) else []
+        return stats
+
+    def _round(
+        self, chat_keys: Sequence[str], now: datetime | None, stats: ProcessStats, sending: Sending
+    ) -> list[str]:
+        """One round: claim the chats' pending events, handle them and mark them done in one transaction, which
+        also marks sent the earlier replies delivered by now; then start sending its replies. Returns the chats
+        that had events."""
+        now = now or self._clock()
+        delivered = sending.harvest()
+        committed = False
+        try:
+            for attempt in (1, 2):
+                try:
+                    with self._sessions.begin() as session:
+                        connection = session.connection()
+                        self._sender.mark_sent_in(connection, delivered)
+                        _lock_chats(session, chat_keys)
+                        claimed = _claimed(
+                            connection.execute(_claim_for(self._dialect), _claim_params(now, chat_keys)))
+                        rows = process_batch(session, self._registry, self._config,
+                                             [(event.raw, _mark_done(event)) for event in claimed])
+                    committed = True
+                    break
+                except BatchFailed as exc:
+                    # Rolled back, claim included: claim them again and run them one by one, each in its own commit.
+                    log.warning("inbound: a round of events failed (%s); processing them one by one", exc)
+                    claimed = self.claim(chat_keys=chat_keys, now=now, pending_only=False)
+                    self._process(claimed, stats)
+                    return _chats_of(claimed)
+                except OperationalError as exc:
+                    # A pooled connection the server dropped fails once, and nothing of the round committed.
+                    if attempt == 1 and is_disconnect(exc):
+                        continue
+                    raise DatabaseUnavailable(f"processing events: {exc.orig}") from exc
+        finally:
+            if not committed:
+                self._sender.record_delivered(delivered)
+        sending.send(rows)
+        stats.processed += len(claimed)
+        return _chats_of(claimed)
 
     def process_stranded(self, now: datetime | None = None) -> ProcessStats:
         """The sender loop's job: events stored but never processed (their worker died, or its pool was full),
@@ -225,7 +332,28 @@ class InboundProcessor:
             log.warning("inbound: taking up %d events that were stored and not processed", len(claimed))
         return self.process_claimed(claimed, now)
 
+    def _process_batch(self, claimed: Sequence[ClaimedEvent], stats: ProcessStats) -> None:
+        """Events claimed earlier, handled in one transaction (as a round does), or one by one when any fails."""
+        for attempt in (1, 2):
+            try:
+                with self._sessions.begin() as session:
+                    rows = process_batch(session, self._registry, self._config,
+                                         [(event.raw, _mark_done(event)) for event in claimed])
+                break
+            except BatchFailed as exc:
+                log.warning("inbound: a batch of %d events failed (%s); processing them one by one", len(claimed),
+                            exc)
+                self._process(claimed, stats)
+                return
+            except OperationalError as exc:
+                if attempt == 1 and is_disconnect(exc):
+                    continue
+                raise DatabaseUnavailable(f"processing events: {exc.orig}") from exc
+        self._sender.send_claimed(rows)
+        stats.processed += len(claimed)
+
     def _process(self, claimed: Sequence[ClaimedEvent], stats: ProcessStats) -> None:
+        """One by one, each event in its own transaction (bot.dispatch.process_event)."""
         with self._sender.sending() as replies:
             for event in claimed:
                 try:
@@ -356,6 +484,21 @@ _STRANDED_CHATS = select(_TABLE.c.chat_key).where(
 _ANY_PENDING = select(_TABLE.c.id).where(
     _TABLE.c.chat_key.in_(bindparam("chat_keys", expanding=True)), _TABLE.c.status == InboundStatus.PENDING
 ).limit(1)
+
+
+def _rows(events: Sequence[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "webhook_event_id": str(raw["webhookEventId"])[:64] if raw.get("webhookEventId") else None,
+            "chat_key": chat_key_of(raw)[:80], "raw": json.dumps(raw, ensure_ascii=False),
+            "status": InboundStatus.PENDING, "received_at": now, "attempts": 0,
+        }
+        for raw in events
+    ]
+
+
+def _chats_of(claimed: Sequence[ClaimedEvent]) -> list[str]:
+    return list(dict.fromkeys(event.chat_key for event in claimed))
 
 
 def _claim_params(now: datetime, chat_keys: Sequence[str]) -> dict[str, Any]:

@@ -373,6 +373,21 @@ class Sender:
             log.exception("outbox: could not mark %d delivered rows sent; their leases will run out", len(delivered))
         return stats
 
+    def mark_sent_in(self, connection: Any, delivered: Sequence[tuple[int, str]]) -> None:
+        """Mark delivered rows sent (as _record_delivered) in the caller's transaction: a webhook worker's next round
+        of events carries the record of the previous round's replies (Sending.harvest), one commit for both."""
+        if delivered:
+            now = self._clock()
+            params = [{"row_id": row_id, "now": now, "error": detail or None} for row_id, detail in delivered]
+            connection.execute(_MARK_SENT, params)
+
+    def record_delivered(self, delivered: Sequence[tuple[int, str]]) -> None:
+        """Mark delivered rows sent in a transaction of their own; never raises (see _record_outcomes)."""
+        try:
+            self._record_delivered(list(delivered))
+        except Exception:  # noqa: BLE001 - delivered is delivered; the lease keeps them from going twice
+            log.exception("outbox: could not mark %d delivered rows sent; their leases will run out", len(delivered))
+
     def _settle_or_leave(self, row: ClaimedRow, outcome: Outcome) -> SendStats:
         """_settle, but a database that stays away leaves the row claimed (see _record_outcomes) instead of raising."""
         try:
@@ -590,6 +605,29 @@ class Sending:
             future = self._sender._start(row, after=self._last_of_chat.get(chat))
             self._last_of_chat[chat] = future
             self._started.append((row, future))
+
+    def harvest(self) -> list[tuple[int, str]]:
+        """Take the rows whose sends have ended without waiting for the others: the delivered ones (id, detail) are
+        returned for the caller to mark sent in its next transaction (Sender.mark_sent_in, or record_delivered
+        should that fail), any other outcome is recorded now, as finish does."""
+        ended = [(row, future) for row, future in self._started if future.done()]
+        if not ended:
+            return []
+        self._started = [(row, future) for row, future in self._started if not future.done()]
+        self._last_of_chat = {chat: future for chat, future in self._last_of_chat.items() if not future.done()}
+        delivered: list[tuple[int, str]] = []
+        for row, future in ended:
+            outcome = future.result()
+            if outcome.result is Result.DELIVERED:
+                delivered.append((row.id, outcome.detail))
+                self.stats.delivered += 1
+            else:
+                self.stats.add(self._sender._settle_or_leave(row, outcome))
+        return delivered
+
+    @property
+    def in_flight(self) -> bool:
+        return bool(self._started)
 
     def finish(self) -> SendStats:
         """Wait for every row sent so far and record the outcomes (Sender._record_outcomes).

@@ -50,23 +50,20 @@ def callback():  # type: ignore[no-untyped-def]
         # Not 200: nothing would be stored. LINE redelivers, and this worker checks again (bot.db.Readiness).
         log.error("webhook: database not ready, asking LINE to redeliver: %s", rt.readiness.problem)
         return jsonify(error="database not ready", **rt.readiness.problem), 503
-    inline = current_app.config["PROCESS_INLINE"]
-    # Claimed as stored only when processed right after; a worker whose pool is full leaves them to the sender loop.
-    claim = inline or rt.inbound.has_room()
     try:
-        claimed = rt.inbound.store(events, claim=claim)
+        chat_keys = rt.inbound.store_pending(events)
     except DatabaseUnavailable as exc:
         # Not 200: LINE then redelivers the body, and the events already stored are skipped as duplicates.
         log.error("webhook: database unavailable, asking LINE to redeliver: %s", exc)
         return jsonify(error="database unavailable"), 503
     # Stored: from here on the events are ours whatever happens to this worker (bot.inbound).
-    if inline:
+    if current_app.config["PROCESS_INLINE"]:
         try:
-            rt.inbound.process_claimed(claimed)
+            rt.inbound.process_chats(chat_keys)
         except DatabaseUnavailable as exc:
-            log.error("webhook: events stored, processing them failed; retried once their lease runs out: %s", exc)
+            log.error("webhook: events stored, processing them failed; the sender loop takes them up: %s", exc)
     else:
-        rt.inbound.process_later(claimed)
+        rt.inbound.process_later(chat_keys)
     return jsonify(status="ok"), 200
 
 
