@@ -169,3 +169,12 @@ def test_a_fresh_database_is_migrated_once_even_when_asked_twice(tmp_path):
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
     engine.dispose()
+
+
+def test_the_newest_revisions_read_without_alembic_are_alembics_own():
+    # bot.db reads the scripts itself, so that a worker's start does not import Alembic (issue 15's cold start).
+    from alembic.script import ScriptDirectory
+
+    from bot.db import alembic_config
+
+    assert head_revisions() == frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
