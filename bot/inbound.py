@@ -263,18 +263,19 @@ class InboundProcessor:
     def process_chats(
         self, chat_keys: Iterable[str], now: datetime | None = None, *, sending: Sending | None = None
     ) -> ProcessStats:
-        """Process the chats' pending events in rounds (see the module's docstring), then again what came in for
-        them meanwhile, until nothing is left. A chat another worker holds (a live lease) is left to it. The
-        replies go out on `sending` (the worker thread's, kept across rounds), or on one of its own that this
-        waits for."""
+        """Process the chats' pending events in a round (see the module's docstring). A chat another worker holds
+        (a live lease) is left to it, and it takes what came in meanwhile once done (process_claimed). The replies
+        go out on `sending` (the worker thread's, kept across rounds), or on one of its own that this waits for."""
         stats = ProcessStats()
         chat_keys = list(dict.fromkeys(chat_keys))
         with contextlib.ExitStack() as stack:
             if sending is None:
                 sending = stack.enter_context(self._sender.sending())
             while chat_keys:
-                had_events = self._round(chat_keys, now, stats, sending)
-                chat_keys = had_events if had_events and self._any_pending(had_events) else []
+                # A round claims and marks done in one commit, so no one saw its chats busy and nothing waits for
+                # it; only a round done one by one (under leases) looks again at its chats afterwards.
+                held = self._round(chat_keys, now, stats, sending)
+                chat_keys = held if held and self._any_pending(held) else []
         return stats
 
     def _round(
@@ -282,7 +283,7 @@ class InboundProcessor:
     ) -> list[str]:
         """One round: claim the chats' pending events, handle them and mark them done in one transaction, which
         also marks sent the earlier replies delivered by now; then start sending its replies. Returns the chats
-        that had events."""
+        it held under leases (processed one by one), which the caller looks at again."""
         now = now or self._clock()
         delivered = sending.harvest()
         committed = False
@@ -315,7 +316,7 @@ class InboundProcessor:
                 self._sender.record_delivered(delivered)
         sending.send(rows)
         stats.processed += len(claimed)
-        return _chats_of(claimed)
+        return []
 
     def process_stranded(self, now: datetime | None = None) -> ProcessStats:
         """The sender loop's job: events stored but never processed (their worker died, or its pool was full),

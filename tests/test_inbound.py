@@ -94,6 +94,29 @@ def test_one_chats_events_from_bodies_arriving_at_once_are_processed_in_the_orde
     assert sorted(d.body["replyToken"] for d in fake_line.delivered()) == sorted(e["replyToken"] for e in events)
 
 
+def test_a_body_of_100_events_is_answered_within_a_second_and_each_event_replied_to_once(async_app, fake_line):
+    # LINE batches events and gives a body 2 s: the answer must not wait for 100 events' processing or replies.
+    fake_line.delay_sends(0.05)
+    words = ("สวัสดี", "ติดต่อ", "เมนู", "ขอบคุณ", "มาตรการ 7 ข้อ")
+    events = [ev.text(words[i % len(words)], user_id=f"U{i % 40:032x}") for i in range(100)]
+    started = time.monotonic()
+    assert Webhook(async_app).post(*events).status_code == 200
+    assert time.monotonic() - started < 1.0, "answered once stored, before processing"
+    assert runtime(async_app).inbound.wait_idle(60)
+    tokens = [d.body["replyToken"] for d in fake_line.delivered()]
+    assert sorted(tokens) == sorted(e["replyToken"] for e in events), "each event replied to, once"
+    assert [r.path for r in fake_line.received] == [REPLY_PATH] * 100
+    # Each chat's events were handled in the order they came, however the rounds took them.
+    chat_of = {e["webhookEventId"]: e["source"]["userId"] for e in events}
+    processed = [e.webhook_event_id for e in rows(async_app, ProcessedEvent, order_by=ProcessedEvent.id)]
+    assert sorted(processed) == sorted(chat_of)
+    for chat in set(chat_of.values()):
+        assert [i for i in processed if chat_of[i] == chat] == [
+            e["webhookEventId"] for e in events if e["source"]["userId"] == chat]
+    assert {e.status for e in rows(async_app, InboundEvent)} == {InboundStatus.DONE}
+    assert {r.status for r in rows(async_app, OutboxMessage)} == {OutboxStatus.SENT}
+
+
 def test_an_event_stored_and_never_processed_is_taken_up_by_the_sender_loops_job(async_app, fake_line):
     # The worker stored the body and answered 200, then died before its pool took the events.
     event = ev.text("สวัสดี")
