@@ -73,7 +73,7 @@ KEEP_HANDLED = timedelta(days=2)
 CLAIM_BATCH = 100
 # Chats one round takes at most (with all their pending events): enough to share a commit among many bodies,
 # few enough that the round's hold on SQLite's write lock stays short for the webhooks waiting to store.
-ROUND_CHATS = 32
+ROUND_CHATS = 8
 # Processing is CPU under the GIL: more threads per worker only queued on SQLite's write lock (bench_webhook.py
 # measured no gain). The replies of the events still go out side by side, on the sender's threads.
 PROCESS_THREADS = 1

@@ -610,10 +610,13 @@ class Sending:
         """Take the rows whose sends have ended without waiting for the others: the delivered ones (id, detail) are
         returned for the caller to mark sent in its next transaction (Sender.mark_sent_in, or record_delivered
         should that fail), any other outcome is recorded now, as finish does."""
-        ended = [(row, future) for row, future in self._started if future.done()]
+        # One look at each future: one that ends between two looks would be in neither list, and never recorded.
+        ended, going = [], []
+        for started in self._started:
+            (ended if started[1].done() else going).append(started)
         if not ended:
             return []
-        self._started = [(row, future) for row, future in self._started if not future.done()]
+        self._started = going
         self._last_of_chat = {chat: future for chat, future in self._last_of_chat.items() if not future.done()}
         delivered: list[tuple[int, str]] = []
         for row, future in ended:
