@@ -82,11 +82,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def warm_up(app: Flask) -> threading.Thread:
     """Build in the background what a worker's first question needs and takes seconds to make (the Thai word
     analyzer's dictionary trie and the matcher over the office's knowledge), so that a worker which waits for its
-    first webhook has it ready. A request that needs it meanwhile waits for the same build (bot.qa's lock)."""
+    first webhook has it ready. A request that needs it meanwhile waits for the same build (bot.qa.matcher's lock)."""
 
     def build() -> None:
         from bot.db import read_only
-        from bot.qa import matcher_for
+        from bot.qa.matcher import matcher_for
 
         try:
             with runtime(app).sessions() as session:

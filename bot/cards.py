@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.messages import Message
-from bot.thaidate import thai_datetime
+from bot.thai.dates import thai_datetime
 from models import ReminderOccurrence, ReminderRule
 
 ACCENT = "#0B6E4F"

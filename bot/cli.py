@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot.config import ConfigError, office_today, office_tz
 from bot.datafile import DataFileError
 from bot.db import current_revisions, head_revisions, upgrade
-from bot.thaidate import BE_OFFSET, fiscal_year_of
+from bot.thai.dates import BE_OFFSET, fiscal_year_of
 
 DEBUG_HINT = "run with --debug for details"
 
@@ -270,7 +270,7 @@ def scheduler_command() -> None:
 
     from bot import runtime
     from bot.privacy import Retention
-    from bot.schedule import parse_time
+    from bot.reminders.schedule import parse_time
     from bot.scheduler import run_scheduler
 
     rt = runtime(current_app)
@@ -402,8 +402,8 @@ def report_unanswered(limit: int | None) -> None:
     """Questions the bot could not answer, the most frequent first, and those already taught (who asked is never
     stored). Teach one with `qa teach "#ID" --entry ENTRY`."""
     from bot import runtime
-    from bot.qa import matcher_for
-    from bot.unanswered import review
+    from bot.qa.matcher import matcher_for
+    from bot.qa.unanswered import review
 
     tz = office_tz()
     with runtime(current_app).sessions() as session:
@@ -423,7 +423,7 @@ def report_unanswered(limit: int | None) -> None:
 
 
 def _unanswered_line(row: Any, entry: str, tz: Any) -> str:
-    from bot.thaidate import thai_date
+    from bot.thai.dates import thai_date
 
     first = thai_date(row.first_asked.astimezone(tz)) if row.first_asked else "-"
     last = thai_date(row.last_asked.astimezone(tz))
@@ -450,7 +450,7 @@ def qa_teach(question: str, entry_id: str | None, out_of_scope: bool, by: str | 
     """Attach QUESTION (its text, or "#ID" of a group in `report unanswered`) to an entry; every worker answers
     it from its next question on."""
     from bot import runtime
-    from bot.teaching import TeachingError, teach
+    from bot.qa.teaching import TeachingError, teach
     from models import clock
 
     try:
@@ -466,8 +466,8 @@ def qa_teach(question: str, entry_id: str | None, out_of_scope: bool, by: str | 
 def qa_taught() -> None:
     """The questions taught so far, oldest first."""
     from bot import runtime
-    from bot.teaching import taught_questions
-    from bot.thaidate import thai_datetime
+    from bot.qa.teaching import taught_questions
+    from bot.thai.dates import thai_datetime
 
     tz = office_tz()
     with runtime(current_app).sessions() as session:
@@ -486,7 +486,7 @@ def qa_taught() -> None:
 def qa_untaught(taught_id: int) -> None:
     """Remove the taught question of id TAUGHT_ID (from `qa taught`)."""
     from bot import runtime
-    from bot.teaching import TeachingError, untaught
+    from bot.qa.teaching import TeachingError, untaught
 
     try:
         with runtime(current_app).sessions.begin() as session:
@@ -500,7 +500,7 @@ def qa_untaught(taught_id: int) -> None:
 def qa_entries() -> None:
     """The entries a question can be taught to: id and label."""
     from bot import runtime
-    from bot.qa import matcher_for
+    from bot.qa.matcher import matcher_for
 
     with runtime(current_app).sessions() as session:
         entries = [e for e in matcher_for(session).knowledge.entries if not e.out_of_scope]
@@ -513,7 +513,7 @@ def qa_entries() -> None:
 def report_complaints(fiscal_year: int, fmt: str, output: str | None) -> None:
     """Feedback and complaints of a fiscal year: counts, median days to acknowledge and close, satisfaction."""
     from bot import runtime
-    from bot.feedback_report import complaints_report
+    from bot.feedback.report import complaints_report
     from bot.reports import write_csv, write_xlsx
 
     with runtime(current_app).sessions() as session:
@@ -527,7 +527,7 @@ def report_complaints(fiscal_year: int, fmt: str, output: str | None) -> None:
 def report_loans(fiscal_year: int, fmt: str, output: str | None, chart: str | None) -> None:
     """The loan ledger (สมุดคุม), statistics per item and month, and a chart of loans per month."""
     from bot import runtime
-    from bot.loan_report import loan_report, report_csv, write_chart, write_report_xlsx
+    from bot.loans.report import loan_report, report_csv, write_chart, write_report_xlsx
 
     with runtime(current_app).sessions() as session:
         report = loan_report(session, fiscal_year, office_tz())

@@ -2,7 +2,7 @@
 
 The statements of an event are few on purpose: the dedupe is one INSERT ... ON CONFLICT DO NOTHING, the user
 one upsert, the replies are inserted already claimed for the request's own send (bot.outbox), and what
-handlers read about the office comes from a per-process snapshot (bot.office).
+handlers read about the office comes from a per-process snapshot (bot.ita.office).
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from sqlalchemy.sql.selectable import ExecutableReturnsRows
 from bot import texts
 from bot.context import Context, chat_id_of
 from bot.db import dialect_of, dialect_upsert, is_disconnect, log_failure
-from bot.emergency import emergency_in
 from bot.messages import text
 from bot.outbox import ClaimedRow, enqueue_claimed_reply
+from bot.qa.emergency import emergency_in
 from bot.registry import Handler, Registry
-from bot.thai import match_key
+from bot.thai.text import match_key
 from models import Conversation, LineUser, ProcessedEvent, utcnow
 
 log = logging.getLogger(__name__)

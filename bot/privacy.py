@@ -3,7 +3,7 @@
 What counts as personal data here: the LINE user id, the name and phone numbers typed into a loan or a named
 report, the photos and locations sent with a report, what a flow in progress holds, and the bodies of the
 messages sent to a person. Counts are not: a report stays a report and a loan a loan, so the year-end
-reports (bot.feedback_report, bot.loan_report) give the same numbers after an erasure or a purge.
+reports (bot.feedback.report, bot.loans.report) give the same numbers after an erasure or a purge.
 
 The notice's text is the office's (bot/data/privacy.toml); how long data is kept is a setting
 (RETAIN_CASE_DAYS, RETAIN_OUTBOX_DAYS), so the notice, "ข้อมูลของฉัน" and the purge always agree.
@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import texts
 from bot.datafile import DataFileError, data_file, read_toml, table_records
 from bot.db import dialect_of
-from bot.office import contact_settings, office_name
-from bot.thaidate import thai_date
+from bot.ita.office import contact_settings, office_name
+from bot.thai.dates import thai_date
 from models import (
     HOLDING,
     Conversation,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.messages import Choice
-from bot.thai import match_key
+from bot.thai.text import match_key
 
 if TYPE_CHECKING:
     from bot.context import Context

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.office import current_measures
-from bot.thaidate import fiscal_year_bounds, thai_date
+from bot.ita.office import current_measures
+from bot.thai.dates import fiscal_year_bounds, thai_date
 from models import LineUser, OccurrenceStatus, ReminderOccurrence, ReminderRule
 
 MEASURE_COLUMNS = (

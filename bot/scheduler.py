@@ -24,13 +24,13 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from bot import texts
 from bot.cards import reminder_card
 from bot.db import log_failure, upsert
+from bot.ita.office import current_measures
 from bot.messages import text
-from bot.office import current_measures
 from bot.outbox import Sender, enqueue_push, enqueue_pushes
-from bot.reminder_rules import timing_of
-from bot.schedule import Due, ScheduleError, due_reminders, lateness
+from bot.reminders.rules import timing_of
+from bot.reminders.schedule import Due, ScheduleError, due_reminders, lateness
 from bot.staff import staff_of_units
-from bot.thaidate import fiscal_year_bounds, fiscal_year_of, thai_date, thai_datetime
+from bot.thai.dates import fiscal_year_bounds, fiscal_year_of, thai_date, thai_datetime
 from models import (
     Holiday,
     LineUser,
@@ -307,7 +307,7 @@ def run_scheduler(
     kept past its time (bot.privacy)."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from bot.feedback import sweep_draft_photos
+    from bot.feedback.service import sweep_draft_photos
     from bot.privacy import run_purge
 
     def reminder_job() -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import DEFAULT_TIMEZONE
 from bot.datafile import DataFileError, data_file, read_toml
-from bot.importer import ReportRecord, load_bundled_report
+from bot.ita.importer import ReportRecord, load_bundled_report
 from models import Measure, Setting, Unit, utcnow
 
 OFFICE_FILE = "office.toml"
@@ -91,11 +91,11 @@ def seed_bundled(session: Session, today: date | None = None) -> SeedStats:
     the database, so it comes after rows are written: call this in one transaction, which its SeedError rolls back
     (as the `seed` command does).
     """
-    from bot.assets import StockConflict, load_catalogue, seed_assets
-    from bot.feedback import load_settings as load_feedback_settings
-    from bot.reminder_rules import load_holidays, load_rules, seed_rules
-    from bot.services import load_catalogue as load_services
-    from bot.services import load_units, seed_catalogue
+    from bot.feedback.service import load_settings as load_feedback_settings
+    from bot.loans.catalogue import StockConflict, load_catalogue, seed_assets
+    from bot.qa.services import load_catalogue as load_services
+    from bot.qa.services import load_units, seed_catalogue
+    from bot.reminders.rules import load_holidays, load_rules, seed_rules
 
     try:
         report = load_bundled_report()

@@ -72,7 +72,7 @@ QR_CONTACT = "ช่องทางติดต่อ"
 QR_CANCEL = "ยกเลิก"
 QR_MEASURE_N = "มาตรการที่ {number}"
 
-# Words that mean the same command wherever they are typed (compared with bot.thai.match_key).
+# Words that mean the same command wherever they are typed (compared with bot.thai.text.match_key).
 CANCEL_WORDS = ("ยกเลิก", "cancel", "เลิก", "ไม่เอาแล้ว")
 MENU_WORDS = ("เมนู", "menu", "help", "ช่วยเหลือ", "เมนูหลัก", "กลับเมนู")
 # Yes to a summary (a report, a loan request) before it is sent.
@@ -177,7 +177,7 @@ QR_NAMED = "เปิดเผยชื่อ"
 QR_ANONYMOUS = "ไม่เปิดเผยชื่อ"
 QR_EDIT = "แก้ไข"
 FB_TRACK_TEXT = "ติดตามเรื่อง {code}"  # what a tap on a tracking code sends
-# Phrases that start the flow (compared with bot.thai.match_key); a category's own phrases are in feedback.toml.
+# Phrases that start the flow (compared with bot.thai.text.match_key); a category's own phrases are in feedback.toml.
 FEEDBACK_WORDS = ("ร้องเรียน", "แจ้งเรื่อง", "ร้องทุกข์", "แจ้งเรื่องร้องเรียน", "ส่งเรื่อง", QR_FEEDBACK, "complain")
 # A sentence holding one of FEEDBACK_WORDS (or a category's phrase) starts the flow ("อยากร้องเรียนเรื่องไฟถนนดับ");
 # with one of these it asks about complaining, or about a report already made, and the Q&A answers it.

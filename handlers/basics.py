@@ -7,8 +7,8 @@ from typing import TypeVar
 
 from bot import texts
 from bot.context import Context
+from bot.ita.office import office_name
 from bot.messages import Message, text
-from bot.office import office_name
 from bot.registry import registry
 
 Item = TypeVar("Item")

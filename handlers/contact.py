@@ -6,8 +6,8 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.context import Context
+from bot.ita.office import contact_settings, office_name
 from bot.messages import Choice
-from bot.office import contact_settings, office_name
 from bot.registry import registry
 from handlers.basics import menu_reply
 from models import Setting

@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot import texts
 from bot.context import Context
 from bot.dispatch import EMERGENCY_EVENT
-from bot.emergency import emergency_in, emergency_words
 from bot.messages import Choice, text
+from bot.qa.emergency import emergency_in, emergency_words
 from bot.registry import registry
 from handlers.contact import setting_value
 from models import Setting

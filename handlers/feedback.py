@@ -23,8 +23,10 @@ from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.context import Context
-from bot.feedback import MIN_DETAILS_CHARS as MIN_DETAILS
-from bot.feedback import (
+from bot.feedback.cards import history_text, my_reports_text, staff_card, unit_name
+from bot.feedback.notify import push_to_unit, rating_choices
+from bot.feedback.service import MIN_DETAILS_CHARS as MIN_DETAILS
+from bot.feedback.service import (
     PHOTO_FOLDER,
     TRACKING_WINDOW,
     Draft,
@@ -44,13 +46,11 @@ from bot.feedback import (
     tracking_throttled,
     user_tag,
 )
-from bot.feedback_card import history_text, my_reports_text, staff_card, unit_name
-from bot.feedback_notify import push_to_unit, rating_choices
 from bot.media import MediaError, photo_links, save_message_image
 from bot.messages import Choice, Message, text
 from bot.outbox import withdraw
 from bot.registry import registry
-from bot.thai import clean, is_request, match_key
+from bot.thai.text import clean, is_request, match_key
 from handlers.basics import menu_reply
 from handlers.privacy import notice_before_personal_data
 from models import FeedbackReport, FeedbackStatus

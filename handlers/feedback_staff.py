@@ -3,7 +3,7 @@ And the reporter's 1-5 rating when it is done.
 
 Only the unit's staff or an admin may act. A postback's ids can be forged, so they are checked against the
 user's unit before anything about the report is said; anyone else gets one refusal that names nothing (not even
-whether the report exists), and the refusal is logged. Every change is a conditional UPDATE (bot.feedback), so a
+whether the report exists), and the refusal is logged. Every change is a conditional UPDATE (bot.feedback.service), so a
 double tap, or two colleagues tapping at once, has one effect.
 """
 
@@ -17,9 +17,9 @@ from sqlalchemy.orm import selectinload
 
 from bot import texts
 from bot.context import Context
-from bot.feedback import NOTE_LIMIT, change_status, forward, open_reports_for, rate, rating_token_matches
-from bot.feedback_card import staff_card, status_name, unit_name
-from bot.feedback_notify import forwarded_message, push_to_reporter, push_to_unit, status_message
+from bot.feedback.cards import staff_card, status_name, unit_name
+from bot.feedback.notify import forwarded_message, push_to_reporter, push_to_unit, status_message
+from bot.feedback.service import NOTE_LIMIT, change_status, forward, open_reports_for, rate, rating_token_matches
 from bot.media import photo_links
 from bot.messages import Choice, text
 from bot.registry import registry

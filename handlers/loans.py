@@ -18,10 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import texts
-from bot.assets import active_assets, assets_named, find_asset
 from bot.context import Context
-from bot.loan_cards import loan_card, loan_code, loan_fields
-from bot.loans import (
+from bot.ita.office import office_name
+from bot.loans.cards import loan_card, loan_code, loan_fields
+from bot.loans.catalogue import active_assets, assets_named, find_asset
+from bot.loans.service import (
     Draft,
     Outcome,
     Result,
@@ -39,14 +40,13 @@ from bot.loans import (
     reject,
 )
 from bot.messages import MAX_LABEL, Choice, Message, clip, text
-from bot.office import office_name
 from bot.outbox import enqueue_push
 from bot.registry import registry
 from bot.scheduler import DIGEST_SECTIONS, tick_job
 from bot.staff import staff_of_units
-from bot.thai import clean, compact, contains_word, is_request, match_key, normalize
-from bot.thaidate import thai_date
-from bot.thaidate_parse import DateError, parse_range
+from bot.thai.dates import thai_date
+from bot.thai.parse import DateError, parse_range
+from bot.thai.text import clean, compact, contains_word, is_request, match_key, normalize
 from handlers.basics import menu_reply, reply_work_list
 from handlers.privacy import notice_before_personal_data
 from models import Asset, Condition, LineUser, Loan, LoanStatus

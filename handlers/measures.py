@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.context import Context
+from bot.ita.office import current_fiscal_year, current_measures, office_name
 from bot.messages import Choice, Message, clip, flex, text
-from bot.office import current_fiscal_year, current_measures, office_name
-from bot.qa import analyzer
+from bot.qa.matcher import analyzer
 from bot.registry import registry
 from handlers.basics import menu_reply
 from handlers.contact import setting_value

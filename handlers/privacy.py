@@ -14,7 +14,7 @@ from bot.context import Context
 from bot.messages import Choice, Message, text
 from bot.privacy import erase_person, full_text, load_privacy_text, my_data_text, notice_text
 from bot.registry import registry
-from bot.thai import match_key
+from bot.thai.text import match_key
 from handlers.basics import menu_reply
 
 ERASE_FLOW = "privacy_erase"

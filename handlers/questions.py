@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.context import Context
-from bot.knowledge import PLACEHOLDER, Entry
+from bot.ita.office import current_measures, office_name
 from bot.messages import Choice, Message, text
-from bot.office import current_measures, office_name
-from bot.qa import Decision, Matcher, Verdict, analyzer, matcher_for
+from bot.qa.knowledge import PLACEHOLDER, Entry
+from bot.qa.matcher import Decision, Matcher, Verdict, analyzer, matcher_for
+from bot.qa.services import answer_template, catalogue, decide
+from bot.qa.unanswered import log_unanswered
 from bot.registry import registry
-from bot.services import answer_template, catalogue, decide
-from bot.thai import compact
-from bot.unanswered import log_unanswered
+from bot.thai.text import compact
 from handlers.basics import menu_reply
 from handlers.contact import contact_block, setting_value
 from handlers.measures import measure_card, measure_side_text

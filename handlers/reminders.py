@@ -11,13 +11,13 @@ from sqlalchemy.orm import selectinload
 from bot import texts
 from bot.cards import reminder_card
 from bot.context import Context
+from bot.ita.office import current_measures
 from bot.media import MediaError, save_message_image
 from bot.messages import Choice, text
-from bot.office import current_measures
 from bot.registry import registry
 from bot.scheduler import SNOOZE, pending_reminders
-from bot.thai import match_key
-from bot.thaidate import thai_datetime
+from bot.thai.dates import thai_datetime
+from bot.thai.text import match_key
 from handlers.basics import reply_work_list
 from models import OccurrenceStatus, ReminderOccurrence, ReminderRule
 

@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import select, update
 
 from bot import runtime, scheduler, texts
-from bot.feedback import (
+from bot.feedback.notify import remind_unacknowledged, waiting_report_lines
+from bot.feedback.service import (
     Draft,
     FeedbackDataError,
     daily_key,
@@ -28,9 +29,8 @@ from bot.feedback import (
     submit,
     sweep_draft_photos,
 )
-from bot.feedback_notify import remind_unacknowledged, waiting_report_lines
 from bot.media import LINK_VALID, photo_links
-from bot.thaidate import fiscal_year_of
+from bot.thai.dates import fiscal_year_of
 from models import (
     Base,
     Conversation,

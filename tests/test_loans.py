@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from bot import runtime, texts
-from bot.loan_cards import loan_fields
+from bot.loans.cards import loan_fields
 from bot.scheduler import tick
-from bot.thaidate import thai_date
+from bot.thai.dates import thai_date
 from models import Asset, Condition, Conversation, Loan, LoanEvent, LoanStatus, Movement, OutboxMessage, Role, utcnow
 from tests import line_events as ev
 from tests.helpers import count, on_chosen_days, quick_reply_labels, register, rows

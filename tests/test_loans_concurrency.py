@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from bot import runtime
-from bot.loans import Draft, Result, approve, create_request
+from bot.loans.service import Draft, Result, approve, create_request
 from models import LENT, Asset, LineUser, Loan, LoanEvent, LoanStatus, Movement, Role, Unit, utcnow
 from tests.helpers import count
 

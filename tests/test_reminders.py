@@ -268,7 +268,7 @@ def test_a_bad_rule_is_refused_with_its_line_and_nothing_is_imported(app, tmp_pa
 
 
 def test_a_rule_for_an_unknown_unit_is_refused(tmp_path):
-    from bot.reminder_rules import RuleError, load_rules
+    from bot.reminders.rules import RuleError, load_rules
 
     bad = tmp_path / "rules.toml"
     bad.write_text('[[rule]]\nkey = "x"\nunits = ["กองช่าง"]\ntask = "t"\nschedule = { every = "day" }\n',

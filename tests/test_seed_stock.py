@@ -1,6 +1,6 @@
 """Seeding a catalogue never leaves the loans holding more of an item than the office has.
 
-Loans are booked the way the bot books them: through the LINE chat, or through bot.loans, which the
+Loans are booked the way the bot books them: through the LINE chat, or through bot.loans.service, which the
 staff's buttons call. Most tests go by a fixed office date (TODAY), given to the seed as the CLI gives it.
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from bot import runtime
 from bot.datafile import BUNDLED_DIR
-from bot.loans import Draft, approve, cancel, create_request, hand_over, record_return, reject
+from bot.loans.service import Draft, approve, cancel, create_request, hand_over, record_return, reject
 from bot.seed import SeedError, seed_bundled
 from models import Asset, Condition, LineUser, Loan, Role, Setting, Unit, utcnow
 from tests import line_events as ev

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import runtime, texts
-from bot.feedback_report import complaints_report
+from bot.feedback.report import complaints_report
 from bot.scheduler import MARK, tick
-from bot.thaidate import fiscal_year_of
+from bot.thai.dates import fiscal_year_of
 from models import FeedbackReport, LineUser, Role, SchedulerMark, clock, utcnow
 from tests import line_events as ev
 from tests.fake_line import PROFILE_DISPLAY_NAME

@@ -13,8 +13,8 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from bot import runtime, texts
-from bot.loan_cards import loan_code
-from bot.office import current_measures
+from bot.ita.office import current_measures
+from bot.loans.cards import loan_code
 from models import (
     Asset,
     AuditEntry,

@@ -169,7 +169,7 @@ def test_reply_with_too_many_messages_is_split_within_line_limits(webhook, fake_
 
 
 def test_measures_are_listed_from_the_imported_report(webhook, fake_line, seeded):
-    from bot.office import current_measures
+    from bot.ita.office import current_measures
 
     webhook.post(ev.text("มีมาตรการอะไรบ้างคะ"))
     [delivered] = fake_line.delivered()

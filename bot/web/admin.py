@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from bot import runtime, texts
-from bot.loan_report import FONT_FILE
+from bot.loans.report import FONT_FILE
 from bot.web.auth import (
     audit,
     check_csrf,

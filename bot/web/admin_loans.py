@@ -1,7 +1,8 @@
 """/admin/loans: requests to decide, hand-overs and returns; the week calendar per asset; the printable ledger
 (สมุดคุม); the year-end downloads; the audit log.
 
-Each action calls what the LINE buttons call (bot.loans, then handlers.loans' notice to the borrower), so stock is
+Each action calls what the LINE buttons call (bot.loans.service, then handlers.loans' notice to the borrower), so
+stock is
 checked under the asset's lock and the borrower hears the same words. Staff see their unit's assets; admins all.
 """
 
@@ -18,12 +19,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot import texts
 from bot.config import office_today, office_tz
-from bot.feedback_report import complaints_report
-from bot.loan_cards import loan_code, loan_fields
-from bot.loan_report import loan_report, report_csv, write_report_xlsx
-from bot.loans import Outcome, Result, approve, hand_over, loans_to_act_on, may_act_on, record_return, reject
+from bot.feedback.report import complaints_report
+from bot.loans.cards import loan_code, loan_fields
+from bot.loans.report import loan_report, report_csv, write_report_xlsx
+from bot.loans.service import Outcome, Result, approve, hand_over, loans_to_act_on, may_act_on, record_return, reject
 from bot.reports import measure_report, write_csv, write_xlsx
-from bot.thaidate import fiscal_year_of, thai_date, thai_datetime, thai_month
+from bot.thai.dates import fiscal_year_of, thai_date, thai_datetime, thai_month
 from bot.web.admin import bp, commit_and_send, flash_note, int_arg, newest_outbox_id, require, take_note
 from bot.web.auth import audit, roles_required, staff_required
 from handlers.loans import TEXT_LIMIT, _tell_borrower

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.config import office_tz
-from bot.feedback import Category, settings
+from bot.feedback.service import Category, settings
 from models import OPEN_STATUSES, FeedbackEvent, FeedbackReport, FeedbackStatus, Unit, utcnow
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")

@@ -16,11 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot import texts
+from bot.datafile import BUNDLED_DIR
 from bot.reports import Table, write_csv
-from bot.thaidate import BE_OFFSET, fiscal_year_bounds, thai_datetime
+from bot.thai.dates import BE_OFFSET, fiscal_year_bounds, thai_datetime
 from models import Asset, Condition, LineUser, Loan, LoanEvent, Movement
 
-FONT_FILE = Path(__file__).resolve().parent / "data" / "fonts" / "Loma.ttf"
+FONT_FILE = BUNDLED_DIR / "fonts" / "Loma.ttf"
 LEDGER_COLUMNS = ("วันที่", "เลขที่คำขอ", "รายการ", "จำนวน", "หน่วยนับ", "รายการเคลื่อนไหว", "ผู้ยืม", "โทรศัพท์",
                   "ผู้บันทึก", "สภาพเมื่อคืน", "หมายเหตุ")
 STATS_COLUMNS = ("รายการ", "หน่วยงานที่รับผิดชอบ", "จำนวนที่มี", "คำขอ", "อนุมัติ", "ไม่อนุมัติ", "ยกเลิก", "ให้ยืม (ครั้ง)",

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.datafile import DataFileError, data_file, read_toml, table_records
-from bot.schedule import RuleTiming, Schedule, ScheduleError, parse_schedule
+from bot.reminders.schedule import RuleTiming, Schedule, ScheduleError, parse_schedule
 from models import Holiday, ReminderRule, Unit
 
 RULES_FILE = "reminder_rules.toml"

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.datafile import DataFileError, data_file, read_toml, table_records
-from bot.loan_cards import loan_code
-from bot.loans import Peak, peak_from
-from bot.thai import match_key
+from bot.loans.cards import loan_code
+from bot.loans.service import Peak, peak_from
+from bot.thai.text import match_key
 from models import Asset, Unit
 
 ASSETS_FILE = "assets.toml"

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.datafile import DataFileError, data_file, read_toml
-from bot.knowledge import PLACEHOLDER, SIMPLE_FIELDS, Entry, load_curated
 from bot.messages import MAX_LABEL, utf16_len
-from bot.thai import clean
+from bot.qa.knowledge import PLACEHOLDER, SIMPLE_FIELDS, Entry, load_curated
+from bot.thai.text import clean
 
 SERVICES_FILE = "services.toml"
 UNITS_FILE = "units.toml"
@@ -305,7 +305,7 @@ def with_services(curated: Sequence[Entry], services: Catalogue) -> list[Entry]:
 def decide(matcher: Any, text: str) -> Any:
     """The matcher's decision; a question unsure only because of the numbers in it ("แม่อายุ 72 ได้เบี้ย
     เท่าไหร่": no way of asking holds 72) is asked again without them."""
-    from bot.qa import Verdict
+    from bot.qa.matcher import Verdict
 
     decision = matcher.decide(text)
     if decision.verdict is Verdict.CONFIDENT or not _NUMBER.search(clean(text)):

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.cards import ACCENT, MUTED, _postback_button, _text
-from bot.feedback import settings
+from bot.feedback.service import settings
 from bot.messages import Message, clip
-from bot.thaidate import thai_date, thai_datetime
+from bot.thai.dates import thai_date, thai_datetime
 from models import FeedbackReport, Unit
 
 ALT_DETAILS = 120

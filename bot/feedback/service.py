@@ -32,8 +32,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.datafile import DataFileError, data_file, read_toml
 from bot.db import read_only, upsert
 from bot.media import remove_orphans
-from bot.thai import clean, contains_word, match_key
-from bot.thaidate import fiscal_year_of
+from bot.thai.dates import fiscal_year_of
+from bot.thai.text import clean, contains_word, match_key
 from models import (
     OPEN_STATUSES,
     Conversation,
@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 FEEDBACK_FILE = "feedback.toml"
 PHOTO_FOLDER = "feedback"  # under MEDIA_DIR
 CODE_PREFIX = "FB"
-# "FB-2570-000123", forgiving of case, spaces, a missing dash and Thai digits (read from bot.thai.clean).
+# "FB-2570-000123", forgiving of case, spaces, a missing dash and Thai digits (read from bot.thai.text.clean).
 CODE_PATTERN = re.compile(r"\bfb\s*-?\s*(\d{4})\s*-?\s*(\d{1,6})\b", re.IGNORECASE)
 PIN_DIGITS = 6
 # Wrong tracking codes or PINs one user may send in the window before being asked to wait.

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.thai import clean
+from bot.thai.text import clean
 
 BE_OFFSET = 543
 MAX_DAYS_AHEAD = 366

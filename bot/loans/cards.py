@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import texts
 from bot.cards import ACCENT, MUTED, _postback_button, _text
 from bot.messages import Message, flex
-from bot.thaidate import thai_date
+from bot.thai.dates import thai_date
 from models import Condition, Loan, LoanStatus
 
 
