@@ -14,7 +14,6 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import texts
@@ -22,7 +21,9 @@ from bot.context import Context
 from bot.ita.office import office_name
 from bot.loans.cards import loan_card, loan_code, loan_fields
 from bot.loans.catalogue import active_assets, assets_named, find_asset
+from bot.loans.notify import tell_borrower, tell_staff
 from bot.loans.service import (
+    TEXT_LIMIT,
     Draft,
     Outcome,
     Result,
@@ -39,11 +40,8 @@ from bot.loans.service import (
     record_return,
     reject,
 )
-from bot.messages import MAX_LABEL, Choice, Message, clip, text
-from bot.outbox import enqueue_push
+from bot.messages import MAX_LABEL, Choice, clip, text
 from bot.registry import registry
-from bot.scheduler import DIGEST_SECTIONS, tick_job
-from bot.staff import staff_of_units
 from bot.thai.dates import thai_date
 from bot.thai.parse import DateError, parse_range
 from bot.thai.text import clean, compact, contains_word, is_request, match_key, normalize
@@ -56,9 +54,6 @@ log = logging.getLogger(__name__)
 FLOW = "loan"
 REJECT_FLOW = "loan_reject"
 NOTE_FLOW = "loan_return_note"
-TEXT_LIMIT = 200
-# Reminders go out from this hour (office time), not at midnight.
-REMIND_FROM_HOUR = 8
 CONFIRM_KEYS = frozenset(match_key(w) for w in texts.CONFIRM_WORDS)
 SKIP_KEYS = frozenset(match_key(w) for w in texts.SKIP_WORDS)
 CHANGE_QUANTITY_KEY = match_key(texts.QR_CHANGE_QUANTITY)
@@ -377,21 +372,7 @@ def _on_confirm(ctx: Context, asset: Asset) -> None:
     loan = outcome.loan
     ctx.reply(text(texts.LOAN_SUBMITTED.format(code=loan_code(loan), unit=asset.unit.name),
                    [Choice(texts.QR_MY_LOANS), Choice(texts.QR_MENU)]))
-    _tell_staff(ctx.session, loan, [text(texts.LOAN_NOTICE_NEW.format(code=loan_code(loan))), loan_card(loan)], "new")
-
-
-def _tell_staff(session: Session, loan: Loan, messages: list[Message], cause: str) -> None:
-    for member in staff_of_units(session, [loan.asset.unit_id]):
-        session_push(session, member.line_user_id, messages, f"loan:{loan.id}:{cause}:{member.id}")
-
-
-def _tell_borrower(session: Session, loan: Loan, body: str, cause: str) -> None:
-    if loan.borrower.is_following:
-        session_push(session, loan.borrower.line_user_id, [text(body)], f"loan:{loan.id}:{cause}")
-
-
-def session_push(session: Session, to: str, messages: list[Message], dedupe_key: str) -> int:
-    return len(enqueue_push(session, to=to, messages=messages, dedupe_key=dedupe_key))
+    tell_staff(ctx.session, loan, [text(texts.LOAN_NOTICE_NEW.format(code=loan_code(loan))), loan_card(loan)], "new")
 
 
 def _quantity_in_sentence(typed: str, asset: Asset) -> int | None:
@@ -444,7 +425,7 @@ def cancel_loan(ctx: Context) -> None:
         menu_reply(ctx, texts.LOAN_CANCEL_NOT_POSSIBLE.format(**loan_fields(loan)))
     else:
         menu_reply(ctx, texts.LOAN_CANCELLED.format(code=loan_code(loan)))
-        _tell_staff(ctx.session, loan, [text(texts.LOAN_NOTICE_CANCELLED_STAFF.format(**loan_fields(loan)))],
+        tell_staff(ctx.session, loan, [text(texts.LOAN_NOTICE_CANCELLED_STAFF.format(**loan_fields(loan)))],
                     "cancelled")
 
 
@@ -492,7 +473,7 @@ def _act_and_tell(
     loan = outcome.loan
     assert loan is not None
     ctx.reply(text(staff_text.format(code=loan_code(loan))), loan_card(loan))
-    _tell_borrower(ctx.session, loan, notice.format(**loan_fields(loan)), event)
+    tell_borrower(ctx.session, loan, notice.format(**loan_fields(loan)), event)
 
 
 @registry.postback("loan_reject")
@@ -531,7 +512,7 @@ def reject_with_reason(ctx: Context) -> None:
     loan = outcome.loan
     assert loan is not None
     ctx.reply(text(texts.LOAN_REJECTED_STAFF.format(code=loan_code(loan))))
-    _tell_borrower(ctx.session, loan, texts.LOAN_NOTICE_REJECTED.format(**loan_fields(loan), reason=reason),
+    tell_borrower(ctx.session, loan, texts.LOAN_NOTICE_REJECTED.format(**loan_fields(loan), reason=reason),
                    "rejected")
 
 
@@ -558,7 +539,7 @@ def take_back(ctx: Context) -> None:
     shown = texts.CONDITION_NAMES[condition.value]
     ctx.start_flow(NOTE_FLOW, "note", {"loan_id": loan.id})
     ctx.reply(text(texts.LOAN_RETURNED_STAFF.format(code=loan_code(loan), condition=shown), [Choice(texts.QR_SKIP)]))
-    _tell_borrower(ctx.session, loan, texts.LOAN_NOTICE_RETURNED.format(**loan_fields(loan), condition=shown),
+    tell_borrower(ctx.session, loan, texts.LOAN_NOTICE_RETURNED.format(**loan_fields(loan), condition=shown),
                    "returned")
 
 
@@ -577,51 +558,3 @@ def return_note(ctx: Context) -> None:
         ctx.reply(text(texts.LOAN_NOTE_SAVED))
     else:
         ctx.reply(text(texts.LOAN_GONE))
-
-
-# -- reminders and the morning digest ------------------------------------------------------------------
-
-@tick_job("loan_reminders")
-def loan_reminders(session: Session, now: datetime, tz: ZoneInfo) -> int:
-    """The day before pick-up and the due date to the borrower; overdue, daily, to the borrower and the unit.
-
-    Idempotent: each push has a dedupe key per loan and cause (per day for overdue), so ticks can repeat.
-    """
-    local = now.astimezone(tz)
-    if local.hour < REMIND_FROM_HOUR:
-        return 0
-    today = local.date()
-    sent = 0
-    pickup = select(Loan).where(Loan.status == LoanStatus.APPROVED, Loan.start_date == today + timedelta(days=1))
-    for loan in session.scalars(pickup):
-        sent += _remind(session, loan, texts.LOAN_REMIND_PICKUP.format(**loan_fields(loan)), "pickup")
-    due = select(Loan).where(Loan.status == LoanStatus.HANDED_OVER, Loan.end_date == today)
-    for loan in session.scalars(due):
-        sent += _remind(session, loan, texts.LOAN_REMIND_DUE.format(**loan_fields(loan)), "due")
-    overdue = select(Loan).where(Loan.status == LoanStatus.HANDED_OVER, Loan.end_date < today)
-    for loan in session.scalars(overdue):
-        fields = {**loan_fields(loan), "days": (today - loan.end_date).days}
-        cause = f"overdue:{today.isoformat()}"
-        sent += _remind(session, loan, texts.LOAN_REMIND_OVERDUE.format(**fields), cause)
-        for member in staff_of_units(session, [loan.asset.unit_id]):
-            sent += session_push(session, member.line_user_id, [text(texts.LOAN_REMIND_OVERDUE_STAFF.format(**fields))],
-                                 f"loan:{loan.id}:{cause}:{member.id}")
-    return sent
-
-
-def _remind(session: Session, loan: Loan, body: str, cause: str) -> int:
-    if not loan.borrower.is_following:
-        return 0
-    return session_push(session, loan.borrower.line_user_id, [text(body)], f"loan:{loan.id}:{cause}")
-
-
-def pending_loan_lines(session: Session, head: LineUser, now: datetime, tz: ZoneInfo) -> list[str]:
-    pending = session.scalars(
-        select(Loan).join(Asset).where(Loan.status == LoanStatus.PENDING, Asset.unit_id == head.unit_id)
-        .order_by(Loan.start_date)
-    )
-    return [texts.DIGEST_LOAN_LINE.format(**loan_fields(loan)) for loan in pending]
-
-
-if pending_loan_lines not in DIGEST_SECTIONS:
-    DIGEST_SECTIONS.append(pending_loan_lines)

@@ -25,6 +25,8 @@ from models import HOLDING, LENT, Asset, Condition, LineUser, Loan, LoanEvent, L
 
 # How far around the asked dates to look for dates when the full quantity is free.
 SEARCH_DAYS = 60
+# The longest purpose, place or reason a person may type (a return note may be twice that).
+TEXT_LIMIT = 200
 
 
 class Result(enum.Enum):

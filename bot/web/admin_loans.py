@@ -21,13 +21,23 @@ from bot import texts
 from bot.config import office_today, office_tz
 from bot.feedback.report import complaints_report
 from bot.loans.cards import loan_code, loan_fields
+from bot.loans.notify import tell_borrower
 from bot.loans.report import loan_report, report_csv, write_report_xlsx
-from bot.loans.service import Outcome, Result, approve, hand_over, loans_to_act_on, may_act_on, record_return, reject
+from bot.loans.service import (
+    TEXT_LIMIT,
+    Outcome,
+    Result,
+    approve,
+    hand_over,
+    loans_to_act_on,
+    may_act_on,
+    record_return,
+    reject,
+)
 from bot.reports import measure_report, write_csv, write_xlsx
 from bot.thai.dates import fiscal_year_of, thai_date, thai_datetime, thai_month
 from bot.web.admin import bp, commit_and_send, flash_note, int_arg, newest_outbox_id, require, take_note
 from bot.web.auth import audit, roles_required, staff_required
-from handlers.loans import TEXT_LIMIT, _tell_borrower
 from models import HOLDING, Asset, AuditEntry, Condition, LineUser, Loan, LoanStatus, Role, utcnow
 
 WEEK = 7
@@ -82,7 +92,7 @@ def _act(loan_id: int, act: Callable[[], Outcome], notice: str | None, cause: st
         abort(404)
     else:
         if notice is not None:
-            _tell_borrower(g.db, loan, notice.format(**loan_fields(loan), **fields), cause)
+            tell_borrower(g.db, loan, notice.format(**loan_fields(loan), **fields), cause)
         audit(g.db, g.staff, f"loan_{cause}", f"loan:{loan.id}")
         commit_and_send(mark)
         flash_note(f"{loan_code(loan)}: {texts.LOAN_STATUS_NAMES[loan.status.value]}")
