@@ -22,7 +22,7 @@ from bot.qa.matcher import Decision, Matcher, Verdict, analyzer, matcher_for
 from bot.qa.services import answer_template, catalogue, decide
 from bot.qa.unanswered import log_unanswered
 from bot.registry import registry
-from bot.thai.text import compact
+from bot.thai.text import compact, contains_word
 from handlers.basics import menu_reply
 from handlers.contact import contact_block, setting_value
 from handlers.measures import measure_card, measure_side_text
@@ -61,13 +61,16 @@ def answer_question(ctx: Context) -> None:
 @aside
 def answer_mid_flow(ctx: Context) -> bool:
     """A clear question typed where a flow's step wanted an answer (the step did not accept it): answered when an
-    answer-only intent claims it or the Q&A is confident; anything less sure is left to the step's help."""
+    answer-only intent claims it, or when it asks (a question word) and the Q&A is confident; anything less sure is
+    left to the step's help."""
     intent = registry.match_intent(ctx)
     if intent is not None:
         if intent.name not in ANSWER_ONLY_INTENTS:
             return False
         intent.handler(ctx)
         return True
+    if not any(contains_word(ctx.normalized, word) for word in texts.ASKING_WORDS):
+        return False  # an answer the step did not take ("บ้านฉันเอง"), not a question: the step's help
     matcher = matcher_for(ctx.session)
     decision = decide(matcher, ctx.text)
     if decision.verdict is not Verdict.CONFIDENT or decision.answer is None:
