@@ -20,13 +20,13 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.context import Context
-from bot.flow import Data, Flow, Invalid, Step
+from bot.flow import Data, Flow, Goto, Invalid, Step
 from bot.ita.office import office_name
 from bot.loans.cards import item_lines, loan_card, loan_code, loan_fields, return_summary
 from bot.loans.catalogue import active_assets, find_asset
 from bot.loans.notify import tell_borrower, tell_staff
 from bot.loans.office_days import OfficeDays
-from bot.loans.parse import RequestedItem, parse_request, parse_return_problems
+from bot.loans.parse import ParsedRequest, RequestedItem, parse_request, parse_return_problems
 from bot.loans.service import (
     TEXT_LIMIT,
     Draft,
@@ -51,7 +51,7 @@ from bot.loans.service import (
 from bot.messages import MAX_LABEL, Choice, clip, text
 from bot.registry import registry
 from bot.thai.dates import thai_date
-from bot.thai.parse import DateError, FoundRange, far_ahead, find_range, parse_range
+from bot.thai.parse import DateError, DateProblem, far_ahead, find_range, parse_range
 from bot.thai.text import clean, compact, contains_word, is_request, match_key, normalize
 from handlers.basics import menu_reply, reply_work_list
 from handlers.privacy import notice_before_personal_data
@@ -137,20 +137,19 @@ def staff_loans(ctx: Context) -> None:
 @registry.intent("borrow", match=lambda ctx: ctx.is_one_to_one and is_borrow_request(ctx), priority=25)
 def start_borrowing(ctx: Context) -> None:
     """A request starts with every slot its first sentence fills ("ยืมโต๊ะ 10 ตัว เก้าอี้ 100 ตัว 24-25 พ.ย."),
-    then asks only for what is missing."""
+    then the flow asks only for what is missing."""
     assets = active_assets(ctx.session)
     if not assets:
         menu_reply(ctx, texts.LOAN_NO_ASSETS)
         return
     parsed = parse_request(ctx.text, assets, _today(ctx))
-    ctx.start_flow(FLOW, "item", {})
-    data: dict[str, Any] = {"items": []}
-    notes = _take_items(ctx, data, parsed.items)
+    data: Data = {"items": []}
+    _absorb(ctx, data, parsed)
     if parsed.phone and _PHONE.match(parsed.phone):
         data["phone"] = parsed.phone
     if parsed.purpose:
         data["purpose"] = parsed.purpose[:TEXT_LIMIT]
-    _advance(ctx, data, notes, parsed.dates)
+    BORROW.start(ctx, data)
 
 
 def asks_about_an_item(ctx: Context) -> bool:
@@ -174,52 +173,76 @@ def answer_about_an_item(ctx: Context) -> None:
     ctx.reply(text("\n".join([answer, *notes]), [Choice(request), Choice(texts.QR_MENU)]))
 
 
-# -- the citizen's flow --------------------------------------------------------------------------------
+# -- the citizen's flow (bot.flow: steps as data) -----------------------------------------------------------
 #
-# The conversation's data: "items" [[asset id, quantity or None], ...], then "start"/"end" (ISO, checked),
-# "purpose", "name", "phone". Each answer fills what it can, then _advance() asks for the first thing missing.
+# The data: "items" [[asset id, quantity or None], ...]; "start"/"end" (ISO, once checked against every item and
+# the office's days); "purpose", "name", "phone"; "confirmed". "typed" holds dates given before the items were
+# complete; "notes" what to say before the next question (kept for one message); "date_trouble"/"offer" why the
+# dates do not fit and the dates offered instead. Each answer fills what it can; the first thing missing is asked.
 
-@registry.flow(FLOW)
-def borrowing_flow(ctx: Context) -> None:
-    assert ctx.conversation is not None
-    data = _data(ctx)
-    if ctx.kind != "message:text" or not ctx.has_words:
-        _advance(ctx, data, [])
-        return
-    step = ctx.conversation.step
-    if step in ("item", "quantity") or not data["items"]:
-        _on_items(ctx, data, step)
-    elif step == "dates":
-        _on_dates(ctx, data)
-    elif step in ("purpose", "name"):
-        _on_free_text(ctx, data, step)
-    elif step == "phone":
-        _on_phone(ctx, data)
-    else:
-        _on_confirm(ctx, data)
+STEPS_ORDER = ("item", "quantity", "dates", "purpose", "name", "phone", "confirm")
 
 
-def _data(ctx: Context) -> dict[str, Any]:
-    """The conversation's data, with "items" (a conversation begun before requests had several items kept
-    "asset_id" and "quantity": read as one item)."""
-    assert ctx.conversation is not None
-    data = dict(ctx.conversation.data)
-    if "items" not in data:
-        data["items"] = [[data.pop("asset_id"), data.pop("quantity", None)]] if data.get("asset_id") else []
-    # An item switched off meanwhile is dropped (and asked for again if nothing is left).
-    data["items"] = [[asset_id, quantity] for asset_id, quantity in data["items"]
-                     if (asset := ctx.session.get(Asset, asset_id)) is not None and asset.active]
-    return data
+def _next_step(data: Data) -> str | None:
+    items = data.get("items") or []
+    if not items:
+        return "item"
+    if any(quantity is None for _, quantity in items):
+        return "quantity"
+    if "start" not in data:
+        return "dates"
+    for step in ("purpose", "name", "phone"):
+        if not data.get(step):
+            return step
+    return None if data.get("confirmed") else "confirm"
 
 
-def _wanted(ctx: Context, data: dict[str, Any]) -> list[tuple[Asset, int | None]]:
+def _reading(read: Callable[[Context, Data], Any]) -> Callable[[Context, Data], Any]:
+    """Every reader: last message's notes and date troubles are gone; a conversation begun before requests had
+    several items ("asset_id", "quantity") is read as one item; an item switched off meanwhile is dropped."""
+    def reader(ctx: Context, data: Data) -> Any:
+        for key in ("notes", "date_trouble", "offer"):
+            data.pop(key, None)
+        if "items" not in data:
+            data["items"] = [[data.pop("asset_id"), data.pop("quantity", None)]] if data.get("asset_id") else []
+        data["items"] = [[asset_id, quantity] for asset_id, quantity in data["items"]
+                         if (asset := ctx.session.get(Asset, asset_id)) is not None and asset.active]
+        return read(ctx, data)
+    return reader
+
+
+def _asking(ask: Callable[[Context, Data], str]) -> Callable[[Context, Data], str]:
+    """Every question: what the last answer changed or why it did not fit goes first."""
+    return lambda ctx, data: "\n".join([*data.get("notes", []), ask(ctx, data)])
+
+
+def _note(data: Data, note: str) -> None:
+    data["notes"] = [*data.get("notes", []), note]
+
+
+def _wanted(ctx: Context, data: Data) -> list[tuple[Asset, int | None]]:
     return [(ctx.session.get(Asset, asset_id), quantity) for asset_id, quantity in data["items"]]  # type: ignore[misc]
 
 
-def _take_items(ctx: Context, data: dict[str, Any], found: list[RequestedItem]) -> list[str]:
-    """Add the items a message names (a quantity given replaces the one asked); a request keeps to the items of
-    one unit, which decides on it, and says so of the others. Returns what to tell the citizen."""
-    notes: list[str] = []
+def _absorb(ctx: Context, data: Data, parsed: ParsedRequest) -> None:
+    """What a message gives: its items (a request keeps to the items of one unit, which decides on it), their
+    quantities, and its dates, checked as soon as every item has a quantity."""
+    _take_items(ctx, data, parsed.items)
+    if parsed.dates is not None and "start" not in data:
+        if parsed.dates.range is not None:
+            data["typed"] = [parsed.dates.range.start.isoformat(), parsed.dates.range.end.isoformat()]
+        else:
+            _note(data, texts.LOAN_DATE_PROBLEMS[(parsed.dates.problem or DateProblem.UNREADABLE).value])
+    _check_typed(ctx, data)
+
+
+def _check_typed(ctx: Context, data: Data) -> None:
+    if "typed" in data and data["items"] and all(quantity is not None for _, quantity in data["items"]):
+        first, last = data.pop("typed")
+        _set_dates(ctx, data, date.fromisoformat(first), date.fromisoformat(last))
+
+
+def _take_items(ctx: Context, data: Data, found: list[RequestedItem]) -> None:
     items: list[list[Any]] = data["items"]
     unit_id = ctx.session.get(Asset, items[0][0]).unit_id if items else None  # type: ignore[union-attr]
     others: list[Asset] = []
@@ -229,132 +252,103 @@ def _take_items(ctx: Context, data: dict[str, Any], found: list[RequestedItem]) 
         if item.asset.unit_id != unit_id:
             others.append(item.asset)
             continue
-        quantity = item.quantity if item.quantity is not None and 1 <= item.quantity <= item.asset.quantity else None
-        if item.quantity is not None and quantity is None:
-            notes.append(_quantity_problem(item.asset))
+        fits = item.quantity is not None and 1 <= item.quantity <= item.asset.quantity
+        if item.quantity is not None and not fits:
+            _note(data, _quantity_problem(item.asset))
+        quantity = item.quantity if fits else None
         for entry in items:
             if entry[0] == item.asset.id:
                 entry[1] = quantity if quantity is not None else entry[1]
                 break
         else:
             items.append([item.asset.id, quantity])
+        if quantity is not None:
+            data.pop("start", None)  # other quantities: the dates are checked again
+            data.pop("end", None)
     if others and items:
-        shown = _items_shown(ctx, data)
-        notes.append(texts.LOAN_OTHER_UNIT.format(
-            others=", ".join(a.name for a in others), unit=others[0].unit.name, items=shown))
-    return notes
+        _note(data, texts.LOAN_OTHER_UNIT.format(others=", ".join(a.name for a in others), unit=others[0].unit.name,
+                                                 items=_items_shown(ctx, data)))
 
 
-def _items_shown(ctx: Context, data: dict[str, Any]) -> str:
+def _items_shown(ctx: Context, data: Data) -> str:
     return texts.LOAN_ITEMS_JOIN.join(
         texts.LOAN_ITEM_QUANTITY.format(name=asset.name, quantity=quantity or "?", unit=asset.count_unit)
         for asset, quantity in _wanted(ctx, data))
 
 
-def _item_lines(ctx: Context, data: dict[str, Any]) -> str:
+def _item_lines(ctx: Context, data: Data) -> str:
     return "\n".join(texts.LOAN_ITEMS_LINE.format(name=asset.name, quantity=quantity, unit=asset.count_unit)
                      for asset, quantity in _wanted(ctx, data))
-
-
-def _advance(ctx: Context, data: dict[str, Any], notes: list[str], dates: FoundRange | None = None) -> None:
-    """Ask for the first thing still missing (or show the summary to confirm), after `notes`. Dates typed before
-    the items are complete wait in "typed" until they can be checked against them."""
-    if dates is not None:
-        if dates.range is not None:
-            data["typed"] = [dates.range.start.isoformat(), dates.range.end.isoformat()]
-        else:
-            data["date_problem"] = dates.problem.value if dates.problem else "unreadable"
-    wanted = _wanted(ctx, data)
-    if not wanted:
-        ctx.set_step("item", data)
-        _ask_item(ctx, active_assets(ctx.session), "\n".join(notes) or None)
-        return
-    missing = next((asset for asset, quantity in wanted if quantity is None), None)
-    if missing is not None:
-        ctx.set_step("quantity", data)
-        _reply(ctx, notes, texts.LOAN_ASK_QUANTITY.format(name=missing.name, unit=missing.count_unit,
-                                                          quantity=missing.quantity), [Choice(texts.QR_CANCEL)])
-        return
-    if "start" not in data:
-        typed, problem = data.pop("typed", None), data.pop("date_problem", None)
-        if typed is not None:
-            if not _set_dates(ctx, data, date.fromisoformat(typed[0]), date.fromisoformat(typed[1]), notes):
-                return
-        else:
-            ctx.set_step("dates", data)
-            if problem is not None:
-                notes.append(texts.LOAN_DATE_PROBLEMS[problem])
-            _reply(ctx, notes, _ask_dates_text(ctx, data), _date_choices())
-            return
-    for step, ask in (("purpose", texts.LOAN_ASK_PURPOSE), ("name", texts.LOAN_ASK_NAME),
-                      ("phone", texts.LOAN_ASK_PHONE)):
-        if not data.get(step):
-            ctx.set_step(step, data)
-            if step == "name":
-                notice_before_personal_data(ctx)
-            _reply(ctx, notes, ask, [Choice(texts.QR_CANCEL)])
-            return
-    ctx.set_step("confirm", data)
-    _reply(ctx, notes, _summary(ctx, data), _confirm_choices())
-
-
-def _reply(ctx: Context, notes: list[str], body: str, choices: list[Choice]) -> None:
-    ctx.reply(text("\n".join([*notes, body]), choices))
-
-
-def _ask_item(ctx: Context, assets: list[Asset], problem: str | None = None) -> None:
-    lines = [texts.LOAN_ITEM_LINE.format(name=a.name, quantity=a.quantity, unit=a.count_unit, max_days=a.max_days)
-             for a in assets]
-    body = texts.LOAN_ASK_ITEM.format(items="\n".join(lines))
-    if any(a.is_example for a in assets):
-        body += "\n" + texts.LOAN_EXAMPLE_NOTE
-    if problem:
-        body = problem + "\n\n" + body
-    ctx.reply(text(body, [*(Choice(a.name) for a in assets[:11]), Choice(texts.QR_CANCEL)]))
 
 
 def _quantity_problem(asset: Asset) -> str:
     return texts.LOAN_BAD_QUANTITY.format(quantity=asset.quantity, unit=asset.count_unit)
 
 
-def _on_items(ctx: Context, data: dict[str, Any], step: str) -> None:
-    """The item step and the quantity step: items with or without quantities ("โต๊ะ 10 ตัว เก้าอี้"), or the
-    number asked for the first item without one ("50", "ห้าสิบ"); dates typed along are kept."""
+# -- item and quantity --
+
+def _ask_item(ctx: Context, data: Data) -> str:
     assets = active_assets(ctx.session)
-    parsed = parse_request(ctx.text, assets, _today(ctx))
-    notes = _take_items(ctx, data, parsed.items)
-    if not parsed.items:
-        missing = next((entry for entry in data["items"] if entry[1] is None), None)
-        if missing is None:
-            _ask_item(ctx, assets, texts.LOAN_ITEM_UNKNOWN)
-            return
-        asset = ctx.session.get(Asset, missing[0])
-        assert asset is not None
-        quantity = _typed_number(ctx.text)
-        if quantity is None or not 1 <= quantity <= asset.quantity:
-            ctx.reply(text(_quantity_problem(asset) + "\n" + texts.LOAN_ASK_QUANTITY.format(
-                name=asset.name, unit=asset.count_unit, quantity=asset.quantity), [Choice(texts.QR_CANCEL)]))
-            return
-        missing[1] = quantity
-    _advance(ctx, data, notes, parsed.dates)
+    lines = [texts.LOAN_ITEM_LINE.format(name=a.name, quantity=a.quantity, unit=a.count_unit, max_days=a.max_days)
+             for a in assets]
+    body = texts.LOAN_ASK_ITEM.format(items="\n".join(lines))
+    if any(a.is_example for a in assets):
+        body += "\n" + texts.LOAN_EXAMPLE_NOTE
+    return body
 
 
-def _ask_dates_text(ctx: Context, data: dict[str, Any]) -> str:
-    wanted = [(asset, q) for asset, q in _wanted(ctx, data)]
-    return texts.LOAN_ASK_DATES.format(
-        items=_items_shown(ctx, data), max_days=min(a.max_days for a, _ in wanted),
-        lead_days=max(a.lead_days for a, _ in wanted))
+def _item_choices(ctx: Context, data: Data) -> list[Choice]:
+    return [Choice(a.name) for a in active_assets(ctx.session)[:11]]
 
 
-def _date_choices() -> list[Choice]:
-    return [Choice(texts.QR_CHANGE_QUANTITY), Choice(texts.QR_CANCEL)]
+def _read_items(ctx: Context, data: Data) -> Any:
+    """Items with or without quantities ("โต๊ะ 10 ตัว เก้าอี้"), or the number asked for the first item without
+    one ("50", "ห้าสิบ"); dates typed along are kept. The value is the whole list of items."""
+    if ctx.kind != "message:text" or not ctx.has_words:
+        return Invalid()
+    parsed = parse_request(ctx.text, active_assets(ctx.session), _today(ctx))
+    if parsed.items:
+        _absorb(ctx, data, parsed)
+        return data["items"]
+    missing = next((entry for entry in data["items"] if entry[1] is None), None)
+    if missing is None:
+        return Invalid(texts.LOAN_ITEM_UNKNOWN + "\n\n" + _ask_item(ctx, data))
+    asset = ctx.session.get(Asset, missing[0])
+    assert asset is not None
+    quantity = _typed_number(ctx.text)
+    if quantity is None or not 1 <= quantity <= asset.quantity:
+        return Invalid(_quantity_problem(asset) + "\n" + _ask_quantity(ctx, data))
+    missing[1] = quantity
+    _check_typed(ctx, data)
+    return data["items"]
 
 
-def _on_dates(ctx: Context, data: dict[str, Any]) -> None:
+def _ask_quantity(ctx: Context, data: Data) -> str:
+    asset = next(asset for asset, quantity in _wanted(ctx, data) if quantity is None)
+    return texts.LOAN_ASK_QUANTITY.format(name=asset.name, unit=asset.count_unit, quantity=asset.quantity)
+
+
+# -- dates --
+
+def _ask_dates(ctx: Context, data: Data) -> str:
+    if data.get("date_trouble"):
+        return str(data["date_trouble"])
+    wanted = _wanted(ctx, data)
+    return texts.LOAN_ASK_DATES.format(items=_items_shown(ctx, data), max_days=min(a.max_days for a, _ in wanted),
+                                       lead_days=max(a.lead_days for a, _ in wanted))
+
+
+def _date_choices(ctx: Context, data: Data) -> list[Choice]:
+    offer = [Choice(data["offer"])] if data.get("offer") else []
+    return [*offer, Choice(texts.QR_CHANGE_QUANTITY)]
+
+
+def _read_dates(ctx: Context, data: Data) -> Any:
+    if ctx.kind != "message:text" or not ctx.has_words:
+        return Invalid()
     if ctx.key == CHANGE_QUANTITY_KEY:
         data["items"] = [[asset_id, None] for asset_id, _ in data["items"]]
-        _advance(ctx, data, [])
-        return
+        return Goto("quantity")
     today = _today(ctx)
     try:
         period = parse_range(ctx.text, today)
@@ -362,17 +356,18 @@ def _on_dates(ctx: Context, data: dict[str, Any]) -> None:
         found = find_range(ctx.text, today)
         if found is None or found.range is None:
             problem = found.problem if found is not None and found.problem else exc.problem
-            ctx.reply(text(texts.LOAN_DATE_PROBLEMS[problem.value], _date_choices()))
-            return
+            return Invalid(texts.LOAN_DATE_PROBLEMS[problem.value])
         period = found.range
-    if _set_dates(ctx, data, period.start, period.end, []):
-        _advance(ctx, data, [texts.LOAN_DATES_OK.format(
-            items=_items_shown(ctx, data), start=thai_date(period.start), end=thai_date(period.end))])
+    if not _set_dates(ctx, data, period.start, period.end):
+        return Invalid(str(data.pop("date_trouble")))
+    _note(data, texts.LOAN_DATES_OK.format(items=_items_shown(ctx, data), start=thai_date(period.start),
+                                           end=thai_date(period.end)))
+    return data["start"]
 
 
-def _set_dates(ctx: Context, data: dict[str, Any], start: date, end: date, notes: list[str]) -> bool:
+def _set_dates(ctx: Context, data: Data, start: date, end: date) -> bool:
     """Check the dates against every item (lead time, longest loan, the office's working days, what is free) and
-    keep them; else say why, offer what fits, stay on the dates step and say False."""
+    keep them; else put why in "date_trouble" (and the dates offered instead in "offer") and say False."""
     wanted = [(asset, int(quantity or 0)) for asset, quantity in _wanted(ctx, data)]
     today = _today(ctx)
     lead = max(wanted, key=lambda w: w[0].lead_days)[0]
@@ -380,23 +375,23 @@ def _set_dates(ctx: Context, data: dict[str, Any], start: date, end: date, notes
     earliest = today + timedelta(days=lead.lead_days)
     days = (end - start).days + 1
     shown = {"start": thai_date(start), "end": thai_date(end), "days": days}
-    ctx.set_step("dates", data)
+    data.pop("start", None)
+    data.pop("end", None)
     if start < earliest:
-        _reply(ctx, notes, texts.LOAN_TOO_SOON.format(**shown, name=lead.name, lead_days=lead.lead_days,
-                                                      earliest=thai_date(earliest)), _date_choices())
+        data["date_trouble"] = texts.LOAN_TOO_SOON.format(**shown, name=lead.name, lead_days=lead.lead_days,
+                                                          earliest=thai_date(earliest))
         return False
     if days > shortest.max_days:
-        _reply(ctx, notes, texts.LOAN_TOO_LONG.format(**shown, name=shortest.name, max_days=shortest.max_days),
-               _date_choices())
+        data["date_trouble"] = texts.LOAN_TOO_LONG.format(**shown, name=shortest.name, max_days=shortest.max_days)
         return False
     office = OfficeDays(ctx.session, start, end)
     if not office.is_open(start) or not office.is_open(end):
-        _offer_working_days(ctx, notes, office, start, end, earliest, shortest.max_days)
+        _offer_working_days(data, office, start, end, earliest, shortest.max_days)
         return False
     for asset, quantity in wanted:
         free = free_quantity(ctx.session, asset, start, end)
         if free < quantity:
-            _not_enough(ctx, notes, wanted, asset, quantity, start, end, free, earliest, office)
+            _not_enough(ctx, data, wanted, asset, quantity, start, end, free, earliest, office)
             return False
     data["start"], data["end"] = start.isoformat(), end.isoformat()
     return True
@@ -407,12 +402,12 @@ def _day_name(day: date) -> str:
     return thai_strftime(datetime(day.year, day.month, day.day), "%A %-d %b %Y")
 
 
-def _offer_working_days(ctx: Context, notes: list[str], office: OfficeDays, start: date, end: date,
-                        earliest: date, max_days: int) -> None:
+def _offer_working_days(data: Data, office: OfficeDays, start: date, end: date, earliest: date,
+                        max_days: int) -> None:
     """A pick-up or return day when the office is closed: say so, and offer the working day before the pick-up
     (after it when that is too soon) and the working day after the return (before it when the loan would be
     too long), as a button."""
-    lines = list(notes)
+    lines = []
     ends = [(start, texts.LOAN_CLOSED_PICKUP)] + ([(end, texts.LOAN_CLOSED_RETURN)] if end != start else [])
     for day, what in ends:
         why = office.why_closed(day)
@@ -425,30 +420,28 @@ def _offer_working_days(ctx: Context, notes: list[str], office: OfficeDays, star
     last = end if office.is_open(end) else office.open_after(end)
     if first is not None and last is not None and (last - first).days + 1 > max_days:
         last = office.open_before(end)
-    choices = _date_choices()
-    if first is not None and last is not None and first <= last and first >= earliest:
+    if first is not None and last is not None and earliest <= first <= last:
         lines.append(texts.LOAN_CLOSED_OFFER.format(start=_day_name(first), end=_day_name(last)))
-        choices = [Choice(f"{thai_date(first)} - {thai_date(last)}"), *choices]
+        data["offer"] = f"{thai_date(first)} - {thai_date(last)}"
     else:
         lines.append(texts.LOAN_CLOSED_NO_OFFER)
-    ctx.reply(text("\n".join(lines), choices))
+    data["date_trouble"] = "\n".join(lines)
 
 
-def _not_enough(ctx: Context, notes: list[str], wanted: list[tuple[Asset, int]], asset: Asset, quantity: int,
+def _not_enough(ctx: Context, data: Data, wanted: list[tuple[Asset, int]], asset: Asset, quantity: int,
                 start: date, end: date, free: int, earliest: date, office: OfficeDays) -> None:
     shown = {"name": asset.name, "start": thai_date(start), "end": thai_date(end), "unit": asset.count_unit,
              "quantity": quantity, "free": free}
-    lines = [*notes, texts.LOAN_NOT_ENOUGH.format(**shown)]
-    choices = []
+    lines = [texts.LOAN_NOT_ENOUGH.format(**shown)]
     nearest = nearest_free_dates(ctx.session, wanted, start, end, earliest, acceptable=lambda first, last: (
         _open(ctx, office, first) and _open(ctx, office, last)))
     if nearest is not None:
         first, last = (thai_date(d) for d in nearest)
         lines.append(texts.LOAN_SUGGEST.format(start=first, end=last))
-        choices.append(Choice(f"{first} - {last}"))
+        data["offer"] = f"{first} - {last}"
     else:
         lines.append(texts.LOAN_NO_SUGGESTION)
-    ctx.reply(text("\n".join(lines), [*choices, *_date_choices()]))
+    data["date_trouble"] = "\n".join(lines)
 
 
 def _open(ctx: Context, office: OfficeDays, day: date) -> bool:
@@ -458,28 +451,23 @@ def _open(ctx: Context, office: OfficeDays, day: date) -> bool:
     return OfficeDays(ctx.session, day, day).is_open(day)
 
 
-def _on_free_text(ctx: Context, data: dict[str, Any], step: str) -> None:
-    value = ctx.text.strip()
+# -- purpose, name, phone, confirm --
+
+def _read_free_text(ctx: Context, data: Data) -> str | Invalid:
+    value = ctx.text.strip() if ctx.kind == "message:text" else ""
     if len(value) < 2:
-        ctx.reply(text(texts.LOAN_TEXT_TOO_SHORT, [Choice(texts.QR_CANCEL)]))
-        return
+        return Invalid(texts.LOAN_TEXT_TOO_SHORT)
     if len(value) > TEXT_LIMIT or ctx.text_truncated:
-        ctx.reply(text(texts.LOAN_TEXT_TOO_LONG.format(limit=TEXT_LIMIT), [Choice(texts.QR_CANCEL)]))
-        return
-    data[step] = value
-    _advance(ctx, data, [])
+        return Invalid(texts.LOAN_TEXT_TOO_LONG.format(limit=TEXT_LIMIT))
+    return value
 
 
-def _on_phone(ctx: Context, data: dict[str, Any]) -> None:
-    phone = re.sub(r"[\s\-()]", "", ctx.cleaned)
-    if not _PHONE.match(phone):
-        ctx.reply(text(texts.LOAN_BAD_PHONE, [Choice(texts.QR_CANCEL)]))
-        return
-    data["phone"] = phone
-    _advance(ctx, data, [])
+def _read_phone(ctx: Context, data: Data) -> str | Invalid:
+    phone = re.sub(r"[\s\-()]", "", ctx.cleaned) if ctx.kind == "message:text" else ""
+    return phone if _PHONE.match(phone) else Invalid(texts.LOAN_BAD_PHONE)
 
 
-def _summary(ctx: Context, data: dict[str, Any]) -> str:
+def _summary(ctx: Context, data: Data) -> str:
     start, end = date.fromisoformat(data["start"]), date.fromisoformat(data["end"])
     months = far_ahead(start, _today(ctx))
     return texts.LOAN_SUMMARY.format(
@@ -489,35 +477,56 @@ def _summary(ctx: Context, data: dict[str, Any]) -> str:
     )
 
 
-def _confirm_choices() -> list[Choice]:
-    return [Choice(texts.QR_CONFIRM), Choice(texts.QR_CANCEL)]
+def _read_confirm(ctx: Context, data: Data) -> bool | Invalid:
+    return True if ctx.kind == "message:text" and ctx.key in CONFIRM_KEYS else Invalid(texts.LOAN_CONFIRM_PROMPT)
 
 
-def _on_confirm(ctx: Context, data: dict[str, Any]) -> None:
+def _submit(ctx: Context, data: Data) -> None:
+    """Confirmed: the request, if everything is still free once the assets are locked; else back to the dates."""
     assert ctx.user is not None
-    if ctx.key not in CONFIRM_KEYS:
-        ctx.reply(text(texts.LOAN_CONFIRM_PROMPT, _confirm_choices()))
-        return
     draft = Draft(tuple(DraftLine(asset_id, int(quantity)) for asset_id, quantity in data["items"]),
                   date.fromisoformat(data["start"]), date.fromisoformat(data["end"]), data["purpose"], data["name"],
                   data["phone"])
     outcome = create_request(ctx.session, ctx.user, draft, ctx.now)
     if outcome.result is Result.NOT_ENOUGH and outcome.asset is not None:
-        data.pop("start", None)
-        data.pop("end", None)
-        ctx.set_step("dates", data)
-        ctx.reply(text(texts.LOAN_TAKEN_MEANWHILE.format(name=outcome.asset.name, free=outcome.free,
-                                                         unit=outcome.asset.count_unit), _date_choices()))
+        for key in ("start", "end", "confirmed"):
+            data.pop(key, None)
+        _note(data, texts.LOAN_TAKEN_MEANWHILE.format(name=outcome.asset.name, free=outcome.free,
+                                                      unit=outcome.asset.count_unit))
+        BORROW.start(ctx, data)
         return
     if not outcome.ok or outcome.loan is None:
-        ctx.end_flow()
         menu_reply(ctx, texts.LOAN_NO_ASSETS)
         return
-    ctx.end_flow()
     loan = outcome.loan
     ctx.reply(text(texts.LOAN_SUBMITTED.format(code=loan_code(loan), unit=loan.lines[0].asset.unit.name),
                    [Choice(texts.QR_MY_LOANS), Choice(texts.QR_MENU)]))
     tell_staff(ctx.session, loan, [text(texts.LOAN_NOTICE_NEW.format(code=loan_code(loan))), loan_card(loan)], "new")
+
+
+def _before_ask(ctx: Context, step: str, data: Data) -> None:
+    if step == "name":
+        notice_before_personal_data(ctx)
+
+
+BORROW = Flow(
+    FLOW,
+    {
+        "item": Step(ask=_asking(_ask_item), read=_reading(_read_items), choices=_item_choices, slot="items"),
+        "quantity": Step(ask=_asking(_ask_quantity), read=_reading(_read_items), slot="items"),
+        "dates": Step(ask=_asking(_ask_dates), read=_reading(_read_dates), choices=_date_choices, slot="start"),
+        "purpose": Step(ask=_asking(lambda ctx, data: texts.LOAN_ASK_PURPOSE), read=_reading(_read_free_text),
+                        asides=False),
+        "name": Step(ask=_asking(lambda ctx, data: texts.LOAN_ASK_NAME), read=_reading(_read_free_text),
+                     asides=False),
+        "phone": Step(ask=_asking(lambda ctx, data: texts.LOAN_ASK_PHONE), read=_reading(_read_phone)),
+        "confirm": Step(ask=_asking(_summary), read=_reading(_read_confirm),
+                        choices=lambda ctx, data: [Choice(texts.QR_CONFIRM)], slot="confirmed"),
+    },
+    on_done=_submit,
+    next_step=_next_step,
+    before_ask=_before_ask,
+).register(registry)
 
 
 def _typed_number(typed: str) -> int | None:
