@@ -146,6 +146,7 @@ def start_borrowing(ctx: Context) -> None:
     data: Data = {"items": []}
     _absorb(ctx, data, parsed)
     if parsed.phone and _PHONE.match(parsed.phone):
+        notice_before_personal_data(ctx)  # collected now: the notice goes first (PDPA s.23)
         data["phone"] = parsed.phone
     if parsed.purpose:
         data["purpose"] = parsed.purpose[:TEXT_LIMIT]

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from bot import runtime
-from bot.loans.service import Draft, Result, approve, create_request
+from bot.loans.service import Draft, DraftLine, Result, approve, create_request
 from models import LENT, Asset, LineUser, Loan, LoanEvent, LoanLine, LoanStatus, Movement, Role, Unit, utcnow
 from tests.helpers import count
 
@@ -115,3 +115,34 @@ def test_fifty_approvals_of_requests_beyond_the_stock_lend_only_what_is_held(see
     assert sum(r is Result.OK for r in results) == held
     assert sum(r is Result.NOT_ENOUGH for r in results) == RACERS - held
     assert _lent_on(seeded, tent_id, start) == held
+
+
+def test_fifty_requests_of_two_items_named_in_either_order_never_deadlock_nor_overbook(seeded):
+    """Half ask for tents and chairs, half for chairs and tents: every request locks both rows in ascending id
+    order, so none waits for the other in a cycle (PostgreSQL would abort one as a deadlock), and neither item is
+    promised beyond its stock."""
+    citizen_id, staff_id, tent_id = _people(seeded)
+    sessions = runtime(seeded).sessions
+    start = date.today() + timedelta(days=40)
+    with sessions.begin() as session:
+        chair = session.scalar(select(Asset).where(Asset.key == "chair"))
+        chair_id, chairs = chair.id, chair.quantity
+        tents = session.get(Asset, tent_id).quantity
+
+    def request(i: int) -> Result:
+        lines = (DraftLine(tent_id, 1), DraftLine(chair_id, 30))
+        with sessions.begin() as session:
+            draft = Draft(lines if i % 2 else lines[::-1], start, start + timedelta(days=1), "งาน", "ชื่อ", "0812345678")
+            return create_request(session, session.get(LineUser, citizen_id), draft, utcnow()).result
+
+    outcomes = _race(request)
+    accepted = sum(o is Result.OK for o in outcomes)
+    assert accepted == min(tents, chairs // 30), "as many as the scarcer item allows, no more"
+
+    def approve_one(i: int) -> Result:
+        with sessions.begin() as session:
+            loans = session.scalars(select(Loan.id).order_by(Loan.id)).all()
+            return approve(session, loans[i % len(loans)], session.get(LineUser, staff_id), utcnow()).result
+
+    _race(approve_one)
+    assert _lent_on(seeded, tent_id, start) <= tents and _lent_on(seeded, chair_id, start) <= chairs

@@ -142,8 +142,9 @@ def parse_return_problems(
     """Each line (or part between commas) names an item of the loan, "ชำรุด" or "หาย", a number (1 when none) and
     a note; a loan of one item may leave its name out. None when a part cannot be read."""
     problems: list[ReturnProblem] = []
-    for part in re.split(r"[\n,]+", clean(text)):
-        if not part.strip():
+    for raw in re.split(r"[\n,]+", text):  # split before clean(), which joins the lines
+        part = clean(raw)
+        if not part:
             continue
         mentions = _mentions(part, assets)
         if mentions:
