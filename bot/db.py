@@ -203,10 +203,35 @@ def current_revisions(engine: Engine) -> frozenset[str]:
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Migrate under a lock so that several workers starting at once migrate exactly once."""
-    with _migration_lock(engine), engine.begin() as conn:
-        cfg = alembic_config(engine)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    _migrate(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Back to `revision` (tests of a migration's way back; operators use `flask db downgrade`)."""
+    _migrate(engine, command.downgrade, revision)
+
+
+def _migrate(engine: Engine, step: Callable[[AlembicConfig, str], None], revision: str) -> None:
+    """One transaction under the migration lock. On SQLite the foreign keys are off meanwhile, as SQLite's own
+    procedure for rebuilding a table asks (a batch migration copies a table, drops it and renames the copy; with
+    them on, the DROP would orphan or cascade the rows that point at it), and checked whole before the commit."""
+    sqlite = engine.dialect.name == "sqlite"
+    with _migration_lock(engine), engine.connect() as conn:
+        if sqlite:
+            # Before BEGIN: inside a transaction SQLite ignores this pragma.
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                cfg = alembic_config(engine)
+                cfg.attributes["connection"] = conn
+                step(cfg, revision)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"migration to {revision} leaves rows pointing at nothing: {broken[:5]}")
+        finally:
+            if sqlite:
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def ensure_migrated(engine: Engine) -> bool:

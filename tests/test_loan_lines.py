@@ -233,3 +233,88 @@ def test_parse_request_finds_items_quantities_dates_phone_and_purpose(office):  
         assert (parsed.dates.range.start, parsed.dates.range.end) == (date(2026, 11, 21), date(2026, 11, 22))
         assert parsed.phone == "0899999999" and parsed.purpose == "ใช้งานบวช"
         assert parse_request("ขอยืมเต็นท์ 2 หลัง", assets, wednesday).dates is None, "a quantity is not a date"
+
+
+# -- the migration ------------------------------------------------------------------------------------------------
+
+def _fresh_database(tmp_path, backend: str) -> tuple[str, object]:  # type: ignore[no-untyped-def]
+    """An empty database of the backend, and what drops it afterwards."""
+    import os
+    import uuid
+
+    import pytest
+    from sqlalchemy import create_engine
+    from sqlalchemy import text as sql
+    from sqlalchemy.engine import make_url
+
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'migrate.sqlite3'}", lambda: None
+    if not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("TEST_DATABASE_URL not set")
+    admin_url = make_url(os.environ["TEST_DATABASE_URL"])
+    name = f"bot_migrate_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sql(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return admin_url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def test_migration_0017_moves_each_existing_loan_into_one_line_and_back(tmp_path):
+    import pytest
+    from sqlalchemy import inspect
+    from sqlalchemy import text as sql
+
+    from bot.db import downgrade, make_engine, make_session_factory, upgrade
+
+    for backend in ("sqlite", "postgresql"):
+        try:
+            url, drop = _fresh_database(tmp_path, backend)
+        except pytest.skip.Exception:
+            continue
+        engine = make_engine(url)
+        try:
+            upgrade(engine, "0016")
+            now = "2026-11-01 03:00:00"
+            with engine.begin() as conn:
+                conn.execute(sql("INSERT INTO unit (id, name) VALUES (1, 'สำนักปลัด')"))
+                conn.execute(sql("INSERT INTO line_user (id, line_user_id, role, is_following, created_at,"
+                                 " last_seen_at) VALUES (1, 'U1', 'citizen', true, :now, :now)"), {"now": now})
+                conn.execute(sql("INSERT INTO asset (id, key, name, quantity, count_unit, unit_id, max_days,"
+                                 " lead_days, aliases, is_example, active, position) VALUES (1, 'tent', 'เต็นท์', 10,"
+                                 " 'หลัง', 1, 7, 1, '[]', false, true, 0)"))
+                for loan_id, status, condition in ((1, "returned", "damaged"), (2, "approved", None)):
+                    conn.execute(sql(
+                        "INSERT INTO loan (id, asset_id, borrower_id, quantity, start_date, end_date, purpose,"
+                        " contact_name, phone, status, created_at, return_condition, return_note) VALUES (:id, 1, 1,"
+                        " 3, '2026-11-02', '2026-11-03', 'งาน', 'ชื่อ', '0812345678', :status, :now, :cond, :note)"),
+                        {"id": loan_id, "status": status, "now": now, "cond": condition,
+                         "note": "ผ้าใบขาด" if condition else None})
+                    conn.execute(sql("INSERT INTO loan_event (loan_id, asset_id, movement, quantity, at) VALUES"
+                                     " (:id, 1, 'requested', 3, :now)"), {"id": loan_id, "now": now})
+            upgrade(engine)
+            with engine.connect() as conn:
+                lines = conn.execute(sql("SELECT loan_id, asset_id, quantity, damaged, lost, return_note FROM loan_line"
+                                         " ORDER BY loan_id")).all()
+                events = conn.execute(sql("SELECT loan_id, line_id FROM loan_event ORDER BY loan_id")).all()
+            assert [tuple(r) for r in lines] == [(1, 1, 3, 3, 0, "ผ้าใบขาด"), (2, 1, 3, 0, 0, None)]
+            assert [tuple(r) for r in events] == [(1, 1), (2, 2)], "each ledger row names its loan's line"
+            assert {"asset_id", "quantity", "return_condition"}.isdisjoint(
+                c["name"] for c in inspect(engine).get_columns("loan"))
+            with make_session_factory(engine).begin() as session:  # a new line after the copied ids
+                loan = session.get(Loan, 2)
+                loan.lines.append(LoanLine(asset_id=1, quantity=1, damaged=0, lost=0))
+                session.flush()
+                assert loan.lines[-1].id == 3
+            downgrade(engine, "0016")
+            with engine.connect() as conn:
+                back = conn.execute(sql("SELECT id, asset_id, quantity, return_condition FROM loan ORDER BY id")).all()
+            assert [tuple(r) for r in back] == [(1, 1, 3, "damaged"), (2, 1, 3, None)]
+        finally:
+            engine.dispose()
+            drop()

@@ -3,6 +3,8 @@
 Each existing loan's asset and quantity become its one line (its return condition becomes the line's damaged or
 lost count: the whole quantity, as the old single-item loan meant), and each ledger row gets that line's id. The
 loan's asset_id, quantity and return_condition go: one place for what is lent, so nothing can disagree.
+On SQLite `loan` is rebuilt (batch mode) while loan_line and loan_event point at it: bot.db runs migrations with
+the foreign keys off and checks them all before the commit, as SQLite's procedure for rebuilding a table asks.
 
 Revision ID: 0017
 Revises: 0016
