@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.context import Context
-from bot.flow import Data, Flow, Goto, Invalid, Step
+from bot.flow import END, Data, Flow, Goto, Invalid, Step
 from bot.ita.office import office_name
 from bot.loans.cards import item_lines, loan_card, loan_code, loan_fields, return_summary
 from bot.loans.catalogue import active_assets, find_asset
@@ -758,41 +758,44 @@ def _record_return(ctx: Context, user: LineUser, loan_id: int, found: dict[int, 
 
 @registry.postback("loan_return_problem")
 def ask_return_problems(ctx: Context) -> None:
-    """Something came back damaged or did not come back: staff type what, per item."""
+    """Something came back damaged or did not come back: staff type what, per item, then confirm."""
     loan = _loan_to_move(ctx, LoanStatus.HANDED_OVER)
     if loan is None:
         return
-    ctx.start_flow(RETURN_FLOW, "problems", {"loan_id": loan.id, "found": {}})
-    ctx.reply(text(texts.LOAN_ASK_RETURN_PROBLEMS.format(
-        code=loan_code(loan), item_lines=item_lines(loan), example=loan.lines[0].asset.name),
-        [Choice(texts.QR_CANCEL)]))
+    RETURN_PROBLEMS.start(ctx, {"loan_id": loan.id})
 
 
-@registry.flow(RETURN_FLOW)
-def return_problems(ctx: Context) -> None:
-    """Lines such as "เต็นท์ ชำรุด 1 ผ้าใบขาด" (several at once, or one message each), then "ยืนยันรับคืน"."""
-    assert ctx.conversation is not None and ctx.user is not None
-    data = dict(ctx.conversation.data)
+def _returning(ctx: Context, data: Data) -> Loan | None:
     loan = ctx.session.get(Loan, int(data.get("loan_id") or 0))
-    if loan is None or loan.status is not LoanStatus.HANDED_OVER:
+    return loan if loan is not None and loan.status is LoanStatus.HANDED_OVER else None
+
+
+def _ask_problems(ctx: Context, data: Data) -> str:
+    loan = _returning(ctx, data)
+    if loan is None:
+        return texts.LOAN_GONE
+    return texts.LOAN_ASK_RETURN_PROBLEMS.format(code=loan_code(loan), item_lines=item_lines(loan),
+                                                 example=loan.lines[0].asset.name)
+
+
+def _read_problems(ctx: Context, data: Data) -> Any:
+    """Lines such as "เต็นท์ ชำรุด 1 ผ้าใบขาด" (several in one message, or one message each); at the confirmation
+    "ยืนยันรับคืน" records them, and another line changes them. The value is {line id: [damaged, lost, note]}."""
+    loan = _returning(ctx, data)
+    if loan is None:
         ctx.end_flow()
-        _refused(ctx, Outcome(Result.WRONG_STATE, loan) if loan else Outcome(Result.NOT_FOUND))
-        return
-    example = loan.lines[0].asset.name
+        ctx.reply(text(texts.LOAN_GONE))
+        return END
     if ctx.kind != "message:text" or not ctx.has_words:
-        ctx.reply(text(texts.LOAN_RETURN_PROBLEM_UNREAD.format(example=example), [Choice(texts.QR_CANCEL)]))
-        return
+        return Invalid()
     found: dict[str, list[Any]] = dict(data.get("found") or {})
-    if ctx.key in CONFIRM_RETURN_KEYS and found:
-        ctx.end_flow()
-        _record_return(ctx, ctx.user, loan.id, {
-            int(line_id): LineReturn(damaged, lost, note) for line_id, (damaged, lost, note) in found.items()})
-        return
+    if found and ctx.key in CONFIRM_RETURN_KEYS:
+        return True
+    example = loan.lines[0].asset.name
     problems = parse_return_problems(ctx.text, [line.asset for line in loan.lines],
                                      texts.LOAN_RETURN_DAMAGED_WORDS, texts.LOAN_RETURN_LOST_WORDS)
     if problems is None:
-        ctx.reply(text(texts.LOAN_RETURN_PROBLEM_UNREAD.format(example=example), [Choice(texts.QR_CANCEL)]))
-        return
+        return Invalid(texts.LOAN_RETURN_PROBLEM_UNREAD.format(example=example))
     lines = {line.asset_id: line for line in loan.lines}
     for problem in problems:
         line = lines[problem.asset.id]
@@ -802,18 +805,46 @@ def return_problems(ctx: Context) -> None:
         else:
             damaged = problem.quantity
         if damaged + lost > line.quantity:
-            ctx.reply(text(texts.LOAN_RETURN_TOO_MANY.format(name=line.asset.name, quantity=line.quantity,
-                                                             unit=line.asset.count_unit), [Choice(texts.QR_CANCEL)]))
-            return
+            return Invalid(texts.LOAN_RETURN_TOO_MANY.format(name=line.asset.name, quantity=line.quantity,
+                                                             unit=line.asset.count_unit))
         notes = [n for n in (note, problem.note) if n]
         found[str(line.id)] = [damaged, lost, "; ".join(dict.fromkeys(notes))[:TEXT_LIMIT] or None]
-    ctx.set_step("confirm", {**data, "found": found})
-    shown = "\n".join(texts.LOAN_RETURN_LINE.format(
-        name=line.asset.name, complete=line.quantity - sum(found.get(str(line.id), [0, 0])[:2]),
-        damaged=found.get(str(line.id), [0])[0], lost=found.get(str(line.id), [0, 0])[1], unit=line.asset.count_unit,
-        note=f" ({found[str(line.id)][2]})" if found.get(str(line.id), [0, 0, None])[2] else "")
-        for line in loan.lines)
-    _confirm_return(ctx, loan, shown, data=None)
+    data["found"] = found
+    return Goto("confirm")
+
+
+def _ask_return_confirm(ctx: Context, data: Data) -> str:
+    loan = _returning(ctx, data)
+    if loan is None:
+        return texts.LOAN_GONE
+    found = data.get("found") or {}
+    shown = []
+    for line in loan.lines:
+        damaged, lost, note = found.get(str(line.id), [0, 0, None])
+        shown.append(texts.LOAN_RETURN_LINE.format(
+            name=line.asset.name, complete=line.quantity - damaged - lost, damaged=damaged, lost=lost,
+            unit=line.asset.count_unit, note=f" ({note})" if note else ""))
+    timing = _timing(loan, _today(ctx))
+    return texts.LOAN_CONFIRM_RETURN.format(code=loan_code(loan), item_lines="\n".join(shown),
+                                            timing=f"\n⚠️ {timing}" if timing else "")
+
+
+def _take_back_with_problems(ctx: Context, data: Data) -> None:
+    assert ctx.user is not None
+    found = {int(line_id): LineReturn(damaged, lost, note) for line_id, (damaged, lost, note) in data["found"].items()}
+    _record_return(ctx, ctx.user, int(data["loan_id"]), found)
+
+
+RETURN_PROBLEMS = Flow(
+    RETURN_FLOW,
+    {
+        "problems": Step(ask=_ask_problems, read=_read_problems, slot="found", asides=False),
+        "confirm": Step(ask=_ask_return_confirm, read=_read_problems, slot="confirmed", asides=False,
+                        choices=lambda ctx, data: [Choice(texts.BTN_CONFIRM_RETURN)]),
+    },
+    on_done=_take_back_with_problems,
+    next_step=lambda data: "problems" if not data.get("found") else (None if data.get("confirmed") else "confirm"),
+).register(registry)
 
 
 def _read_return_note(ctx: Context, data: Data) -> str | None | Invalid:

@@ -318,3 +318,22 @@ def test_migration_0017_moves_each_existing_loan_into_one_line_and_back(tmp_path
         finally:
             engine.dispose()
             drop()
+
+
+# -- the request flow on the flow engine --------------------------------------------------------------------------
+
+def test_the_request_flow_helps_with_what_does_not_fit_and_ends_on_an_unknown_step(webhook, fake_line, office):  # noqa: F811
+    from models import Conversation
+
+    say(webhook, fake_line, "ขอยืมเต็นท์")
+    reply = say(webhook, fake_line, "100")
+    assert reply.startswith(texts.LOAN_BAD_QUANTITY.format(quantity=10, unit="หลัง")), "the step's help"
+    assert quick_reply_labels(last_reply(fake_line)) == [texts.QR_CANCEL]
+    assert [c.step for c in rows(office, Conversation)] == ["quantity"]
+    webhook.post(ev.sticker())
+    assert replied_text(fake_line).startswith("ต้องการยืมเต็นท์กี่หลังคะ"), "anything but text: the question again"
+    assert say(webhook, fake_line, "สองหลัง").startswith("ต้องการยืมเต็นท์ 2 หลัง วันไหนถึงวันไหนคะ")
+    with runtime(office).sessions.begin() as session:
+        session.query(Conversation).update({"step": "pick_colour"})  # a step an older version had
+    assert say(webhook, fake_line, "5/12/69") == texts.FLOW_STEP_GONE
+    assert rows(office, Conversation) == [] and rows(office, Loan) == []

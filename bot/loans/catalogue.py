@@ -218,9 +218,3 @@ def find_asset(assets: list[Asset], typed: str) -> Asset | None:
             if word_key and word_key in key and (best is None or len(word_key) > best[0]):
                 best = (len(word_key), asset)
     return best[1] if best else None
-
-
-def assets_named(assets: list[Asset], typed: str) -> list[Asset]:
-    """Every item a sentence names, in catalogue order ("ยืมโต๊ะ เก้าอี้" names two)."""
-    key = match_key(typed)
-    return [a for a in assets if any(match_key(w) and match_key(w) in key for w in (a.name, *a.aliases))]
