@@ -1,5 +1,6 @@
-"""Borrowing government assets: the citizen's request flow, their list and cancel, and the staff's buttons
-(approve, reject with a reason, hand over, take back with the condition), plus the loan reminders.
+"""Borrowing government assets: the citizen's request flow (several items in one request; the first sentence's
+items, quantities, dates, purpose and phone are kept), their list and cancel, and the staff's buttons (approve,
+reject with a reason, hand over, take back with each item's condition). The flows run on bot.flow.
 
 Where requests and questions meet: "ขอยืมเต็นท์ 3 หลัง", "ยืมโต๊ะ เก้าอี้", "ขอยืม" start the flow; a
 question about borrowing ("ยืมเต็นท์ได้บ่", "ยืมของต้องทำยังไง") is left to the Q&A, whose answer quotes
@@ -180,9 +181,6 @@ def answer_about_an_item(ctx: Context) -> None:
 # the office's days); "purpose", "name", "phone"; "confirmed". "typed" holds dates given before the items were
 # complete; "notes" what to say before the next question (kept for one message); "date_trouble"/"offer" why the
 # dates do not fit and the dates offered instead. Each answer fills what it can; the first thing missing is asked.
-
-STEPS_ORDER = ("item", "quantity", "dates", "purpose", "name", "phone", "confirm")
-
 
 def _next_step(data: Data) -> str | None:
     items = data.get("items") or []
