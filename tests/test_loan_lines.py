@@ -233,6 +233,10 @@ def test_parse_request_finds_items_quantities_dates_phone_and_purpose(office):  
         assert (parsed.dates.range.start, parsed.dates.range.end) == (date(2026, 11, 21), date(2026, 11, 22))
         assert parsed.phone == "0899999999" and parsed.purpose == "ใช้งานบวช"
         assert parse_request("ขอยืมเต็นท์ 2 หลัง", assets, wednesday).dates is None, "a quantity is not a date"
+        address = parse_request("ยืมเต็นท์ 2 หลัง งานบุญ บ้านเลขที่ 12/3 หมู่ 4 วันที่ 24-25 พ.ย.", assets, wednesday)
+        assert address.dates is not None and address.dates.range is not None
+        assert address.dates.range.start == date(2026, 11, 24), "12/3 after เลขที่ is an address, not 12 March"
+        assert address.purpose == "งานบุญ บ้านเลขที่ 12/3 หมู่ 4"
 
 
 # -- the migration ------------------------------------------------------------------------------------------------
@@ -337,3 +341,22 @@ def test_the_request_flow_helps_with_what_does_not_fit_and_ends_on_an_unknown_st
         session.query(Conversation).update({"step": "pick_colour"})  # a step an older version had
     assert say(webhook, fake_line, "5/12/69") == texts.FLOW_STEP_GONE
     assert rows(office, Conversation) == [] and rows(office, Loan) == []
+
+
+def test_reminders_and_the_digest_name_every_item(webhook, fake_line, office):  # noqa: F811
+    from bot.loans.notify import pending_loan_lines
+    from bot.scheduler import tick
+    from models import LineUser, OutboxMessage
+
+    first = open_run(office, today() + timedelta(days=3), 2)
+    loan = two_items(webhook, fake_line, first, first + timedelta(days=1))
+    with runtime(office).sessions() as session:
+        clerk = session.query(LineUser).filter_by(line_user_id=CLERK).one()
+        [line] = pending_loan_lines(session, clerk, clock.now(), BKK)
+    assert "โต๊ะพับ 10 ตัว, เก้าอี้พลาสติก 100 ตัว" in line
+    tap(webhook, fake_line, f"action=loan_approve&id={loan.id}", CLERK)
+    eve = first - timedelta(days=1)
+    tick(runtime(office).sessions, datetime(eve.year, eve.month, eve.day, 9, tzinfo=BKK), BKK)
+    [pickup] = rows(office, OutboxMessage, OutboxMessage.dedupe_key == f"loan:{loan.id}:pickup")
+    assert f"พรุ่งนี้ ({thai_date(first)}) เป็นวันรับโต๊ะพับ 10 ตัว, เก้าอี้พลาสติก 100 ตัว" in (
+        pickup.messages[0]["text"])

@@ -332,6 +332,10 @@ _IN_SENTENCE = re.compile(
 )
 
 
+# A number after these is part of an address or a phone number.
+_NOT_A_DATE_AFTER = ("เลขที่", "บ้าน", "หมู่", "หมู่ที่", "ม.", "ซอย", "ซ.", "ถนน", "ถ.", "โทร", "โทร.", "เบอร์")
+
+
 def find_range(text: str, today: date, *, max_days_ahead: int = MAX_DAYS_AHEAD) -> FoundRange | None:
     """The first date or range in a sentence, read as parse_range() reads it; None when there is none.
 
@@ -342,6 +346,8 @@ def find_range(text: str, today: date, *, max_days_ahead: int = MAX_DAYS_AHEAD) 
     for found in _IN_SENTENCE.finditer(cleaned):
         if found.start() > 0 and cleaned[found.start() - 1].isdigit():
             continue
+        if cleaned[: found.start()].rstrip().endswith(_NOT_A_DATE_AFTER):
+            continue  # "บ้านเลขที่ 12/3", "หมู่ 4", "ซอย 5/1": an address, not 12 March
         piece = found.group(0)
         try:
             return FoundRange(parse_range(piece, today, max_days_ahead=max_days_ahead), None, found.span(), piece)
