@@ -371,6 +371,7 @@ DIGEST_FEEDBACK_LINE = "• เรื่อง {code} {category}: {status} (แ�
 QR_BORROW = "ยืมของ"
 QR_MY_LOANS = "รายการยืมของฉัน"
 QR_CHANGE_QUANTITY = "เปลี่ยนจำนวน"
+QR_ADD_ITEM = "เพิ่มรายการ"
 # What starts the flow; a borrowing *question* ("ยืมเต็นท์ได้บ่", "ยืมของต้องทำยังไง") is answered by the Q&A.
 BORROW_WORDS = ("ยืม", "borrow")
 BORROW_QUESTION_WORDS = QUESTION_WORDS + ("สมุดคุม", "เสียเงิน", "ค่าใช้จ่าย", "คืนยังไง", "กี่วัน", "สถิติ", "กี่ครั้ง",
@@ -455,7 +456,7 @@ LOAN_SUMMARY = (
     "คืนของ: {end_day} ({days} วัน)\n"
     "ใช้ในงาน: {purpose}\n"
     "ผู้ยืม: {contact_name} โทร {phone}\n\n"
-    "ถูกต้องแล้วแตะ \"ยืนยัน\" หรือ \"ยกเลิก\" ค่ะ"
+    "ถูกต้องแล้วแตะ \"ยืนยัน\" ต้องการยืมของอื่นด้วยแตะ \"เพิ่มรายการ\" หรือ \"ยกเลิก\" ค่ะ"
 )
 LOAN_CONFIRM_PROMPT = "แตะ \"ยืนยัน\" เพื่อส่งคำขอ หรือ \"ยกเลิก\" ค่ะ"
 LOAN_SUBMITTED = (

@@ -67,6 +67,7 @@ RETURN_FLOW = "loan_return_problems"
 CONFIRM_KEYS = frozenset(match_key(w) for w in texts.CONFIRM_WORDS)
 SKIP_KEYS = frozenset(match_key(w) for w in texts.SKIP_WORDS)
 CHANGE_QUANTITY_KEY = match_key(texts.QR_CHANGE_QUANTITY)
+ADD_ITEM_KEY = match_key(texts.QR_ADD_ITEM)
 CONFIRM_RETURN_KEYS = CONFIRM_KEYS | {match_key(texts.BTN_CONFIRM_RETURN)}
 _PHONE = re.compile(r"^(?:\+66|66|0)\d{8,9}$")
 _NUMBER = re.compile(r"\d+")
@@ -261,9 +262,9 @@ def _take_items(ctx: Context, data: Data, found: list[RequestedItem]) -> None:
                 break
         else:
             items.append([item.asset.id, quantity])
-        if quantity is not None:
-            data.pop("start", None)  # other quantities: the dates are checked again
-            data.pop("end", None)
+        if quantity is not None and "start" in data:
+            # Another item or quantity: the dates chosen are checked again, for every item.
+            data["typed"] = [data.pop("start"), data.pop("end")]
     if others and items:
         _note(data, texts.LOAN_OTHER_UNIT.format(others=", ".join(a.name for a in others), unit=others[0].unit.name,
                                                  items=_items_shown(ctx, data)))
@@ -318,6 +319,8 @@ def _read_items(ctx: Context, data: Data) -> Any:
     if quantity is None or not 1 <= quantity <= asset.quantity:
         return Invalid(_quantity_problem(asset) + "\n" + _ask_quantity(ctx, data))
     missing[1] = quantity
+    if "start" in data:  # an item added at the confirmation: the dates are checked again, for every item
+        data["typed"] = [data.pop("start"), data.pop("end")]
     _check_typed(ctx, data)
     return data["items"]
 
@@ -476,8 +479,19 @@ def _summary(ctx: Context, data: Data) -> str:
     )
 
 
-def _read_confirm(ctx: Context, data: Data) -> bool | Invalid:
-    return True if ctx.kind == "message:text" and ctx.key in CONFIRM_KEYS else Invalid(texts.LOAN_CONFIRM_PROMPT)
+def _read_confirm(ctx: Context, data: Data) -> Any:
+    """"ยืนยัน" sends the request; "เพิ่มรายการ", or items typed ("เต็นท์ 2 หลัง"), add to it before it is sent."""
+    if ctx.kind != "message:text":
+        return Invalid(texts.LOAN_CONFIRM_PROMPT)
+    if ctx.key in CONFIRM_KEYS:
+        return True
+    if ctx.key == ADD_ITEM_KEY:
+        return Goto("item")
+    parsed = parse_request(ctx.text, active_assets(ctx.session), _today(ctx))
+    if not parsed.items:
+        return Invalid(texts.LOAN_CONFIRM_PROMPT)
+    _absorb(ctx, data, parsed)
+    return Goto(_next_step(data) or "confirm")
 
 
 def _submit(ctx: Context, data: Data) -> None:
@@ -520,7 +534,8 @@ BORROW = Flow(
                      asides=False),
         "phone": Step(ask=_asking(lambda ctx, data: texts.LOAN_ASK_PHONE), read=_reading(_read_phone)),
         "confirm": Step(ask=_asking(_summary), read=_reading(_read_confirm),
-                        choices=lambda ctx, data: [Choice(texts.QR_CONFIRM)], slot="confirmed"),
+                        choices=lambda ctx, data: [Choice(texts.QR_CONFIRM), Choice(texts.QR_ADD_ITEM)],
+                        slot="confirmed"),
     },
     on_done=_submit,
     next_step=_next_step,

@@ -360,3 +360,22 @@ def test_reminders_and_the_digest_name_every_item(webhook, fake_line, office):  
     [pickup] = rows(office, OutboxMessage, OutboxMessage.dedupe_key == f"loan:{loan.id}:pickup")
     assert f"พรุ่งนี้ ({thai_date(first)}) เป็นวันรับโต๊ะพับ 10 ตัว, เก้าอี้พลาสติก 100 ตัว" in (
         pickup.messages[0]["text"])
+
+
+def test_an_item_added_at_the_confirmation_is_checked_with_the_dates_and_listed(webhook, fake_line, office):  # noqa: F811
+    first = open_run(office, today() + timedelta(days=3), 1)
+    typed = f"{first.day}/{first.month}/{first.year + 543}"
+    say(webhook, fake_line, f"ขอยืมเต็นท์ 2 หลัง {typed} งานบวช โทร 0812345678")
+    say(webhook, fake_line, "สมศรี ดีใจ")
+    assert texts.QR_ADD_ITEM in quick_reply_labels(last_reply(fake_line))
+    assert say(webhook, fake_line, texts.QR_ADD_ITEM).startswith(texts.LOAN_ASK_ITEM.split("\n")[0])
+    assert say(webhook, fake_line, "เก้าอี้").startswith("ต้องการยืมเก้าอี้พลาสติกกี่ตัวคะ")
+    summary = say(webhook, fake_line, "300")
+    assert summary.startswith(texts.LOAN_BAD_QUANTITY.format(quantity=200, unit="ตัว")), "more than the office holds"
+    summary = say(webhook, fake_line, "50")
+    assert "• เต็นท์ 2 หลัง\n• เก้าอี้พลาสติก 50 ตัว" in summary and thai_date(first) in summary
+    summary = say(webhook, fake_line, "โต๊ะ 4 ตัว")  # typed at the confirmation: added too
+    assert "• โต๊ะพับ 4 ตัว" in summary
+    say(webhook, fake_line, "ยืนยัน")
+    [loan] = rows(office, Loan)
+    assert sorted((x.asset.key, x.quantity) for x in loan.lines) == [("chair", 50), ("table", 4), ("tent", 2)]
