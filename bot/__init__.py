@@ -5,38 +5,19 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import config_from_env, local_channel_secret
 from bot.db import Readiness, make_engine, make_session_factory
 from bot.inbound import InboundProcessor
 from bot.line_api import ConsoleTransport, LineTransport, Transport
 from bot.outbox import Sender
-from bot.registry import Registry, load_handlers, registry
+from bot.registry import load_handlers, registry
+from bot.runtime import EXTENSION, Runtime, runtime
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Runtime:
-    """What the app holds across requests: one engine and session factory, the sender and its transport."""
-
-    engine: Engine
-    sessions: sessionmaker[Session]
-    sender: Sender
-    registry: Registry
-    channel_secret: str
-    readiness: Readiness
-    inbound: InboundProcessor
-
-    @property
-    def console_mode(self) -> bool:
-        return not isinstance(self.sender.transport, LineTransport)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -61,7 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     transport = app.config.get("TRANSPORT") or make_transport(app.config)
     sender = Sender(sessions, transport, max_attempts=app.config["SENDER_MAX_ATTEMPTS"])
     inbound = InboundProcessor(sessions, registry, app.config, sender)
-    app.extensions["bot"] = Runtime(
+    app.extensions[EXTENSION] = Runtime(
         engine, sessions, sender, registry, app.config["LINE_CHANNEL_SECRET"], readiness, inbound
     )
 
@@ -98,10 +79,6 @@ def warm_up(app: Flask) -> threading.Thread:
     thread = threading.Thread(target=build, name="warm-up", daemon=True)
     thread.start()
     return thread
-
-
-def runtime(app: Flask) -> Runtime:
-    return app.extensions["bot"]
 
 
 def make_transport(config: dict[str, Any]) -> Transport:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot.config import ConfigError, office_today, office_tz
 from bot.datafile import DataFileError
 from bot.db import current_revisions, head_revisions, upgrade
+from bot.runtime import runtime
 from bot.thai.dates import BE_OFFSET, fiscal_year_of
 
 DEBUG_HINT = "run with --debug for details"
@@ -109,7 +110,6 @@ report_group = OperatorGroup("report", help="Reports for the office and the ITA.
 @db_group.command("upgrade")
 def db_upgrade() -> None:
     """Migrate the database to the newest schema."""
-    from bot import runtime
 
     engine = runtime(current_app).engine
     upgrade(engine)
@@ -119,7 +119,6 @@ def db_upgrade() -> None:
 @db_group.command("current")
 def db_current() -> None:
     """Show the database's schema revision and the newest one."""
-    from bot import runtime
 
     current = current_revisions(runtime(current_app).engine)
     click.echo(f"current {_revisions(current)}, head {_revisions(head_revisions())}")
@@ -132,7 +131,6 @@ def _revisions(revisions: frozenset[str]) -> str:
 @click.command("seed", cls=OperatorCommand)
 def seed_command() -> None:
     """Import the office's ITA report and settings (safe to run again)."""
-    from bot import runtime
     from bot.seed import SeedError, seed_bundled
 
     today = office_today()
@@ -169,7 +167,6 @@ def chat_command(user_id: str) -> None:
 def sender_command(once: bool, interval: float) -> None:
     """Deliver the outbox: retries what failed in the request, with back-off; and process the webhook events a
     dead worker left unprocessed."""
-    from bot import runtime
 
     rt = runtime(current_app)
     sender = rt.sender
@@ -200,7 +197,6 @@ staff_group = OperatorGroup("staff", help="Staff who act on the office's tasks f
               help="How long the code works, in hours (at least 1).")
 def staff_invite(unit: str, name: str, role: str, valid_hours: int) -> None:
     """Print a one-time code; the staff member sends "ลงทะเบียน <code>" to the bot."""
-    from bot import runtime
     from bot.staff import InviteError, create_invite
     from models import Role, utcnow
 
@@ -217,7 +213,6 @@ def staff_invite(unit: str, name: str, role: str, valid_hours: int) -> None:
 @staff_group.command("list")
 def staff_list() -> None:
     """Registered staff, by unit."""
-    from bot import runtime
     from bot.staff import list_staff
 
     with runtime(current_app).sessions() as session:
@@ -233,7 +228,6 @@ def staff_list() -> None:
 @click.argument("who")
 def staff_remove(who: str) -> None:
     """Make a staff member (LINE user id or exact name) a citizen again."""
-    from bot import runtime
     from bot.staff import InviteError, remove_staff
 
     try:
@@ -248,7 +242,6 @@ def staff_remove(who: str) -> None:
 @click.argument("who")
 def staff_login_link(who: str) -> None:
     """Print a one-time link to the web back-office for a staff member (LINE user id or exact name)."""
-    from bot import runtime
     from bot.staff import InviteError, find_staff
     from bot.web.auth import LINK_VALID, create_login_token, login_url
     from models import utcnow
@@ -268,7 +261,6 @@ def scheduler_command() -> None:
     """The long-running scheduler: reminders when due, the morning digest, and the outbox sender."""
     from zoneinfo import ZoneInfo
 
-    from bot import runtime
     from bot.privacy import Retention
     from bot.reminders.schedule import parse_time
     from bot.scheduler import run_scheduler
@@ -388,8 +380,8 @@ def emit_report(
 @fiscal_year_report_options
 def report_measures(fiscal_year: int, fmt: str, output: str | None) -> None:
     """The report's table of measures for a fiscal year, with what staff recorded as done."""
-    from bot import runtime
-    from bot.reports import measure_report, write_csv, write_xlsx
+    from bot.ita.report import measure_report
+    from bot.reports import write_csv, write_xlsx
 
     with runtime(current_app).sessions() as session:
         table = measure_report(session, fiscal_year, office_tz())
@@ -401,7 +393,6 @@ def report_measures(fiscal_year: int, fmt: str, output: str | None) -> None:
 def report_unanswered(limit: int | None) -> None:
     """Questions the bot could not answer, the most frequent first, and those already taught (who asked is never
     stored). Teach one with `qa teach "#ID" --entry ENTRY`."""
-    from bot import runtime
     from bot.qa.matcher import matcher_for
     from bot.qa.unanswered import review
 
@@ -449,7 +440,6 @@ qa_group = OperatorGroup("qa", help="Teach the question matcher what it could no
 def qa_teach(question: str, entry_id: str | None, out_of_scope: bool, by: str | None) -> None:
     """Attach QUESTION (its text, or "#ID" of a group in `report unanswered`) to an entry; every worker answers
     it from its next question on."""
-    from bot import runtime
     from bot.qa.teaching import TeachingError, teach
     from models import clock
 
@@ -465,7 +455,6 @@ def qa_teach(question: str, entry_id: str | None, out_of_scope: bool, by: str | 
 @qa_group.command("taught")
 def qa_taught() -> None:
     """The questions taught so far, oldest first."""
-    from bot import runtime
     from bot.qa.teaching import taught_questions
     from bot.thai.dates import thai_datetime
 
@@ -485,7 +474,6 @@ def qa_taught() -> None:
 @click.argument("taught_id", type=int)
 def qa_untaught(taught_id: int) -> None:
     """Remove the taught question of id TAUGHT_ID (from `qa taught`)."""
-    from bot import runtime
     from bot.qa.teaching import TeachingError, untaught
 
     try:
@@ -499,7 +487,6 @@ def qa_untaught(taught_id: int) -> None:
 @qa_group.command("entries")
 def qa_entries() -> None:
     """The entries a question can be taught to: id and label."""
-    from bot import runtime
     from bot.qa.matcher import matcher_for
 
     with runtime(current_app).sessions() as session:
@@ -512,7 +499,6 @@ def qa_entries() -> None:
 @fiscal_year_report_options
 def report_complaints(fiscal_year: int, fmt: str, output: str | None) -> None:
     """Feedback and complaints of a fiscal year: counts, median days to acknowledge and close, satisfaction."""
-    from bot import runtime
     from bot.feedback.report import complaints_report
     from bot.reports import write_csv, write_xlsx
 
@@ -526,7 +512,6 @@ def report_complaints(fiscal_year: int, fmt: str, output: str | None) -> None:
 @click.option("--chart", type=OutputFile(), help="PNG chart file (default: loans-<fy>.png).")
 def report_loans(fiscal_year: int, fmt: str, output: str | None, chart: str | None) -> None:
     """The loan ledger (สมุดคุม), statistics per item and month, and a chart of loans per month."""
-    from bot import runtime
     from bot.loans.report import loan_report, report_csv, write_chart, write_report_xlsx
 
     with runtime(current_app).sessions() as session:
@@ -549,7 +534,6 @@ def richmenu_deploy(dry_run: bool, output: str | None) -> None:
     """Draw the menus of bot/data/richmenu.toml and put them on the channel (safe to run again)."""
     from linebot.v3.messaging import ApiClient, ApiException, Configuration, MessagingApi, MessagingApiBlob
 
-    from bot import runtime
     from bot.richmenu import RichMenuFileError, deploy, load_menus, write_review
 
     config = current_app.config

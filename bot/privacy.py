@@ -30,6 +30,7 @@ from bot import texts
 from bot.datafile import DataFileError, data_file, read_toml, table_records
 from bot.db import dialect_of
 from bot.ita.office import contact_settings, office_name
+from bot.runtime import runtime
 from bot.thai.dates import thai_date
 from models import (
     HOLDING,
@@ -185,8 +186,6 @@ PAGE = """<!doctype html>
 
 @bp.get("/privacy")
 def privacy_page():  # type: ignore[no-untyped-def]
-    from bot import runtime
-
     with runtime(current_app).sessions() as session:
         office, contact = office_name(session), contact_lines(session) or [texts.PRIVACY_CONTACT_NONE]
     return render_template_string(
@@ -463,7 +462,6 @@ def find_person(session: Session, line_user_id: str | None, report_code: str | N
 @_person_options
 def show_command(line_user_id: str | None, report_code: str | None, loan_id: int | None) -> None:
     """Print what the office holds about a person (as "ข้อมูลของฉัน" shows it)."""
-    from bot import runtime
 
     with runtime(current_app).sessions() as session:
         click.echo(my_data_text(session, find_person(session, line_user_id, report_code, loan_id), current_app.config))
@@ -474,7 +472,6 @@ def show_command(line_user_id: str | None, report_code: str | None, loan_id: int
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def erase_command(line_user_id: str | None, report_code: str | None, loan_id: int | None, yes: bool) -> None:
     """Erase a person's data (as "ลบข้อมูลของฉัน" does); a loan not yet returned is kept until it is."""
-    from bot import runtime
 
     with runtime(current_app).sessions.begin() as session:
         user = find_person(session, line_user_id, report_code, loan_id)
@@ -490,7 +487,6 @@ def erase_command(line_user_id: str | None, report_code: str | None, loan_id: in
 @privacy_group.command("purge")
 def purge_command() -> None:
     """Remove now what is past its retention (the scheduler does this every hour)."""
-    from bot import runtime
 
     config = current_app.config
     click.echo(str(run_purge(runtime(current_app).sessions, Path(config["MEDIA_DIR"]), Retention.of(config), utcnow())))

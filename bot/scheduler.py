@@ -22,11 +22,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot import texts
-from bot.cards import reminder_card
 from bot.db import log_failure, upsert
 from bot.ita.office import current_measures
 from bot.messages import text
 from bot.outbox import Sender, enqueue_push, enqueue_pushes
+from bot.reminders.cards import reminder_card
 from bot.reminders.rules import timing_of
 from bot.reminders.schedule import Due, ScheduleError, due_reminders, lateness
 from bot.staff import staff_of_units

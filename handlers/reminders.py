@@ -9,12 +9,12 @@ from sqlalchemy import update
 from sqlalchemy.orm import selectinload
 
 from bot import texts
-from bot.cards import reminder_card
 from bot.context import Context
 from bot.ita.office import current_measures
 from bot.media import MediaError, save_message_image
 from bot.messages import Choice, text
 from bot.registry import registry
+from bot.reminders.cards import reminder_card
 from bot.scheduler import SNOOZE, pending_reminders
 from bot.thai.dates import thai_datetime
 from bot.thai.text import match_key

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from bot import runtime, scheduler, texts
+from bot import scheduler, texts
 from bot.feedback.notify import remind_unacknowledged, waiting_report_lines
 from bot.feedback.service import (
     Draft,
@@ -30,6 +30,7 @@ from bot.feedback.service import (
     sweep_draft_photos,
 )
 from bot.media import LINK_VALID, photo_links
+from bot.runtime import runtime
 from bot.thai.dates import fiscal_year_of
 from models import (
     Base,

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot import runtime, texts
+from bot import texts
 from bot.context import Context
 from bot.registry import registry
+from bot.runtime import runtime
 from models import LineUser
 from tests import line_events as ev
 from tests.helpers import register, rows

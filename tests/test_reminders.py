@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from bot import runtime, scheduler, texts
+from bot import scheduler, texts
 from bot.messages import text
 from bot.outbox import enqueue_push
+from bot.runtime import runtime
 from bot.scheduler import MARK, tick
 from bot.seed import SeedError, seed_bundled
 from models import (

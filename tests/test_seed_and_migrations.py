@@ -7,9 +7,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 
-from bot import runtime
 from bot.db import current_revisions, head_revisions, make_engine, upgrade
 from bot.ita.importer import load_bundled_report
+from bot.runtime import runtime
 from bot.seed import SeedError, load_contacts, seed, seed_bundled
 from models import Base, Measure, Setting, Unit
 from tests import line_events as ev

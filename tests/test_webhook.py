@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot import create_app, runtime, texts
+from bot import create_app, texts
 from bot.registry import Intent, registry
+from bot.runtime import runtime
 from models import LineUser, OutboxMessage, OutboxStatus, ProcessedEvent
 from tests import line_events as ev
 from tests.helpers import count, quick_reply_labels, rows
