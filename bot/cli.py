@@ -23,7 +23,7 @@ from bot.config import ConfigError, office_today, office_tz
 from bot.datafile import DataFileError
 from bot.db import current_revisions, head_revisions, upgrade
 from bot.runtime import runtime
-from bot.thai.dates import BE_OFFSET, fiscal_year_of
+from bot.thai.dates import BE_OFFSET, clock_time, fiscal_year_of
 
 DEBUG_HINT = "run with --debug for details"
 
@@ -259,10 +259,6 @@ def staff_login_link(who: str) -> None:
 @click.command("scheduler", cls=OperatorCommand)
 def scheduler_command() -> None:
     """The long-running scheduler: reminders when due, the morning digest, and the outbox sender."""
-    from zoneinfo import ZoneInfo
-
-    from bot.privacy import Retention
-    from bot.reminders.schedule import parse_time
     from bot.scheduler import run_scheduler
 
     rt = runtime(current_app)
@@ -271,12 +267,11 @@ def scheduler_command() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     click.echo("scheduler running; Ctrl-C to stop")
     run_scheduler(
-        rt.sessions, rt.sender, ZoneInfo(config["BOT_TIMEZONE"]),
+        rt.sessions, rt.sender, office_tz(),
         tick_seconds=float(config["SCHEDULER_TICK_SECONDS"]),
-        digest_at=parse_time(config["DIGEST_TIME"]),
+        digest_at=clock_time(config["DIGEST_TIME"]),
         stop=_stop_on_signals(),
-        media_dir=Path(config["MEDIA_DIR"]),
-        retention=Retention.of(config),
+        config=config,
         inbound=rt.inbound,
     )
 

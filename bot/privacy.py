@@ -31,6 +31,7 @@ from bot.datafile import DataFileError, data_file, read_toml, table_records
 from bot.db import dialect_of
 from bot.ita.office import contact_settings, office_name
 from bot.runtime import runtime
+from bot.scheduler import hourly_job
 from bot.thai.dates import thai_date
 from models import (
     HOLDING,
@@ -416,8 +417,13 @@ def _json_length(session: Session, column: Any) -> Any:
     return func.coalesce(getattr(func, name)(column), 0)
 
 
+@hourly_job("retention", delay=timedelta(minutes=1))  # not urgent: due reminders and the backlog go first
+def purge_past_retention(sessions: sessionmaker[Session], config: Mapping[str, Any], now: datetime) -> None:
+    run_purge(sessions, Path(config["MEDIA_DIR"]), Retention.of(config), now)
+
+
 def run_purge(sessions: sessionmaker[Session], media_dir: Path, retention: Retention, now: datetime) -> Purge:
-    """The scheduler's job: one transaction per run (see bot.scheduler.run_scheduler)."""
+    """One transaction per run."""
     with sessions.begin() as session:
         purge = purge_due(session, media_dir, retention, now)
     if purge:

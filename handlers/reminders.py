@@ -15,7 +15,7 @@ from bot.media import MediaError, save_message_image
 from bot.messages import Choice, text
 from bot.registry import registry
 from bot.reminders.cards import reminder_card
-from bot.scheduler import SNOOZE, pending_reminders
+from bot.reminders.jobs import SNOOZE, pending_reminders
 from bot.thai.dates import thai_datetime
 from bot.thai.text import match_key
 from handlers.basics import reply_work_list

@@ -874,7 +874,7 @@ def test_an_unacknowledged_report_reminds_the_unit_then_its_head_once_each(offic
         send_pushes(office)
         return sent
 
-    assert scheduler.TICK_JOBS["feedback_unacknowledged"] is remind_unacknowledged
+    assert scheduler.TICK_JOBS["feedback_unacknowledged"].run is remind_unacknowledged
     assert waiting_report_lines in scheduler.DIGEST_SECTIONS
     assert tick(1.9) == 0
     assert tick(2.01) == 1 and tick(2.02) == 0
