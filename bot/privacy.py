@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
-from flask import Blueprint, current_app, render_template_string
+from flask import Blueprint, Flask, current_app, render_template_string
 from flask.cli import AppGroup
 from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -496,3 +496,9 @@ def purge_command() -> None:
 
     config = current_app.config
     click.echo(str(run_purge(runtime(current_app).sessions, Path(config["MEDIA_DIR"]), Retention.of(config), utcnow())))
+
+
+def init_app(app: Flask) -> None:
+    """The /privacy page and the operator's `privacy` commands."""
+    app.register_blueprint(bp)
+    app.cli.add_command(privacy_group)

@@ -145,7 +145,7 @@ def _save_photo(ctx: Context, occurrence: ReminderOccurrence) -> None:
     ctx.reply(text(texts.REMINDER_PHOTO_SAVED))
 
 
-@registry.intent("staff_reminders", phrases=texts.STAFF_REMINDERS_WORDS, priority=24)
+@registry.intent("staff_reminders", phrases=texts.STAFF_REMINDERS_WORDS)
 def staff_reminders(ctx: Context) -> None:
     """The unit's reminders not yet done this fiscal year, as the cards they were pushed as (ทำแล้ว / เลื่อน)."""
     titles = {m.number: m.title for m in current_measures(ctx.session)}

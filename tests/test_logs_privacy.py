@@ -46,7 +46,7 @@ def failing_intent() -> Iterator[None]:
         ctx.session.add(LineUser(line_user_id=ctx.user.line_user_id if ctx.user else "", display_name=ctx.text))
         ctx.session.flush()
 
-    registry.intent("test_failing", phrases=(FAILING_WORD,), priority=0)(insert_a_second_account)
+    registry.intent("test_failing", phrases=(FAILING_WORD,))(insert_a_second_account)
     yield
     registry.intents[:] = [i for i in registry.intents if i.name != "test_failing"]
 
