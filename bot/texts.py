@@ -63,6 +63,7 @@ APOLOGY = "ขออภัยค่ะ ระบบขัดข้องชั�
 
 FLOW_CANCELLED = "ยกเลิกเรียบร้อยแล้วค่ะ ข้อมูลที่กรอกไว้ไม่ได้ถูกบันทึก"
 FLOW_EXPIRED = "รายการที่ทำค้างไว้หมดเวลาแล้วค่ะ กรุณาเริ่มใหม่จากเมนูนะคะ"
+FLOW_STEP_GONE = "ขออภัยค่ะ รายการที่ทำค้างไว้ใช้ต่อไม่ได้แล้ว (ระบบมีการปรับปรุง) กรุณาเริ่มใหม่จากเมนูนะคะ"
 NOTHING_TO_CANCEL = "ขณะนี้ไม่มีรายการที่ทำค้างอยู่ค่ะ"
 
 # Quick-reply labels: at most 20 characters each (LINE's limit).
@@ -165,6 +166,10 @@ QUESTION_WORDS = (
     "ยังไง", "อย่างไร", "ยังงัย", "ทำไง", "จั่งได๋", "เฮ็ด", "ต้อง", "ระเบียบ", "แบบฟอร์ม", "ขั้นตอน",
     "เมื่อไหร่", "เมื่อไร", "ที่ไหน", "ใคร", "อะไร", "หรือเปล่า", "เปล่า", "?", "can i", "how",
 )
+# A message in the middle of a flow asks something only with one of these (bot.flow asides): "บ้านฉันเอง" typed
+# where a location was wanted is an answer, however well the Q&A matches it; "เปิดกี่โมง" is a question.
+ASKING_WORDS = QUESTION_WORDS + ("กี่", "เท่าไร", "เท่าไหร่", "ไหน", "หรือยัง", "บ้าง", "ไง", "มีไหม", "why", "what",
+                                 "when", "where")
 
 # -- feedback and complaints (handlers/feedback.py, handlers/feedback_staff.py, bot/feedback*.py) ---------------
 QR_FEEDBACK = "แจ้งเรื่อง/ร้องเรียน"
@@ -179,6 +184,9 @@ QR_EDIT = "แก้ไข"
 FB_TRACK_TEXT = "ติดตามเรื่อง {code}"  # what a tap on a tracking code sends
 # Phrases that start the flow (compared with bot.thai.text.match_key); a category's own phrases are in feedback.toml.
 FEEDBACK_WORDS = ("ร้องเรียน", "แจ้งเรื่อง", "ร้องทุกข์", "แจ้งเรื่องร้องเรียน", "ส่งเรื่อง", QR_FEEDBACK, "complain")
+# The words around FEEDBACK_WORDS in a first sentence ("อยากร้องเรียนเรื่อง..."): what is left is its details.
+FEEDBACK_LEAD_WORDS = ("อยาก", "ขอ", "ต้องการ", "จะ", "มา", "ช่วย", "เรื่อง", "แจ้ง", "หน่อย", "ด้วย",
+                       "ค่ะ", "ครับ", "คะ", "นะ")
 # A sentence holding one of FEEDBACK_WORDS (or a category's phrase) starts the flow ("อยากร้องเรียนเรื่องไฟถนนดับ");
 # with one of these it asks about complaining, or about a report already made, and the Q&A answers it.
 FEEDBACK_QUESTION_WORDS = QUESTION_WORDS + (
@@ -214,6 +222,7 @@ FB_DETAILS_TRIMMED = (
     "รายละเอียดยาวเกิน {limit:,} ตัวอักษร ระบบเก็บไว้เฉพาะ {limit:,} ตัวอักษรแรกค่ะ "
     "หากส่วนที่ถูกตัดสำคัญ แตะ \"แก้ไข\" ในหน้าสรุปเพื่อเขียนให้สั้นลงได้ค่ะ"
 )
+FB_DETAILS_TAKEN = "รับรายละเอียดเรื่องไว้แล้วค่ะ (แก้ไขได้ก่อนกดยืนยัน)"
 FB_TEXT_EXPECTED = "ขั้นตอนนี้ต้องการคำตอบเป็นข้อความค่ะ"
 FB_ASK_PHOTOS = "มีรูปภาพประกอบไหมคะ ส่งรูปได้สูงสุด {limit} รูป แล้วแตะ \"ถัดไป\" หรือแตะ \"ข้าม\" หากไม่มีรูปค่ะ"
 FB_ASK_PHOTOS_AGAIN = "ส่งรูปใหม่ได้สูงสุด {limit} รูป (รูปเดิมถูกนำออกแล้ว) แล้วแตะ \"ถัดไป\" หรือแตะ \"ข้าม\" หากไม่ต้องการรูปค่ะ"

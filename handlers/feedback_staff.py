@@ -20,6 +20,7 @@ from bot.context import Context
 from bot.feedback.cards import staff_card, status_name, unit_name
 from bot.feedback.notify import forwarded_message, push_to_reporter, push_to_unit, status_message
 from bot.feedback.service import NOTE_LIMIT, change_status, forward, open_reports_for, rate, rating_token_matches
+from bot.flow import END, Data, Flow, Invalid, Step
 from bot.media import photo_links
 from bot.messages import Choice, text
 from bot.registry import registry
@@ -110,31 +111,41 @@ def ask_closing_note(ctx: Context) -> None:
     report = _open_report_for_staff(ctx)
     if report is None:
         return
-    ctx.start_flow(CLOSE_FLOW, "note", {"report_id": report.id})
-    ctx.reply(text(texts.FB_ASK_CLOSING_NOTE.format(code=report.code), [Choice(texts.QR_CANCEL)]))
+    CLOSE.start(ctx, {"report_id": report.id, "code": report.code})
 
 
-@registry.flow(CLOSE_FLOW)
-def closing_note(ctx: Context) -> None:
-    assert ctx.conversation is not None and ctx.user is not None
-    report = _report_for_staff(ctx, ctx.conversation.data.get("report_id") or 0)
-    if report is None:
+def _read_closing_note(ctx: Context, data: Data) -> object:
+    # Whether this user may still act on the report is checked at each message, before anything about it is said.
+    if _report_for_staff(ctx, data.get("report_id") or 0) is None:
         ctx.end_flow()
-        return
+        return END
     if ctx.kind != "message:text" or not ctx.has_words:
-        ctx.reply(text(texts.FB_CLOSING_NOTE_PROMPT, [Choice(texts.QR_CANCEL)]))
-        return
-    ctx.end_flow()
+        return Invalid(texts.FB_CLOSING_NOTE_PROMPT)
     note = ctx.text.strip()
-    trimmed = ctx.text_truncated or len(note) > NOTE_LIMIT
-    event = change_status(ctx.session, report, FeedbackStatus.DONE, ctx.user, ctx.now, note=note[:NOTE_LIMIT])
+    data["trimmed"] = ctx.text_truncated or len(note) > NOTE_LIMIT
+    return note[:NOTE_LIMIT]
+
+
+def _close(ctx: Context, data: Data) -> None:
+    assert ctx.user is not None
+    report = _load(ctx, data.get("report_id"))
+    assert report is not None  # the reader has just loaded it
+    event = change_status(ctx.session, report, FeedbackStatus.DONE, ctx.user, ctx.now, note=data["note"])
     if event is None:
         _already(ctx, report)
         return
     ctx.reply(text(texts.FB_CLOSED.format(code=report.code)))
-    if trimmed:
+    if data.get("trimmed"):
         ctx.reply(text(texts.FB_CLOSING_NOTE_TRIMMED.format(limit=NOTE_LIMIT)))
     push_to_reporter(ctx.session, report, status_message(report), dedupe=f"fb-status:{event.id}")
+
+
+CLOSE = Flow(
+    CLOSE_FLOW,
+    {"note": Step(ask=lambda ctx, data: texts.FB_ASK_CLOSING_NOTE.format(code=data.get("code", "")),
+                  read=_read_closing_note)},
+    on_done=_close,
+).register(registry)
 
 
 @registry.postback("fb_forward")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.context import Context
+from bot.flow import Data, Flow, Invalid, Step
 from bot.ita.office import office_name
 from bot.loans.cards import loan_card, loan_code, loan_fields
 from bot.loans.catalogue import active_assets, assets_named, find_asset
@@ -491,22 +492,22 @@ def ask_reject_reason(ctx: Context) -> None:
     if loan.status is not LoanStatus.PENDING:
         _refused(ctx, Outcome(Result.WRONG_STATE, loan))
         return
-    ctx.start_flow(REJECT_FLOW, "reason", {"loan_id": loan.id})
-    choices = [Choice(reason) for reason in texts.LOAN_REJECT_REASONS] + [Choice(texts.QR_CANCEL)]
-    ctx.reply(text(texts.LOAN_ASK_REJECT_REASON.format(code=loan_code(loan)), choices))
+    REJECT.start(ctx, {"loan_id": loan.id, "code": loan_code(loan)})
 
 
-@registry.flow(REJECT_FLOW)
-def reject_with_reason(ctx: Context) -> None:
-    assert ctx.conversation is not None and ctx.user is not None
+def _read_reject_reason(ctx: Context, data: Data) -> str | Invalid:
     reason = ctx.text.strip() if ctx.kind == "message:text" else ""
-    if len(reason) < 2 or len(reason) > TEXT_LIMIT:
-        ctx.reply(text(texts.LOAN_TEXT_TOO_SHORT if len(reason) < 2 else
-                       texts.LOAN_TEXT_TOO_LONG.format(limit=TEXT_LIMIT), [Choice(texts.QR_CANCEL)]))
-        return
-    loan_id = int(ctx.conversation.data.get("loan_id") or 0)
-    ctx.end_flow()
-    outcome = reject(ctx.session, loan_id, ctx.user, reason, ctx.now)
+    if len(reason) < 2:
+        return Invalid(texts.LOAN_TEXT_TOO_SHORT)
+    if len(reason) > TEXT_LIMIT:
+        return Invalid(texts.LOAN_TEXT_TOO_LONG.format(limit=TEXT_LIMIT))
+    return reason
+
+
+def _reject_with_reason(ctx: Context, data: Data) -> None:
+    assert ctx.user is not None
+    reason = data["reason"]
+    outcome = reject(ctx.session, int(data.get("loan_id") or 0), ctx.user, reason, ctx.now)
     if _refused(ctx, outcome):
         return
     loan = outcome.loan
@@ -514,6 +515,15 @@ def reject_with_reason(ctx: Context) -> None:
     ctx.reply(text(texts.LOAN_REJECTED_STAFF.format(code=loan_code(loan))))
     tell_borrower(ctx.session, loan, texts.LOAN_NOTICE_REJECTED.format(**loan_fields(loan), reason=reason),
                    "rejected")
+
+
+REJECT = Flow(
+    REJECT_FLOW,
+    {"reason": Step(ask=lambda ctx, data: texts.LOAN_ASK_REJECT_REASON.format(code=data.get("code", "")),
+                    read=_read_reject_reason,
+                    choices=lambda ctx, data: [Choice(reason) for reason in texts.LOAN_REJECT_REASONS])},
+    on_done=_reject_with_reason,
+).register(registry)
 
 
 @registry.postback("loan_handover")
@@ -537,24 +547,32 @@ def take_back(ctx: Context) -> None:
     loan = outcome.loan
     assert loan is not None
     shown = texts.CONDITION_NAMES[condition.value]
-    ctx.start_flow(NOTE_FLOW, "note", {"loan_id": loan.id})
-    ctx.reply(text(texts.LOAN_RETURNED_STAFF.format(code=loan_code(loan), condition=shown), [Choice(texts.QR_SKIP)]))
+    RETURN_NOTE.start(ctx, {"loan_id": loan.id, "code": loan_code(loan), "condition": shown})
     tell_borrower(ctx.session, loan, texts.LOAN_NOTICE_RETURNED.format(**loan_fields(loan), condition=shown),
                    "returned")
 
 
-@registry.flow(NOTE_FLOW)
-def return_note(ctx: Context) -> None:
-    assert ctx.conversation is not None and ctx.user is not None
+def _read_return_note(ctx: Context, data: Data) -> str | None | Invalid:
     if ctx.kind != "message:text" or not ctx.has_words:
-        ctx.reply(text(texts.REMINDER_NOTE_PROMPT, [Choice(texts.QR_SKIP)]))
-        return
-    loan_id = int(ctx.conversation.data.get("loan_id") or 0)
-    ctx.end_flow()
-    if ctx.key in SKIP_KEYS:
+        return Invalid(texts.REMINDER_NOTE_PROMPT)
+    return None if ctx.key in SKIP_KEYS else ctx.text.strip()[:TEXT_LIMIT * 2]
+
+
+def _save_return_note(ctx: Context, data: Data) -> None:
+    assert ctx.user is not None
+    if data["note"] is None:
         ctx.reply(text(texts.REMINDER_NOTE_SKIPPED))
-        return
-    if add_return_note(ctx.session, loan_id, ctx.user, ctx.text.strip()[:TEXT_LIMIT * 2]):
+    elif add_return_note(ctx.session, int(data.get("loan_id") or 0), ctx.user, data["note"]):
         ctx.reply(text(texts.LOAN_NOTE_SAVED))
     else:
         ctx.reply(text(texts.LOAN_GONE))
+
+
+# Optional, after the return is recorded: "ยกเลิก" would undo nothing, so the step offers "ข้าม" only.
+RETURN_NOTE = Flow(
+    NOTE_FLOW,
+    {"note": Step(ask=lambda ctx, data: texts.LOAN_RETURNED_STAFF.format(code=data.get("code", ""),
+                                                                        condition=data.get("condition", "")),
+                  read=_read_return_note, choices=lambda ctx, data: [Choice(texts.QR_SKIP)], cancel=False)},
+    on_done=_save_return_note,
+).register(registry)
