@@ -58,7 +58,7 @@ def request_loan(app: Any, *, asset_key: str = "tent", quantity: int = 2, in_day
     start = utcnow().astimezone(BKK).date() + timedelta(days=in_days)
     with runtime(app).sessions.begin() as session:
         asset = session.scalar(select(Asset).where(Asset.key == asset_key))
-        draft = LoanDraft(asset_id=asset.id, quantity=quantity, start=start, end=start + timedelta(days=1),
+        draft = LoanDraft.one(asset_id=asset.id, quantity=quantity, start=start, end=start + timedelta(days=1),
                           purpose="งานบวช", contact_name="สมชาย ใจดี", phone="0899999999")
         outcome = create_request(session, citizen(session), draft, utcnow())
         assert outcome.ok, outcome

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-from bot import runtime, texts
+from bot import texts
 from bot.feedback.service import settings
+from bot.runtime import runtime
 from models import Conversation, FeedbackReport, Loan, LoanStatus
 from tests import line_events as ev
 from tests.helpers import count, quick_reply_labels, register, rows
 from tests.test_feedback import CLERK, DETAILS, button_data, last, say, send_pushes, to
-from tests.test_loans import borrow, last_reply, tap
+from tests.test_loans import borrow, hand_over_and_take_back, last_reply, tap
 
 CATEGORY_LABELS = [c.label for c in settings().categories]
 FIRST_SENTENCE = "อยากร้องเรียนเรื่องไฟถนนดับหน้าบ้านหมู่ 3 ค่ะ"
@@ -185,11 +186,8 @@ def test_the_loan_reject_reason_gets_help_and_the_return_note_can_be_skipped(off
     assert rows(office, Loan)[0].status is LoanStatus.REJECTED
 
     other = borrow(webhook, fake_line)
-    for action in ("loan_approve", "loan_handover"):
-        tap(webhook, fake_line, f"action={action}&id={other.id}", CLERK)
-    returned = [b for b in last_reply(fake_line)["contents"]["footer"]["contents"]
-                if b["action"]["label"] == texts.BTN_RETURN_COMPLETE][0]["action"]["data"]
-    tap(webhook, fake_line, returned, CLERK)
+    tap(webhook, fake_line, f"action=loan_approve&id={other.id}", CLERK)
+    hand_over_and_take_back(webhook, fake_line, other.id, CLERK)
     assert quick_reply_labels(last_reply(fake_line)) == [texts.QR_SKIP], "a cancel would undo nothing here"
     webhook.post(ev.sticker(user_id=CLERK))
     assert last_reply(fake_line)["text"] == texts.REMINDER_NOTE_PROMPT

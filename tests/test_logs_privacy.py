@@ -19,7 +19,7 @@ from bot.runtime import runtime
 from models import LineUser
 from tests import line_events as ev
 from tests.helpers import register, rows
-from tests.test_loans import borrow, card_buttons, cards_to, last_reply, tap
+from tests.test_loans import borrow, card_buttons, cards_to, hand_over_and_take_back, tap
 
 CLERK = "U" + "a" * 32
 FINANCE = "U" + "f" * 32
@@ -70,8 +70,7 @@ def test_no_personal_data_reaches_the_logs(webhook, seeded, fake_line, captured,
     card = cards_to(fake_line, CLERK)[-1]
     tap(webhook, fake_line, card_buttons(card)[texts.BTN_APPROVE], FINANCE)  # not their unit's: refused, and logged
     tap(webhook, fake_line, card_buttons(card)[texts.BTN_APPROVE], CLERK)
-    tap(webhook, fake_line, card_buttons(last_reply(fake_line))[texts.BTN_HANDED_OVER], CLERK)
-    tap(webhook, fake_line, card_buttons(last_reply(fake_line))[texts.BTN_RETURN_COMPLETE], CLERK)
+    hand_over_and_take_back(webhook, fake_line, loan.id, CLERK)
     assert rows(seeded, type(loan))[0].status.value == "returned"
 
     webhook.post(ev.text("ลงทะเบียน ZZZZ-9999"))  # a refused registration

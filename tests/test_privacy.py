@@ -34,7 +34,7 @@ from models import (
 )
 from tests import line_events as ev
 from tests.helpers import quick_reply_labels, register, rows
-from tests.test_loans import borrow, card_buttons, dates, last_reply, tap, today
+from tests.test_loans import borrow, dates, hand_over_and_take_back, tap, today
 
 PUBLIC_URL = "https://bot.example.go.th"
 
@@ -179,9 +179,8 @@ def close_report(app, code: str, at: datetime) -> None:
 
 
 def lend_and_take_back(webhook, fake_line, loan: Loan) -> None:
-    for action in ("loan_approve", "loan_handover"):
-        tap(webhook, fake_line, f"action={action}&id={loan.id}", CLERK)
-    tap(webhook, fake_line, card_buttons(last_reply(fake_line))[texts.BTN_RETURN_COMPLETE], CLERK)
+    tap(webhook, fake_line, f"action=loan_approve&id={loan.id}", CLERK)
+    hand_over_and_take_back(webhook, fake_line, loan.id, CLERK)
     assert rows(webhook.client.application, Loan, Loan.id == loan.id)[0].status is LoanStatus.RETURNED
 
 

@@ -15,14 +15,14 @@ from bot.messages import Message, text
 from bot.outbox import enqueue_push
 from bot.scheduler import digest_section, tick_job
 from bot.staff import staff_of_units
-from models import Asset, LineUser, Loan, LoanStatus
+from models import Asset, LineUser, Loan, LoanLine, LoanStatus
 
 # Reminders go out from this hour (office time), not at midnight.
 REMIND_FROM_HOUR = 8
 
 
 def tell_staff(session: Session, loan: Loan, messages: list[Message], cause: str) -> None:
-    for member in staff_of_units(session, [loan.asset.unit_id]):
+    for member in staff_of_units(session, [loan.unit_id]):
         session_push(session, member.line_user_id, messages, f"loan:{loan.id}:{cause}:{member.id}")
 
 
@@ -57,7 +57,7 @@ def loan_reminders(session: Session, now: datetime, tz: ZoneInfo) -> int:
         fields = {**loan_fields(loan), "days": (today - loan.end_date).days}
         cause = f"overdue:{today.isoformat()}"
         sent += _remind(session, loan, texts.LOAN_REMIND_OVERDUE.format(**fields), cause)
-        for member in staff_of_units(session, [loan.asset.unit_id]):
+        for member in staff_of_units(session, [loan.unit_id]):
             sent += session_push(session, member.line_user_id, [text(texts.LOAN_REMIND_OVERDUE_STAFF.format(**fields))],
                                  f"loan:{loan.id}:{cause}:{member.id}")
     return sent
@@ -71,9 +71,9 @@ def _remind(session: Session, loan: Loan, body: str, cause: str) -> int:
 
 @digest_section
 def pending_loan_lines(session: Session, head: LineUser, now: datetime, tz: ZoneInfo) -> list[str]:
+    of_unit = select(LoanLine.loan_id).join(LoanLine.asset).where(Asset.unit_id == head.unit_id)
     pending = session.scalars(
-        select(Loan).join(Asset).where(Loan.status == LoanStatus.PENDING, Asset.unit_id == head.unit_id)
-        .order_by(Loan.start_date)
+        select(Loan).where(Loan.status == LoanStatus.PENDING, Loan.id.in_(of_unit)).order_by(Loan.start_date, Loan.id)
     )
     return [texts.DIGEST_LOAN_LINE.format(**loan_fields(loan)) for loan in pending]
 
