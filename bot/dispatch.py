@@ -24,7 +24,6 @@ from bot.context import Context, chat_id_of
 from bot.db import dialect_of, dialect_upsert, is_disconnect, log_failure
 from bot.messages import text
 from bot.outbox import ClaimedRow, enqueue_claimed_reply
-from bot.qa.emergency import emergency_in
 from bot.registry import Handler, Registry
 from bot.thai.text import match_key
 from models import Conversation, LineUser, ProcessedEvent, utcnow
@@ -212,13 +211,12 @@ def _handle(
     )
 
 
-EMERGENCY_EVENT = "message:text:emergency"
-
-
 def route(registry: Registry, ctx: Context) -> Handler:
-    # An emergency comes before everything, a flow included: the flow's state is kept for afterwards.
-    if ctx.kind == "message:text" and EMERGENCY_EVENT in registry.events and emergency_in(ctx.normalized):
-        return registry.events[EMERGENCY_EVENT]
+    # An interrupt (an emergency) comes before everything, a flow included: the flow's state is kept for afterwards.
+    if ctx.kind == "message:text":
+        interrupt = next((i for i in registry.interrupts if i.matcher(ctx)), None)
+        if interrupt is not None:
+            return interrupt.handler
     if ctx.conversation is not None and ctx.kind.startswith("message:"):
         if ctx.kind == "message:text" and ctx.key in CANCEL_KEYS:
             return registry.events["command:cancel"]

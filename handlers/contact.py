@@ -18,7 +18,6 @@ registry.menu_item(Choice(texts.QR_CONTACT), order=90)
 @registry.intent(
     "contact",
     phrases=(texts.QR_CONTACT, "ติดต่อ", "เบอร์โทร", "เบอร์ติดต่อ", "เวลาทำการ", "เปิดกี่โมง", "ที่อยู่", "contact"),
-    priority=30,
 )
 def contact(ctx: Context) -> None:
     block = contact_block(ctx.session)

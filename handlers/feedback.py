@@ -137,7 +137,7 @@ def details_in_first_message(ctx: Context) -> str | None:
     return ctx.text.strip()[:limit]
 
 
-@registry.intent("feedback", phrases=_start_phrases(), match=is_feedback_request, priority=25)
+@registry.intent("feedback", phrases=_start_phrases(), match=is_feedback_request)
 def start(ctx: Context) -> None:
     if ctx.user is None or not ctx.is_one_to_one:
         ctx.reply(text(texts.FB_NEEDS_ONE_TO_ONE))
@@ -395,8 +395,7 @@ FEEDBACK = Flow(
 
 # -- following up ---------------------------------------------------------------------------------------------
 
-@registry.intent("feedback_track", phrases=texts.TRACK_WORDS, match=lambda ctx: parse_code(ctx.text) is not None,
-                 priority=24)
+@registry.intent("feedback_track", phrases=texts.TRACK_WORDS, match=lambda ctx: parse_code(ctx.text) is not None)
 def track(ctx: Context) -> None:
     """A report's status and history, for its reporter (and the unit's staff) only. Codes run in sequence, so a code
     proves nothing: a named report is shown to its reporter's account, an anonymous one to whoever adds its PIN.
@@ -455,7 +454,7 @@ def _follow_choices() -> list[Choice]:
     return [Choice(texts.QR_MY_REPORTS), Choice(texts.QR_MENU)]
 
 
-@registry.intent("feedback_mine", phrases=texts.MY_REPORTS_WORDS, priority=24)
+@registry.intent("feedback_mine", phrases=texts.MY_REPORTS_WORDS)
 def mine(ctx: Context) -> None:
     reports = reports_of(ctx.session, ctx.user) if ctx.user is not None else []
     if not reports:

@@ -78,7 +78,7 @@ def _already(ctx: Context, report: FeedbackReport) -> None:
     ctx.reply(text(texts.FB_ALREADY.format(code=report.code, status=status_name(report))))
 
 
-@registry.intent("staff_reports", phrases=texts.STAFF_REPORTS_WORDS, priority=24)
+@registry.intent("staff_reports", phrases=texts.STAFF_REPORTS_WORDS)
 def staff_reports(ctx: Context) -> None:
     """Staff see the reports they can move, oldest first, each as its card with the buttons."""
     reply_work_list(

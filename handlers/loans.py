@@ -102,7 +102,7 @@ def asks_for_money(normalized: str) -> bool:
     return any(word in compacted for word in MONEY_LOAN_KEYS)
 
 
-@registry.intent("money_loan", match=lambda ctx: asks_for_money(ctx.normalized), priority=24)
+@registry.intent("money_loan", match=lambda ctx: asks_for_money(ctx.normalized))
 def no_money_loans(ctx: Context) -> None:
     names = [asset.name for asset in active_assets(ctx.session)[:6]]
     menu = [Choice(texts.QR_BORROW), Choice(texts.QR_MENU)] if names else [Choice(texts.QR_MENU)]
@@ -110,7 +110,7 @@ def no_money_loans(ctx: Context) -> None:
         office=office_name(ctx.session), items=", ".join(names) or "-", button=texts.QR_BORROW), menu))
 
 
-@registry.intent("my_loans", phrases=(*texts.MY_LOANS_WORDS, texts.QR_MY_LOANS), priority=24)
+@registry.intent("my_loans", phrases=(*texts.MY_LOANS_WORDS, texts.QR_MY_LOANS))
 def my_loans(ctx: Context) -> None:
     if ctx.user is None:
         menu_reply(ctx, texts.LOAN_LIST_EMPTY)
@@ -129,14 +129,14 @@ def my_loans(ctx: Context) -> None:
     ctx.reply(text(body, [*choices, Choice(texts.QR_MENU)]))
 
 
-@registry.intent("staff_loans", phrases=texts.STAFF_LOANS_WORDS, priority=24)
+@registry.intent("staff_loans", phrases=texts.STAFF_LOANS_WORDS)
 def staff_loans(ctx: Context) -> None:
     """Staff see the loans they can move now, each as a card with its buttons."""
     reply_work_list(ctx, lambda c: loans_to_act_on(c.session, c.user), loan_card,
                     none=texts.LOAN_STAFF_NONE, header=texts.LOAN_STAFF_HEADER)
 
 
-@registry.intent("borrow", match=lambda ctx: ctx.is_one_to_one and is_borrow_request(ctx), priority=25)
+@registry.intent("borrow", match=lambda ctx: ctx.is_one_to_one and is_borrow_request(ctx))
 def start_borrowing(ctx: Context) -> None:
     """A request starts with every slot its first sentence fills ("ยืมโต๊ะ 10 ตัว เก้าอี้ 100 ตัว 24-25 พ.ย."),
     then the flow asks only for what is missing."""
@@ -161,7 +161,7 @@ def asks_about_an_item(ctx: Context) -> bool:
         find_asset(active_assets(ctx.session), ctx.text) is not None)
 
 
-@registry.intent("borrow_question", match=asks_about_an_item, priority=26)
+@registry.intent("borrow_question", match=asks_about_an_item)
 def answer_about_an_item(ctx: Context) -> None:
     """The item's terms from the catalogue, and a button that starts the request; how borrowing works in
     general ("ยืมของต้องทำยังไง") is the Q&A's."""

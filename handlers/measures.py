@@ -71,7 +71,7 @@ def _number(word: str) -> int:
     return int(word) if word.isdigit() else _NUMBER_WORDS[word]
 
 
-@registry.intent("measures", phrases=("มาตรการ", texts.QR_MEASURES), match=_asks_for_list, priority=20)
+@registry.intent("measures", phrases=("มาตรการ", texts.QR_MEASURES), match=_asks_for_list)
 def list_measures(ctx: Context) -> None:
     measures = current_measures(ctx.session)
     if not measures:
@@ -85,7 +85,7 @@ def list_measures(ctx: Context) -> None:
     ctx.reply(text("\n\n".join([header, "\n".join(lines), texts.MEASURES_FOOTER]), choices + [Choice(texts.QR_MENU)]))
 
 
-@registry.intent("measure_by_number", match=lambda ctx: _measure_number(ctx) is not None, priority=15)
+@registry.intent("measure_by_number", match=lambda ctx: _measure_number(ctx) is not None)
 def show_measure(ctx: Context) -> None:
     asked = measure_asked(ctx.key)
     number, side = asked if asked else (None, None)

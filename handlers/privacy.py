@@ -49,12 +49,12 @@ def _one_to_one(ctx: Context) -> bool:
     return True
 
 
-@registry.intent("privacy_notice", phrases=texts.PRIVACY_WORDS, priority=20)
+@registry.intent("privacy_notice", phrases=texts.PRIVACY_WORDS)
 def privacy_notice(ctx: Context) -> None:
     ctx.reply(text(full_text(ctx.session, ctx.config), [Choice(texts.QR_MY_DATA), Choice(texts.QR_MENU)]))
 
 
-@registry.intent("my_data", phrases=texts.MY_DATA_WORDS, priority=20)
+@registry.intent("my_data", phrases=texts.MY_DATA_WORDS)
 def my_data(ctx: Context) -> None:
     if not _one_to_one(ctx):
         return
@@ -63,7 +63,7 @@ def my_data(ctx: Context) -> None:
     ctx.reply(text(my_data_text(ctx.session, ctx.user, ctx.config), choices))
 
 
-@registry.intent("erase_my_data", phrases=texts.ERASE_WORDS, priority=20)
+@registry.intent("erase_my_data", phrases=texts.ERASE_WORDS)
 def ask_to_erase(ctx: Context) -> None:
     if not _one_to_one(ctx):
         return

@@ -9,14 +9,14 @@ from sqlalchemy import update
 from sqlalchemy.orm import selectinload
 
 from bot import texts
-from bot.cards import reminder_card
 from bot.context import Context
 from bot.flow import END, Data, Flow, Invalid, Step
 from bot.ita.office import current_measures
 from bot.media import MediaError, save_message_image
 from bot.messages import Choice, text
 from bot.registry import registry
-from bot.scheduler import SNOOZE, pending_reminders
+from bot.reminders.cards import reminder_card
+from bot.reminders.jobs import SNOOZE, pending_reminders
 from bot.thai.dates import thai_datetime
 from bot.thai.text import match_key
 from handlers.basics import reply_work_list
@@ -155,7 +155,7 @@ NOTE = Flow(
 ).register(registry)
 
 
-@registry.intent("staff_reminders", phrases=texts.STAFF_REMINDERS_WORDS, priority=24)
+@registry.intent("staff_reminders", phrases=texts.STAFF_REMINDERS_WORDS)
 def staff_reminders(ctx: Context) -> None:
     """The unit's reminders not yet done this fiscal year, as the cards they were pushed as (ทำแล้ว / เลื่อน)."""
     titles = {m.number: m.title for m in current_measures(ctx.session)}

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot import runtime
 from bot.feedback.service import Draft, submit
 from bot.loans.service import Draft as LoanDraft
 from bot.loans.service import create_request
+from bot.runtime import runtime
 from bot.web.auth import create_login_token
 from models import Asset, LineUser, Role, utcnow
 from tests import line_events as ev

@@ -8,12 +8,13 @@ from typing import Any
 import pytest
 
 from bot import flow as engine
-from bot import runtime, texts
+from bot import texts
 from bot.context import Context
 from bot.dispatch import _load_conversation, get_or_create_user, route
 from bot.flow import END, STAY, Flow, Goto, Invalid, Step
 from bot.messages import Choice, text
 from bot.registry import Registry
+from bot.runtime import runtime
 from models import Conversation, utcnow
 from tests import line_events as ev
 from tests.helpers import quick_reply_labels, rows

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot import runtime, texts
+from bot import texts
 from bot.feedback.service import settings
+from bot.runtime import runtime
 from models import Conversation, FeedbackReport, Loan, LoanStatus
 from tests import line_events as ev
 from tests.helpers import count, quick_reply_labels, register, rows

@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import runtime, texts
+from bot import texts
 from bot.loans.parse import parse_request
 from bot.loans.report import loan_report
+from bot.runtime import runtime
 from bot.thai.dates import fiscal_year_of, thai_date
 from models import Asset, Condition, Loan, LoanEvent, LoanLine, LoanStatus, Movement, clock
 from tests import line_events as ev

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot import runtime
+from bot.runtime import runtime
 from models import Asset, Condition, LineUser, Loan, LoanEvent, LoanLine, LoanStatus, Movement
 
 BKK = ZoneInfo("Asia/Bangkok")

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot import runtime, texts
+from bot import texts
 from bot.loans.cards import loan_fields
+from bot.runtime import runtime
 from bot.scheduler import tick
 from bot.thai.dates import thai_date
 from models import (

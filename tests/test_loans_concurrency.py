@@ -10,8 +10,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from bot import runtime
 from bot.loans.service import Draft, DraftLine, Result, approve, create_request
+from bot.runtime import runtime
 from models import LENT, Asset, LineUser, Loan, LoanEvent, LoanLine, LoanStatus, Movement, Role, Unit, utcnow
 from tests.helpers import count
 

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot import runtime, texts
+from bot import texts
 from bot.context import Context
 from bot.registry import registry
+from bot.runtime import runtime
 from models import LineUser
 from tests import line_events as ev
 from tests.helpers import register, rows
@@ -45,7 +46,7 @@ def failing_intent() -> Iterator[None]:
         ctx.session.add(LineUser(line_user_id=ctx.user.line_user_id if ctx.user else "", display_name=ctx.text))
         ctx.session.flush()
 
-    registry.intent("test_failing", phrases=(FAILING_WORD,), priority=0)(insert_a_second_account)
+    registry.intent("test_failing", phrases=(FAILING_WORD,))(insert_a_second_account)
     yield
     registry.intents[:] = [i for i in registry.intents if i.name != "test_failing"]
 

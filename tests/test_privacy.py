@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, update
 
-from bot import runtime, texts
+from bot import texts
 from bot.datafile import data_file
 from bot.feedback.report import complaints_report
 from bot.feedback.service import parse_code
 from bot.loans.report import loan_report
 from bot.privacy import PrivacyDataError, Purge, Retention, load_privacy_text, purge_due, run_purge
+from bot.runtime import runtime
 from bot.thai.dates import fiscal_year_of, thai_date
 from models import (
     Conversation,

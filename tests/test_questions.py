@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot import runtime, texts
+from bot import texts
 from bot.messages import MAX_LABEL, utf16_len
 from bot.qa.knowledge import KnowledgeError, load_curated
 from bot.qa.matcher import Verdict, analyzer, matcher_for
+from bot.runtime import runtime
 from bot.thai.text import match_key
 from models import Measure, UnansweredQuestion
 from tests import line_events as ev

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot import runtime
 from bot.datafile import BUNDLED_DIR
 from bot.loans.service import Draft, approve, cancel, create_request, hand_over, record_return, reject
+from bot.runtime import runtime
 from bot.seed import SeedError, seed_bundled
 from models import Asset, LineUser, Loan, Role, Setting, Unit, utcnow
 from tests import line_events as ev

@@ -11,7 +11,8 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
-from bot import create_app, runtime, texts
+from bot import create_app, texts
+from bot.runtime import runtime
 from models import AuditEntry, FeedbackReport, FeedbackStatus, LineUser, Loan, LoanStatus, WebLoginToken, clock
 from tests import line_events as ev
 from tests.admin_support import (

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.datafile import DataFileError, data_file, read_toml
 from bot.db import read_only, upsert
 from bot.media import remove_orphans
+from bot.seed import SeedStep, seed_step
 from bot.thai.dates import fiscal_year_of
 from bot.thai.text import clean, contains_word, match_key
 from models import (
@@ -424,3 +425,9 @@ def reports_of(session: Session, user: LineUser, limit: int = 5) -> list[Feedbac
         select(FeedbackReport).where(FeedbackReport.reporter_id == user.id)
         .order_by(FeedbackReport.created_at.desc(), FeedbackReport.id.desc()).limit(limit)
     ))
+
+
+# Checked only: the settings are read from the file at start-up.
+seed_step(SeedStep(
+    "feedback", 30, lambda known_units: load_settings(known_units=set(known_units)), lambda session, _, today: [],
+))

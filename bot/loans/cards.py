@@ -4,7 +4,7 @@ words every loan message shares (its code, its items with their quantities)."""
 from __future__ import annotations
 
 from bot import texts
-from bot.cards import ACCENT, MUTED, _postback_button, _text
+from bot.cards import ACCENT, MUTED, postback_button, text_block
 from bot.messages import Message, flex
 from bot.thai.dates import thai_date
 from models import Loan, LoanLine, LoanStatus
@@ -67,31 +67,31 @@ def loan_fields(loan: Loan) -> dict[str, object]:
 def _buttons(loan: Loan) -> list[dict[str, object]]:
     ref = f"id={loan.id}"
     if loan.status is LoanStatus.PENDING:
-        return [_postback_button(texts.BTN_APPROVE, f"action=loan_approve&{ref}", "primary"),
-                _postback_button(texts.BTN_REJECT, f"action=loan_reject&{ref}", "secondary")]
+        return [postback_button(texts.BTN_APPROVE, f"action=loan_approve&{ref}", "primary"),
+                postback_button(texts.BTN_REJECT, f"action=loan_reject&{ref}", "secondary")]
     if loan.status is LoanStatus.APPROVED:
-        return [_postback_button(texts.BTN_HANDED_OVER, f"action=loan_handover&{ref}", "primary")]
+        return [postback_button(texts.BTN_HANDED_OVER, f"action=loan_handover&{ref}", "primary")]
     if loan.status is LoanStatus.HANDED_OVER:
         return [
-            _postback_button(texts.BTN_RETURN_COMPLETE, f"action=loan_return&{ref}", "primary"),
-            _postback_button(texts.BTN_RETURN_PROBLEM, f"action=loan_return_problem&{ref}", "secondary"),
+            postback_button(texts.BTN_RETURN_COMPLETE, f"action=loan_return&{ref}", "primary"),
+            postback_button(texts.BTN_RETURN_PROBLEM, f"action=loan_return_problem&{ref}", "secondary"),
         ]
     return []
 
 
 def loan_card(loan: Loan) -> Message:
     fields = loan_fields(loan)
-    body = [_text(line_text(line), weight="bold", size="md") for line in loan.lines] + [
-        _text(texts.LOAN_CARD_DATES.format(**fields), size="sm"),
-        _text(texts.LOAN_CARD_PURPOSE.format(**fields), size="sm"),
-        _text(texts.LOAN_CARD_BORROWER.format(**fields), size="sm"),
-        _text(texts.LOAN_CARD_STATUS.format(**fields), size="sm", color=MUTED),
+    body = [text_block(line_text(line), weight="bold", size="md") for line in loan.lines] + [
+        text_block(texts.LOAN_CARD_DATES.format(**fields), size="sm"),
+        text_block(texts.LOAN_CARD_PURPOSE.format(**fields), size="sm"),
+        text_block(texts.LOAN_CARD_BORROWER.format(**fields), size="sm"),
+        text_block(texts.LOAN_CARD_STATUS.format(**fields), size="sm", color=MUTED),
     ]
     contents: dict[str, object] = {
         "type": "bubble",
         "header": {"type": "box", "layout": "vertical", "contents": [
-            _text(texts.LOAN_CARD_TITLE, weight="bold", size="sm", color=ACCENT),
-            _text(f"{fields['code']} · {fields['unit_name']}", size="xs", color=MUTED),
+            text_block(texts.LOAN_CARD_TITLE, weight="bold", size="sm", color=ACCENT),
+            text_block(f"{fields['code']} · {fields['unit_name']}", size="xs", color=MUTED),
         ]},
         "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": body},
     }

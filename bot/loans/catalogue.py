@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.datafile import DataFileError, data_file, read_toml, table_records
 from bot.loans.cards import loan_code
 from bot.loans.service import Peak, peak_from
+from bot.seed import SeedStep, seed_step
 from bot.thai.text import match_key
 from models import Asset, Unit
 
@@ -218,3 +219,8 @@ def find_asset(assets: list[Asset], typed: str) -> Asset | None:
             if word_key and word_key in key and (best is None or len(word_key) > best[0]):
                 best = (len(word_key), asset)
     return best[1] if best else None
+
+
+seed_step(SeedStep(
+    "assets", 40, lambda known_units: load_catalogue(known_units=set(known_units)), seed_assets,
+))

@@ -13,7 +13,7 @@ from bot import texts
 from bot.loans.cards import loan_fields
 from bot.messages import Message, text
 from bot.outbox import enqueue_push
-from bot.scheduler import DIGEST_SECTIONS, tick_job
+from bot.scheduler import digest_section, tick_job
 from bot.staff import staff_of_units
 from models import Asset, LineUser, Loan, LoanLine, LoanStatus
 
@@ -69,6 +69,7 @@ def _remind(session: Session, loan: Loan, body: str, cause: str) -> int:
     return session_push(session, loan.borrower.line_user_id, [text(body)], f"loan:{loan.id}:{cause}")
 
 
+@digest_section
 def pending_loan_lines(session: Session, head: LineUser, now: datetime, tz: ZoneInfo) -> list[str]:
     of_unit = select(LoanLine.loan_id).join(LoanLine.asset).where(Asset.unit_id == head.unit_id)
     pending = session.scalars(
@@ -76,6 +77,3 @@ def pending_loan_lines(session: Session, head: LineUser, now: datetime, tz: Zone
     )
     return [texts.DIGEST_LOAN_LINE.format(**loan_fields(loan)) for loan in pending]
 
-
-if pending_loan_lines not in DIGEST_SECTIONS:
-    DIGEST_SECTIONS.append(pending_loan_lines)

@@ -28,6 +28,7 @@ from bot.qa.knowledge import (
     knowledge_version,
     measure_texts,
 )
+from bot.registry import registry
 from bot.thai.text import VOCABULARY_FILE, Analyzer, char_ngrams, compact, load_vocabulary, skeleton
 
 # The weight of the word space against the character space in the combined score.
@@ -411,6 +412,7 @@ def analyzer() -> Analyzer:
         return _analyzers[version]
 
 
+@registry.warm_up
 def matcher_for(session: Session) -> Matcher:
     """The matcher for this database's knowledge, built on first use and when the knowledge version changes.
 

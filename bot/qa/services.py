@@ -21,6 +21,7 @@ from bot import texts
 from bot.datafile import DataFileError, data_file, read_toml
 from bot.messages import MAX_LABEL, utf16_len
 from bot.qa.knowledge import PLACEHOLDER, SIMPLE_FIELDS, Entry, load_curated
+from bot.seed import SeedStats, SeedStep, seed_step, unit_named, upsert_setting
 from bot.thai.text import clean
 
 SERVICES_FILE = "services.toml"
@@ -402,12 +403,21 @@ SETTING_POSITION = 100
 
 def seed_catalogue(session: Session, services: Catalogue) -> list[str]:
     """Every unit of units.toml and every service setting into the database; returns what changed."""
-    from bot.seed import SeedStats, _unit, _upsert_setting
-
     stats = SeedStats()
     for unit in services.units:
-        _unit(session, stats, unit.name)
+        unit_named(session, stats, unit.name)
     for position, setting in enumerate(services.settings, SETTING_POSITION):
-        _upsert_setting(session, stats, setting.key, setting.label, setting.value, setting.example, position)
+        upsert_setting(session, stats, setting.key, setting.label, setting.value, setting.example, position)
     session.flush()
     return stats.changed
+
+
+def _load_step(known_units: frozenset[str]) -> Catalogue:
+    units = load_units()
+    return load_catalogue(units=units, known_units=set(known_units) | {u.name for u in units})
+
+
+seed_step(SeedStep(
+    "services", 20, _load_step, lambda session, services, today: seed_catalogue(session, services),
+    units=lambda services: {u.name for u in services.units},
+))

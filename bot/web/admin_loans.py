@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot import texts
 from bot.config import office_today, office_tz
 from bot.feedback.report import complaints_report
+from bot.ita.report import measure_report
 from bot.loans.cards import loan_code, loan_fields, return_summary
 from bot.loans.notify import tell_borrower
 from bot.loans.report import loan_report, report_csv, write_report_xlsx
@@ -36,7 +37,7 @@ from bot.loans.service import (
     record_return,
     reject,
 )
-from bot.reports import measure_report, write_csv, write_xlsx
+from bot.reports import write_csv, write_xlsx
 from bot.thai.dates import fiscal_year_of, thai_date, thai_datetime, thai_month
 from bot.web.admin import bp, commit_and_send, flash_note, int_arg, newest_outbox_id, require, take_note
 from bot.web.auth import audit, roles_required, staff_required

@@ -2,7 +2,7 @@
 fiscal year (done, missed, snoozed, still to do) with the notes, who did them and when, and the year's progress.
 
 The measures are those the year-end report lists (bot.ita.office.current_measures); the reminders are those that fell
-due in the chosen fiscal year, matched to a measure by its number as bot.reports.measure_report matches them.
+due in the chosen fiscal year, matched to a measure by its number as bot.ita.report.measure_report matches them.
 """
 
 from __future__ import annotations

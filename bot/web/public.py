@@ -22,6 +22,7 @@ from bot.feedback import report as feedback_report
 from bot.ita.office import current_measures, office_name
 from bot.loans.report import fiscal_months, loan_report, month_label
 from bot.reports import Table
+from bot.runtime import runtime
 from bot.thai.dates import fiscal_year_bounds, fiscal_year_of, thai_datetime
 from models import FeedbackReport, OccurrenceStatus, ReminderOccurrence, ReminderRule, utcnow
 
@@ -72,7 +73,7 @@ def requested_fiscal_year(current: int) -> int | None:
 
 def measure_progress(session: Session, fiscal_year: int, tz: ZoneInfo) -> list[MeasureProgress]:
     """Per measure of the report, the reminders that fell due in the fiscal year so far and how many were done
-    (the occurrences bot.reports.measure_report lists as evidence)."""
+    (the occurrences bot.ita.report.measure_report lists as evidence)."""
     start, end = fiscal_year_bounds(fiscal_year, tz)
     counts = session.execute(
         select(ReminderRule.measure_number, ReminderOccurrence.status, func.count())
@@ -119,8 +120,6 @@ def years_offered(session: Session, current: int) -> list[int]:
 
 @bp.get("/transparency")
 def transparency():  # type: ignore[no-untyped-def]
-    from bot import runtime
-
     tz = office_tz()
     current = fiscal_year_of(office_today())
     fiscal_year = requested_fiscal_year(current)
