@@ -735,7 +735,11 @@ def hand_over_loan(ctx: Context) -> None:
 @registry.postback("loan_return")
 def take_back(ctx: Context) -> None:
     """All came back in good order: the first tap shows the items (and a late return) to check, the second
-    records it."""
+    records it. A card sent before items had their own condition carries c=damaged or c=lost: that button
+    asks what was damaged or lost, as "มีชำรุด/สูญหาย" does, never records all as good."""
+    if ctx.postback_data.get("c") in ("damaged", "lost"):
+        ask_return_problems(ctx)
+        return
     if ctx.postback_data.get("ok") != "1":
         loan = _loan_to_move(ctx, LoanStatus.HANDED_OVER)
         if loan is None:

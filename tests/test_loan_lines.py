@@ -380,3 +380,14 @@ def test_an_item_added_at_the_confirmation_is_checked_with_the_dates_and_listed(
     say(webhook, fake_line, "ยืนยัน")
     [loan] = rows(office, Loan)
     assert sorted((x.asset.key, x.quantity) for x in loan.lines) == [("chair", 50), ("table", 4), ("tent", 2)]
+
+
+def test_an_old_cards_damaged_button_asks_what_was_damaged(webhook, fake_line, office):  # noqa: F811
+    first = open_run(office, today() + timedelta(days=3), 2)
+    loan = two_items(webhook, fake_line, first, first + timedelta(days=1))
+    tap(webhook, fake_line, f"action=loan_approve&id={loan.id}", CLERK)
+    tap(webhook, fake_line, f"action=loan_handover&id={loan.id}&ok=1", CLERK)
+    tap(webhook, fake_line, f"action=loan_return&id={loan.id}&c=damaged", CLERK)  # a card from before
+    assert replied_text(fake_line).startswith(f"รับคืน ยืม-{loan.id:04d}:\n• โต๊ะพับ 10 ตัว")
+    assert "พิมพ์ของที่ชำรุดหรือสูญหาย" in replied_text(fake_line)
+    assert rows(office, Loan)[0].status is LoanStatus.HANDED_OVER
