@@ -38,7 +38,7 @@ from bench_webhook import (  # noqa: E402
     sign,
     wait_ready,
 )
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 STAFF = ("U" + "a" * 32, "U" + "b" * 32)
 BORROWER = "U" + "c" * 32
@@ -100,6 +100,23 @@ def overbooked(database_url: str) -> tuple[int, int]:
         engine.dispose()
 
 
+def wait_processed(database_url: str, timeout: float = 120.0) -> None:
+    """Until every stored webhook event is processed or given up (or `timeout` seconds)."""
+    from bot.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                waiting = conn.execute(text("SELECT count(*) FROM inbound_event WHERE status IN ('pending', 'processing')")).scalar()
+            if not waiting:
+                return
+            time.sleep(0.2)
+    finally:
+        engine.dispose()
+
+
 def postback_body(user_id: str, data: str) -> bytes:
     event = {
         "type": "postback", "mode": "active", "timestamp": int(time.time() * 1000),
@@ -138,6 +155,9 @@ def run(name: str, server_url: str | None, args: argparse.Namespace, tmp: Path) 
         with gunicorn(f"loans-{name}", "wsgi:app", REPO_ROOT, env, args.workers, tmp) as server:
             wait_ready(server)
             elapsed, statuses = fire(server.port, bodies, args.concurrency)
+            # The webhook answers 200 once the events are stored; the workers' pools process them afterwards.
+            # Counting before they are done would miss approvals still queued (and stopping gunicorn drops them).
+            wait_processed(database_url)
         approved, over = overbooked(database_url)
     return {"database": name, "requests": len(bodies), "seconds": elapsed, "rps": len(bodies) / elapsed,
             "non_200": sum(s != 200 for s in statuses), "held": held, "approved": approved, "overbooked": over}
