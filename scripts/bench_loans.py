@@ -109,7 +109,8 @@ def wait_processed(database_url: str, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with engine.connect() as conn:
-                waiting = conn.execute(text("SELECT count(*) FROM inbound_event WHERE status IN ('pending', 'processing')")).scalar()
+                waiting = conn.execute(text(
+                    "SELECT count(*) FROM inbound_event WHERE status IN ('pending', 'processing')")).scalar()
             if not waiting:
                 return
             time.sleep(0.2)
