@@ -464,6 +464,14 @@ def _read_free_text(ctx: Context, data: Data) -> str | Invalid:
     return value
 
 
+def _read_name(ctx: Context, data: Data) -> str | Invalid:
+    """A person's name has no digits and asks for nothing: "ยืมเต็นท์ 2 หลัง" typed here is not a name."""
+    value = _read_free_text(ctx, data)
+    if isinstance(value, str) and (any(ch.isdigit() for ch in value) or is_borrow_sentence(ctx.normalized)):
+        return Invalid(texts.LOAN_BAD_NAME)
+    return value
+
+
 def _read_phone(ctx: Context, data: Data) -> str | Invalid:
     phone = re.sub(r"[\s\-()]", "", ctx.cleaned) if ctx.kind == "message:text" else ""
     return phone if _PHONE.match(phone) else Invalid(texts.LOAN_BAD_PHONE)
@@ -530,7 +538,7 @@ BORROW = Flow(
         "dates": Step(ask=_asking(_ask_dates), read=_reading(_read_dates), choices=_date_choices, slot="start"),
         "purpose": Step(ask=_asking(lambda ctx, data: texts.LOAN_ASK_PURPOSE), read=_reading(_read_free_text),
                         asides=False),
-        "name": Step(ask=_asking(lambda ctx, data: texts.LOAN_ASK_NAME), read=_reading(_read_free_text),
+        "name": Step(ask=_asking(lambda ctx, data: texts.LOAN_ASK_NAME), read=_reading(_read_name),
                      asides=False),
         "phone": Step(ask=_asking(lambda ctx, data: texts.LOAN_ASK_PHONE), read=_reading(_read_phone)),
         "confirm": Step(ask=_asking(_summary), read=_reading(_read_confirm),

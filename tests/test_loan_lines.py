@@ -64,6 +64,15 @@ def test_two_items_with_dates_in_one_sentence_reach_the_confirmation_and_one_req
     assert sorted((e.movement, e.quantity) for e in ledger) == [(Movement.REQUESTED, 10), (Movement.REQUESTED, 100)]
 
 
+def test_a_request_typed_at_the_name_step_is_not_taken_as_the_name(webhook, fake_line, office):  # noqa: F811
+    first = open_run(office, today() + timedelta(days=3), 1)
+    when = f"{first.day}/{first.month}/{first.year + 543}"
+    assert say(webhook, fake_line, f"ยืมโต๊ะ 10 ตัว {when} งานบุญประจำปี โทร 0812345678") == texts.LOAN_ASK_NAME
+    assert say(webhook, fake_line, "ยืมเต็นท์ 2 หลัง") == texts.LOAN_BAD_NAME
+    assert say(webhook, fake_line, "บ้านเลขที่ 12") == texts.LOAN_BAD_NAME, "a name has no digits"
+    assert "ผู้ยืม: สมศรี ดีใจ" in say(webhook, fake_line, "สมศรี ดีใจ")
+
+
 def test_a_first_sentence_without_the_rest_asks_only_what_is_missing(webhook, fake_line, office):  # noqa: F811
     reply = say(webhook, fake_line, "ยืมโต๊ะ 10 ตัว เก้าอี้ 100 ตัว")
     assert reply.startswith("ต้องการยืมโต๊ะพับ 10 ตัว, เก้าอี้พลาสติก 100 ตัว วันไหนถึงวันไหนคะ"), "10 tables, 100 chairs"
