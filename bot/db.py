@@ -8,6 +8,7 @@ import fcntl
 import functools
 import logging
 import os
+import sqlite3
 import sys
 import threading
 import time
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import Insert
 
@@ -155,10 +156,18 @@ class _WriteQueue:
 
     Held from BEGIN IMMEDIATE to the COMMIT or ROLLBACK. A thread that already holds it (a write transaction
     opened inside another) does not queue again, which would wait for itself: SQLite's busy timeout decides then,
-    as before. A process that dies releases it with its descriptors."""
+    as before. A process that dies releases it with its descriptors.
 
-    def __init__(self, path: str) -> None:
+    The wait is bounded as SQLite's is (its busy timeout): a transaction that hangs while holding the queue (a
+    stuck send, a debugger) must cost the writers behind it a "database is locked", which the webhook answers
+    with 503 and the loops retry, not block them for good. A blocking flock cannot time out in a thread (no
+    alarm signal outside the main thread), so the waiter tries without blocking and sleeps between tries, a
+    fifth of a millisecond at first, at most 2 ms: still far closer to the moment the lock comes free than
+    SQLite's own sleeps, for a few hundred wake-ups a second per waiting writer."""
+
+    def __init__(self, path: str, timeout: float) -> None:
         self.path = path
+        self.timeout = timeout  # seconds
         self._holders: set[int] = set()  # threads of this process holding it
 
     def on_connect(self, info: dict[str, Any]) -> None:
@@ -174,9 +183,26 @@ class _WriteQueue:
         fd, me = info.get(_QUEUE_FD), threading.get_ident()
         if fd is None or _QUEUE_HOLDER in info or me in self._holders:
             return
-        fcntl.flock(fd, fcntl.LOCK_EX)  # releases the GIL while it waits
+        self._wait_for(fd)
         info[_QUEUE_HOLDER] = me
         self._holders.add(me)
+
+    def _wait_for(self, fd: int) -> None:
+        deadline, pause = None, _QUEUE_FIRST_PAUSE
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                pass
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + self.timeout
+            elif now >= deadline:
+                # As SQLite says it once its busy timeout has run out, so that callers treat both alike.
+                raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+            time.sleep(min(pause, deadline - now))
+            pause = min(pause * 2, _QUEUE_LONGEST_PAUSE)
 
     def release(self, info: dict[str, Any] | None) -> None:
         holder = None if info is None else info.pop(_QUEUE_HOLDER, None)
@@ -187,6 +213,7 @@ class _WriteQueue:
 
 
 _QUEUE_FD, _QUEUE_HOLDER = "bot_write_queue_fd", "bot_write_queue_holder"
+_QUEUE_FIRST_PAUSE, _QUEUE_LONGEST_PAUSE = 0.0002, 0.002  # seconds
 
 
 def _info_of(connection: Any) -> dict[str, Any] | None:
@@ -203,7 +230,7 @@ def _make_sqlite_engine(url: URL) -> Engine:
     database = url.database
     queue = None
     if database and database != ":memory:" and not database.startswith("file:"):
-        queue = _WriteQueue(f"{database}-writequeue")
+        queue = _WriteQueue(f"{database}-writequeue", timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
         _release_after(engine, queue)
 
     @event.listens_for(engine, "connect")
@@ -332,10 +359,37 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Migrate under a lock so that several workers starting at once migrate exactly once."""
     from alembic import command
 
-    with _migration_lock(engine), engine.begin() as conn:
-        cfg = alembic_config(engine)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    _migrate(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Back to `revision` (tests of a migration's way back; operators use `flask db downgrade`)."""
+    from alembic import command
+
+    _migrate(engine, command.downgrade, revision)
+
+
+def _migrate(engine: Engine, step: Callable[[AlembicConfig, str], None], revision: str) -> None:
+    """One transaction under the migration lock. On SQLite the foreign keys are off meanwhile, as SQLite's own
+    procedure for rebuilding a table asks (a batch migration copies a table, drops it and renames the copy; with
+    them on, the DROP would orphan or cascade the rows that point at it), and checked whole before the commit."""
+    sqlite = engine.dialect.name == "sqlite"
+    with _migration_lock(engine), engine.connect() as conn:
+        if sqlite:
+            # Before BEGIN: inside a transaction SQLite ignores this pragma.
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with conn.begin():
+                cfg = alembic_config(engine)
+                cfg.attributes["connection"] = conn
+                step(cfg, revision)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"migration to {revision} leaves rows pointing at nothing: {broken[:5]}")
+        finally:
+            if sqlite:
+                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def ensure_migrated(engine: Engine) -> bool:

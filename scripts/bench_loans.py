@@ -38,7 +38,7 @@ from bench_webhook import (  # noqa: E402
     sign,
     wait_ready,
 )
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 STAFF = ("U" + "a" * 32, "U" + "b" * 32)
 BORROWER = "U" + "c" * 32
@@ -56,7 +56,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def prepare(database_url: str, loans: int) -> tuple[list[int], int]:
     """Two staff of สำนักปลัด, a borrower, and `loans` pending requests for one tent each on overlapping days."""
     from bot.db import make_engine, make_session_factory
-    from models import Asset, LineUser, Loan, Role, Unit
+    from models import Asset, LineUser, Loan, LoanLine, Role, Unit
 
     engine = make_engine(database_url)
     try:
@@ -69,7 +69,7 @@ def prepare(database_url: str, loans: int) -> tuple[list[int], int]:
             session.add(borrower)
             session.flush()
             start = date.today() + timedelta(days=10)
-            rows = [Loan(asset_id=tent.id, borrower_id=borrower.id, quantity=1,
+            rows = [Loan(lines=[LoanLine(asset_id=tent.id, quantity=1, damaged=0, lost=0)], borrower_id=borrower.id,
                          start_date=start + timedelta(days=i % 2), end_date=start + timedelta(days=1 + i % 2),
                          purpose="bench", contact_name="bench", phone="0812345678") for i in range(loans)]
             session.add_all(rows)
@@ -82,7 +82,7 @@ def prepare(database_url: str, loans: int) -> tuple[list[int], int]:
 def overbooked(database_url: str) -> tuple[int, int]:
     """(approved loans, units lent beyond what is held on the busiest day of any asset)."""
     from bot.db import make_engine, make_session_factory
-    from models import LENT, Asset, Loan
+    from models import LENT, Asset, Loan, LoanLine
 
     engine = make_engine(database_url)
     try:
@@ -90,12 +90,30 @@ def overbooked(database_url: str) -> tuple[int, int]:
             approved = session.scalar(select(func.count()).select_from(Loan).where(Loan.status.in_(LENT))) or 0
             over = 0
             for asset in session.scalars(select(Asset)):
-                loans = session.execute(select(Loan.start_date, Loan.end_date, Loan.quantity).where(
-                    Loan.asset_id == asset.id, Loan.status.in_(LENT))).all()
+                loans = session.execute(select(Loan.start_date, Loan.end_date, LoanLine.quantity).join(LoanLine.loan)
+                                        .where(LoanLine.asset_id == asset.id, Loan.status.in_(LENT))).all()
                 days = {s + timedelta(days=n) for s, e, _ in loans for n in range((e - s).days + 1)}
                 busiest = max((sum(q for s, e, q in loans if s <= d <= e) for d in days), default=0)
                 over += max(busiest - asset.quantity, 0)
             return approved, over
+    finally:
+        engine.dispose()
+
+
+def wait_processed(database_url: str, timeout: float = 120.0) -> None:
+    """Until every stored webhook event is processed or given up (or `timeout` seconds)."""
+    from bot.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                waiting = conn.execute(text(
+                    "SELECT count(*) FROM inbound_event WHERE status IN ('pending', 'processing')")).scalar()
+            if not waiting:
+                return
+            time.sleep(0.2)
     finally:
         engine.dispose()
 
@@ -138,6 +156,9 @@ def run(name: str, server_url: str | None, args: argparse.Namespace, tmp: Path) 
         with gunicorn(f"loans-{name}", "wsgi:app", REPO_ROOT, env, args.workers, tmp) as server:
             wait_ready(server)
             elapsed, statuses = fire(server.port, bodies, args.concurrency)
+            # The webhook answers 200 once the events are stored; the workers' pools process them afterwards.
+            # Counting before they are done would miss approvals still queued (and stopping gunicorn drops them).
+            wait_processed(database_url)
         approved, over = overbooked(database_url)
     return {"database": name, "requests": len(bodies), "seconds": elapsed, "rps": len(bodies) / elapsed,
             "non_200": sum(s != 200 for s in statuses), "held": held, "approved": approved, "overbooked": over}

@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.cli import parse_fiscal_year
 from bot.db import head_revisions
-from bot.thaidate import fiscal_year_of
+from bot.thai.dates import fiscal_year_of
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -11,7 +11,7 @@ import pytest
 from pythainlp.corpus import thai_words
 from pythainlp.tokenize import Trie, word_tokenize
 
-from bot.thai import Dictionary, load_vocabulary, matching_text
+from bot.thai.text import Dictionary, load_vocabulary, matching_text
 from tests.qa_labelled import FROZEN_FILE, LABELLED_FILE, SERVICES_FILE, SERVICES_FROZEN_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,7 +42,8 @@ def test_a_worker_answers_its_first_question_without_loading_the_report_librarie
         pytest.skip("one backend is enough for what a process imports")
     script = """
 import sys
-from bot import create_app, runtime
+from bot import create_app
+from bot.runtime import runtime
 from bot.seed import seed_bundled
 from tests import line_events as ev
 app = create_app({"TESTING": True, "DATABASE_URL": sys.argv[1], "LINE_CHANNEL_SECRET": "s", "MEDIA_DIR": sys.argv[2]})

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.importer import (
+from bot.ita.importer import (
     BUNDLED_REPORT_PATH,
     MeasureRecord,
     ReportFormatError,

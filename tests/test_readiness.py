@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,8 +17,9 @@ import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from bot import runtime
+from bot import db as bot_db
 from bot.db import current_revisions, head_revisions, make_engine, upgrade
+from bot.runtime import runtime
 from bot.seed import seed_bundled
 from models import OutboxMessage, ProcessedEvent
 from tests import line_events as ev
@@ -200,6 +203,51 @@ def test_healthz_says_locked_while_another_connection_holds_the_sqlite_write_loc
     finally:
         other.close()
     assert client.get("/healthz").status_code == 200, "the check itself left no lock or short timeout behind"
+
+
+def test_a_transaction_that_hangs_costs_the_writers_behind_it_a_503_not_a_wait_for_ever(
+    database_url, fake_line, tmp_path, monkeypatch
+):
+    # SQLite's writers queue on a lock file (bot.db._WriteQueue); a transaction that never ends must not hold them
+    # for good: after the busy timeout a webhook behind it answers 503 (LINE delivers the body again).
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write queue; PostgreSQL's writers wait on row locks, as its own timeouts allow")
+    monkeypatch.setattr(bot_db, "SQLITE_BUSY_TIMEOUT_MS", 400)
+    app = app_on(database_url, fake_line, tmp_path)
+    with runtime(app).sessions.begin() as session:
+        seed_bundled(session)
+    hook = Webhook(app)
+    assert hook.post(ev.text("สวัสดี")).status_code == 200
+    answered = len(fake_line.received)
+    engine = runtime(app).engine
+    began, let_go = threading.Event(), threading.Event()
+
+    def hang() -> None:  # another thread's write transaction, stuck until told
+        with engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = version_num")
+            began.set()
+            let_go.wait(30)
+
+    hung = threading.Thread(target=hang)
+    hung.start()
+    try:
+        assert began.wait(10)
+        event = ev.text("สวัสดีค่ะ")
+        started = time.monotonic()
+        response = hook.post(event)
+        waited = time.monotonic() - started
+        assert response.status_code == 503
+        assert response.get_json() == {"error": "database unavailable"}
+        assert 0.4 <= waited < 5, waited
+    finally:
+        let_go.set()
+        hung.join(10)
+    assert count(app, ProcessedEvent) == 1, "the refused event was not stored"
+    # The hung transaction ended: the redelivery is stored and answered.
+    assert hook.post(redelivered(event)).status_code == 200
+    assert len(fake_line.received) == answered + 1
+    assert count(app, ProcessedEvent) == 2
+    runtime(app).engine.dispose()
 
 
 def test_healthz_says_read_only_when_postgresql_takes_no_writes(app):

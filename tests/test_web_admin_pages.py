@@ -12,9 +12,10 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
-from bot import runtime, texts
-from bot.loan_cards import loan_code
-from bot.office import current_measures
+from bot import texts
+from bot.ita.office import current_measures
+from bot.loans.cards import loan_code
+from bot.runtime import runtime
 from models import (
     Asset,
     AuditEntry,
