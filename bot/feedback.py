@@ -61,9 +61,6 @@ TRACKING_WINDOW = timedelta(minutes=15)
 MAX_LABEL = 20
 MIN_DETAILS_CHARS = 10
 NOTE_LIMIT = 1000
-# Mobile numbers have 10 digits (06, 08, 09), land lines 9 (02-07); "+66" stands for the leading 0.
-_PHONE = re.compile(r"^0(?:[689]\d{8}|[2-7]\d{7})$")
-_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
 
 
 class FeedbackDataError(DataFileError):
@@ -167,14 +164,6 @@ def settings() -> FeedbackSettings:
 
 
 # -- answers the citizen types --------------------------------------------------------------------------------
-
-def parse_phone(typed: str) -> str | None:
-    """A Thai phone number as digits ("0812345678"), Thai digits and separators allowed; None when it is not one."""
-    digits = _PHONE_SEPARATORS.sub("", clean(typed))
-    if digits.startswith("+66"):
-        digits = "0" + digits[3:]
-    return digits if _PHONE.match(digits) else None
-
 
 def parse_code(typed: str) -> str | None:
     """The tracking code in a message, in its canonical form, or None."""

@@ -30,7 +30,6 @@ from bot.feedback import (
     Draft,
     issue_pin,
     parse_code,
-    parse_phone,
     parse_pin,
     pin_matches,
     rating_token,
@@ -50,7 +49,7 @@ from bot.media import MediaError, photo_links, save_message_image
 from bot.messages import Choice, Message, text
 from bot.outbox import withdraw
 from bot.registry import registry
-from bot.thai import clean, is_request, match_key
+from bot.thai import clean, is_request, match_key, parse_phone
 from handlers.basics import menu_reply
 from handlers.privacy import notice_before_personal_data
 from models import FeedbackReport, FeedbackStatus

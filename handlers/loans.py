@@ -44,7 +44,7 @@ from bot.outbox import enqueue_push
 from bot.registry import registry
 from bot.scheduler import DIGEST_SECTIONS, tick_job
 from bot.staff import staff_of_units
-from bot.thai import clean, compact, contains_word, is_request, match_key, normalize
+from bot.thai import clean, compact, contains_word, is_request, match_key, normalize, parse_phone
 from bot.thaidate import thai_date
 from bot.thaidate_parse import DateError, parse_range
 from handlers.basics import menu_reply, reply_work_list
@@ -62,7 +62,6 @@ REMIND_FROM_HOUR = 8
 CONFIRM_KEYS = frozenset(match_key(w) for w in texts.CONFIRM_WORDS)
 SKIP_KEYS = frozenset(match_key(w) for w in texts.SKIP_WORDS)
 CHANGE_QUANTITY_KEY = match_key(texts.QR_CHANGE_QUANTITY)
-_PHONE = re.compile(r"^(?:\+66|66|0)\d{8,9}$")
 _NUMBER = re.compile(r"\d+")
 MONEY_LOAN_KEYS = tuple(compact(normalize(word)) for word in texts.MONEY_LOAN_WORDS)
 
@@ -336,8 +335,8 @@ def _on_free_text(ctx: Context, step: str) -> None:
 
 def _on_phone(ctx: Context, asset: Asset) -> None:
     assert ctx.conversation is not None
-    phone = re.sub(r"[\s\-()]", "", ctx.cleaned)
-    if not _PHONE.match(phone):
+    phone = parse_phone(ctx.text)
+    if phone is None:
         ctx.reply(text(texts.LOAN_BAD_PHONE, [Choice(texts.QR_CANCEL)]))
         return
     data = {**ctx.conversation.data, "phone": phone}

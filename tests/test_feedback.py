@@ -23,7 +23,6 @@ from bot.feedback import (
     increment,
     load_settings,
     parse_code,
-    parse_phone,
     settings,
     submit,
     sweep_draft_photos,
@@ -920,15 +919,6 @@ def test_the_complaints_report_counts_and_measures(office, webhook, fake_line, t
 
 
 # -- data and parsing -------------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize(("typed", "expected"), [
-    ("0812345678", "0812345678"), ("081-234-5678", "0812345678"), ("๐๘๑ ๒๓๔ ๕๖๗๘", "0812345678"),
-    ("02-123-4567", "021234567"), ("+66 81 234 5678", "0812345678"), ("12345", None), ("081234567", None),
-    ("08123456789", None), ("โทรมาได้เลย", None), ("01-234-5678", None),
-])
-def test_phone_numbers(typed, expected):
-    assert parse_phone(typed) == expected
-
 
 def test_a_bad_settings_file_is_refused_with_the_reason(tmp_path):
     good = Path(__file__).resolve().parent.parent / "bot" / "data" / "feedback.toml"
