@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot.config import ConfigError, office_today, office_tz
 from bot.datafile import DataFileError
 from bot.db import current_revisions, head_revisions, upgrade
-from bot.thaidate import BE_OFFSET, fiscal_year_of
+from bot.thaidate import BE_OFFSET, fiscal_year_of, parse_fiscal_year
 
 DEBUG_HINT = "run with --debug for details"
 
@@ -290,28 +290,10 @@ def scheduler_command() -> None:
 
 
 # -- fiscal year and output options ---------------------------------------------------------------------------
-# A year as typed: four digits in this range are Buddhist era; in CE_YEARS, Christian era; two digits are 25xx.
-BE_YEARS = range(2500, 2700)
-CE_YEARS = range(BE_YEARS.start - BE_OFFSET, BE_YEARS.stop - BE_OFFSET)
 FISCAL_YEAR_HELP = (
     "Fiscal year; default: the current one. Buddhist era as 2570 or 70; a Christian-era year Y means the fiscal "
     "year ending 30 Sep Y, so 2027 is 2570 (1 Oct 2026 to 30 Sep 2027)."
 )
-
-
-def parse_fiscal_year(text: str) -> int | None:
-    """The Buddhist-era fiscal year an operator meant by 2570, 70 or 2027; None when it is none of these."""
-    text = text.strip()
-    if not text.isdigit():
-        return None
-    number = int(text)
-    if len(text) == 2:
-        return BE_YEARS.start + number
-    if number in BE_YEARS:
-        return number
-    if number in CE_YEARS:
-        return number + BE_OFFSET
-    return None
 
 
 def current_fiscal_year() -> int:

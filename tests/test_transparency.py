@@ -143,7 +143,13 @@ def test_another_fiscal_year_is_chosen_with_fy(reported, app):
     assert '<option value="2569" selected>' in html
 
 
-@pytest.mark.parametrize("fy", ["abc", "2599", "๒๕๖๙", "1"])
+@pytest.mark.parametrize("fy", ["69", "2026", "๒๕๖๙"])
+def test_the_fiscal_year_is_read_as_the_cli_reads_it(reported, app, fy):
+    html = page(app, f"?fy={fy}")
+    assert "ปีงบประมาณ 2569" in html and '<option value="2569" selected>' in html
+
+
+@pytest.mark.parametrize("fy", ["abc", "2700", "2499", "1956", "1", "570", "-69", "2569.0"])
 def test_a_fiscal_year_that_cannot_be_is_refused(app, fy):
     response = app.test_client().get("/transparency", query_string={"fy": fy})
     assert response.status_code == 400

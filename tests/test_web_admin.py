@@ -12,6 +12,8 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from bot import create_app, runtime, texts
+from bot.config import office_today
+from bot.thaidate import fiscal_year_of
 from models import AuditEntry, FeedbackReport, FeedbackStatus, LineUser, Loan, LoanStatus, WebLoginToken, clock
 from tests import line_events as ev
 from tests.admin_support import (
@@ -405,6 +407,17 @@ def test_the_ledger_prints_the_movements_of_the_fiscal_year(office):
     other = office.test_client()
     sign_in(other, office, FINANCE)
     assert "สมชาย ใจดี" not in other.get("/admin/loans/ledger?fy=2570").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("fy", "shown"), [("2570", 2570), ("70", 2570), ("2027", 2570), ("๒๕๗๐", 2570),
+                                           ("2700", None), ("abc", None)])
+def test_the_ledger_reads_the_year_as_the_cli_does_and_else_shows_the_current_one(office, fy, shown):
+    client = office.test_client()
+    sign_in(client, office, CLERK)
+    page = client.get("/admin/loans/ledger", query_string={"fy": fy}).get_data(as_text=True)
+    with office.app_context():
+        year = shown or fiscal_year_of(office_today())
+    assert texts.WEB["ledger_title"].format(fy=year) in page
 
 
 def test_no_line_id_or_phone_number_is_in_any_address(office):

@@ -23,8 +23,8 @@ from bot.loan_cards import loan_code, loan_fields
 from bot.loan_report import loan_report, report_csv, write_report_xlsx
 from bot.loans import Outcome, Result, approve, hand_over, loans_to_act_on, may_act_on, record_return, reject
 from bot.reports import measure_report, write_csv, write_xlsx
-from bot.thaidate import fiscal_year_of, thai_date, thai_datetime, thai_month
-from bot.web.admin import bp, commit_and_send, flash_note, int_arg, newest_outbox_id, require, take_note
+from bot.thaidate import fiscal_year_of, parse_fiscal_year, thai_date, thai_datetime, thai_month
+from bot.web.admin import bp, commit_and_send, flash_note, newest_outbox_id, require, take_note
 from bot.web.auth import audit, roles_required, staff_required
 from handlers.loans import TEXT_LIMIT, _tell_borrower
 from models import HOLDING, Asset, AuditEntry, Condition, LineUser, Loan, LoanStatus, Role, utcnow
@@ -214,8 +214,8 @@ def calendar_month():  # type: ignore[no-untyped-def]
 # -- the ledger and the year-end reports --------------------------------------------------------------------
 
 def _fiscal_year() -> int:
-    chosen = int_arg("fy")
-    return chosen if chosen and 2500 <= chosen <= 2700 else fiscal_year_of(office_today())
+    """The ?fy= asked for (bot.thaidate.parse_fiscal_year), else the current one."""
+    return parse_fiscal_year(request.args.get("fy", "")) or fiscal_year_of(office_today())
 
 
 @bp.get("/loans/ledger")
