@@ -170,7 +170,7 @@ def parse_code(typed: str) -> str | None:
     found = CODE_PATTERN.search(clean(typed))
     if not found:
         return None
-    return format_code(int(found.group(1)), int(found.group(2)))
+    return format_tracking_code(int(found.group(1)), int(found.group(2)))
 
 
 def parse_pin(typed: str) -> str | None:
@@ -183,7 +183,7 @@ def parse_pin(typed: str) -> str | None:
     return digits or None
 
 
-def format_code(fiscal_year: int, seq: int) -> str:
+def format_tracking_code(fiscal_year: int, seq: int) -> str:
     return f"{CODE_PREFIX}-{fiscal_year}-{seq:06d}"
 
 
@@ -272,7 +272,7 @@ def take_daily_quota(session: Session, secret: str, user: LineUser, now: datetim
 # -- a report's life --------------------------------------------------------------------------------------------
 
 @dataclass
-class Draft:
+class ReportDraft:
     """What the citizen has told the flow so far (kept in the conversation's JSON between messages)."""
 
     category: str
@@ -289,14 +289,16 @@ def unit_named(session: Session, name: str) -> Unit | None:
     return session.scalar(select(Unit).where(Unit.name == name))
 
 
-def submit(session: Session, draft: Draft, reporter: LineUser | None, now: datetime, tz: ZoneInfo) -> FeedbackReport:
+def submit(
+    session: Session, draft: ReportDraft, reporter: LineUser | None, now: datetime, tz: ZoneInfo
+) -> FeedbackReport:
     """Store a report with the next tracking code of its fiscal year. An anonymous draft stores no reporter."""
     category = settings().category(draft.category)
     unit = unit_named(session, category.unit) if category else None
     fiscal_year = fiscal_year_of(now.astimezone(tz).date())
     seq = increment(session, f"{CODE_PREFIX}-{fiscal_year}")
     report = FeedbackReport(
-        code=format_code(fiscal_year, seq), fiscal_year=fiscal_year, seq=seq, category=draft.category,
+        code=format_tracking_code(fiscal_year, seq), fiscal_year=fiscal_year, seq=seq, category=draft.category,
         unit_id=unit.id if unit else None,
         reporter_id=None if draft.anonymous or reporter is None else reporter.id,
         anonymous=draft.anonymous, details=draft.details, photos=list(draft.photos),

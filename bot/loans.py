@@ -27,7 +27,7 @@ from models import HOLDING, LENT, Asset, Condition, LineUser, Loan, LoanEvent, L
 SEARCH_DAYS = 60
 
 
-class Result(enum.Enum):
+class LoanResult(enum.Enum):
     OK = "ok"
     NOT_FOUND = "not_found"
     NOT_ALLOWED = "not_allowed"
@@ -36,18 +36,18 @@ class Result(enum.Enum):
 
 
 @dataclass(frozen=True)
-class Outcome:
-    result: Result
+class LoanOutcome:
+    result: LoanResult
     loan: Loan | None = None
     free: int = 0
 
     @property
     def ok(self) -> bool:
-        return self.result is Result.OK
+        return self.result is LoanResult.OK
 
 
 @dataclass(frozen=True)
-class Draft:
+class LoanRequest:
     """What a citizen asked for, before it is a loan."""
 
     asset_id: int
@@ -139,14 +139,14 @@ def nearest_free_dates(
 
 # -- movements --------------------------------------------------------------------------------------
 
-def create_request(session: Session, borrower: LineUser, draft: Draft, now: datetime) -> Outcome:
+def create_request(session: Session, borrower: LineUser, draft: LoanRequest, now: datetime) -> LoanOutcome:
     """A pending loan, if the quantity is free on those dates once the asset is locked."""
     asset = lock_asset(session, draft.asset_id)
     if asset is None or not asset.active:
-        return Outcome(Result.NOT_FOUND)
+        return LoanOutcome(LoanResult.NOT_FOUND)
     free = free_quantity(session, asset, draft.start, draft.end)
     if free < draft.quantity:
-        return Outcome(Result.NOT_ENOUGH, free=free)
+        return LoanOutcome(LoanResult.NOT_ENOUGH, free=free)
     loan = Loan(
         asset_id=asset.id, borrower_id=borrower.id, quantity=draft.quantity, start_date=draft.start,
         end_date=draft.end, purpose=draft.purpose, contact_name=draft.contact_name, phone=draft.phone,
@@ -155,25 +155,25 @@ def create_request(session: Session, borrower: LineUser, draft: Draft, now: date
     session.add(loan)
     session.flush()
     _ledger(session, loan, Movement.REQUESTED, borrower, now)
-    return Outcome(Result.OK, loan, free - draft.quantity)
+    return LoanOutcome(LoanResult.OK, loan, free - draft.quantity)
 
 
-def approve(session: Session, loan_id: int, actor: LineUser, now: datetime) -> Outcome:
+def approve(session: Session, loan_id: int, actor: LineUser, now: datetime) -> LoanOutcome:
     """Approve, re-checking under the asset's lock that what is lent stays within what is held."""
     found = _locked_loan(session, loan_id, actor)
     if not found.ok or found.loan is None:
         return found
     loan = found.loan
     if loan.status is not LoanStatus.PENDING:
-        return Outcome(Result.WRONG_STATE, loan)
+        return LoanOutcome(LoanResult.WRONG_STATE, loan)
     free = free_quantity(session, loan.asset, loan.start_date, loan.end_date, statuses=LENT, exclude_loan_id=loan.id)
     if free < loan.quantity:
-        return Outcome(Result.NOT_ENOUGH, loan, free)
+        return LoanOutcome(LoanResult.NOT_ENOUGH, loan, free)
     return _move(session, loan, LoanStatus.PENDING, LoanStatus.APPROVED, Movement.APPROVED, actor, now,
                  decided_at=now, decided_by_id=actor.id)
 
 
-def reject(session: Session, loan_id: int, actor: LineUser, reason: str, now: datetime) -> Outcome:
+def reject(session: Session, loan_id: int, actor: LineUser, reason: str, now: datetime) -> LoanOutcome:
     found = _locked_loan(session, loan_id, actor)
     if not found.ok or found.loan is None:
         return found
@@ -181,22 +181,22 @@ def reject(session: Session, loan_id: int, actor: LineUser, reason: str, now: da
                  note=reason, decided_at=now, decided_by_id=actor.id, reject_reason=reason)
 
 
-def cancel(session: Session, loan_id: int, borrower: LineUser, now: datetime) -> Outcome:
+def cancel(session: Session, loan_id: int, borrower: LineUser, now: datetime) -> LoanOutcome:
     """The borrower withdraws a request, or an approved loan before pick-up."""
     loan = session.get(Loan, loan_id)
     if loan is None:
-        return Outcome(Result.NOT_FOUND)
+        return LoanOutcome(LoanResult.NOT_FOUND)
     if loan.borrower_id != borrower.id:
-        return Outcome(Result.NOT_ALLOWED, loan)
+        return LoanOutcome(LoanResult.NOT_ALLOWED, loan)
     lock_asset(session, loan.asset_id)
     session.refresh(loan)
     for status in (LoanStatus.PENDING, LoanStatus.APPROVED):
         if loan.status is status:
             return _move(session, loan, status, LoanStatus.CANCELLED, Movement.CANCELLED, borrower, now)
-    return Outcome(Result.WRONG_STATE, loan)
+    return LoanOutcome(LoanResult.WRONG_STATE, loan)
 
 
-def hand_over(session: Session, loan_id: int, actor: LineUser, now: datetime) -> Outcome:
+def hand_over(session: Session, loan_id: int, actor: LineUser, now: datetime) -> LoanOutcome:
     found = _locked_loan(session, loan_id, actor)
     if not found.ok or found.loan is None:
         return found
@@ -206,7 +206,7 @@ def hand_over(session: Session, loan_id: int, actor: LineUser, now: datetime) ->
 
 def record_return(
     session: Session, loan_id: int, actor: LineUser, condition: Condition, now: datetime, note: str | None = None
-) -> Outcome:
+) -> LoanOutcome:
     found = _locked_loan(session, loan_id, actor)
     if not found.ok or found.loan is None:
         return found
@@ -234,30 +234,30 @@ def may_act_on(user: LineUser | None, loan: Loan) -> bool:
     return user is not None and user.is_staff and user.may_act_for(loan.asset.unit_id)
 
 
-def _locked_loan(session: Session, loan_id: int, actor: LineUser) -> Outcome:
+def _locked_loan(session: Session, loan_id: int, actor: LineUser) -> LoanOutcome:
     loan = session.get(Loan, loan_id)
     if loan is None:
-        return Outcome(Result.NOT_FOUND)
+        return LoanOutcome(LoanResult.NOT_FOUND)
     if not may_act_on(actor, loan):
-        return Outcome(Result.NOT_ALLOWED, loan)
+        return LoanOutcome(LoanResult.NOT_ALLOWED, loan)
     lock_asset(session, loan.asset_id)
     session.refresh(loan)  # what another transaction committed before we got the lock
-    return Outcome(Result.OK, loan)
+    return LoanOutcome(LoanResult.OK, loan)
 
 
 def _move(
     session: Session, loan: Loan, source: LoanStatus, target: LoanStatus, movement: Movement, actor: LineUser,
     now: datetime, *, condition: Condition | None = None, note: str | None = None, **values: object,
-) -> Outcome:
+) -> LoanOutcome:
     changed = session.execute(
         update(Loan).where(Loan.id == loan.id, Loan.status == source).values(status=target, **values)
         .execution_options(synchronize_session=False)
     )
     session.refresh(loan)
     if changed.rowcount != 1:
-        return Outcome(Result.WRONG_STATE, loan)
+        return LoanOutcome(LoanResult.WRONG_STATE, loan)
     _ledger(session, loan, movement, actor, now, condition=condition, note=note)
-    return Outcome(Result.OK, loan)
+    return LoanOutcome(LoanResult.OK, loan)
 
 
 def _ledger(

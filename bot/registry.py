@@ -21,14 +21,14 @@ if TYPE_CHECKING:
     from bot.context import Context
 
 Handler = Callable[["Context"], None]
-Matcher = Callable[["Context"], bool]
+IntentPredicate = Callable[["Context"], bool]
 
 
 @dataclass(frozen=True)
 class Intent:
     name: str
     handler: Handler
-    matcher: Matcher
+    matcher: IntentPredicate
     priority: int
     phrases: tuple[str, ...] = ()
 
@@ -43,7 +43,7 @@ class Registry:
     menu: list[tuple[int, Choice]] = field(default_factory=list)
 
     def intent(
-        self, name: str, *, phrases: tuple[str, ...] = (), match: Matcher | None = None, priority: int = 100
+        self, name: str, *, phrases: tuple[str, ...] = (), match: IntentPredicate | None = None, priority: int = 100
     ) -> Callable[[Handler], Handler]:
         """A text intent: matched by exact phrases (compared by match_key) and/or a matcher function.
 

@@ -27,7 +27,7 @@ from bot.feedback import MIN_DETAILS_CHARS as MIN_DETAILS
 from bot.feedback import (
     PHOTO_FOLDER,
     TRACKING_WINDOW,
-    Draft,
+    ReportDraft,
     issue_pin,
     parse_code,
     parse_pin,
@@ -96,7 +96,7 @@ class Goto:
 
 STAY = object()  # the step answered itself and waits for more (photos)
 FINISHED = object()  # the flow ended (submitted, or refused)
-Outcome = Retry | Goto | object | None  # None: the answer was taken, go to the next step
+StepOutcome = Retry | Goto | object | None  # None: the answer was taken, go to the next step
 
 
 def _tz(ctx: Context) -> ZoneInfo:
@@ -202,7 +202,7 @@ def _next_step(step: str, data: dict[str, Any]) -> str:
     return following
 
 
-def _on_category(ctx: Context, data: dict[str, Any]) -> Outcome:
+def _on_category(ctx: Context, data: dict[str, Any]) -> StepOutcome:
     chosen = settings().category_for(ctx.text) if ctx.kind == "message:text" else None
     if chosen is None:
         return Retry(texts.FB_BAD_CATEGORY)
@@ -210,7 +210,7 @@ def _on_category(ctx: Context, data: dict[str, Any]) -> Outcome:
     return None
 
 
-def _on_anonymous(ctx: Context, data: dict[str, Any]) -> Outcome:
+def _on_anonymous(ctx: Context, data: dict[str, Any]) -> StepOutcome:
     if ctx.kind == "message:text" and ctx.key in ANONYMOUS_KEYS:
         data["anonymous"] = True
         data.pop("phone", None)
@@ -221,7 +221,7 @@ def _on_anonymous(ctx: Context, data: dict[str, Any]) -> Outcome:
     return Retry(texts.FB_BAD_ANONYMOUS)
 
 
-def _on_details(ctx: Context, data: dict[str, Any]) -> Outcome:
+def _on_details(ctx: Context, data: dict[str, Any]) -> StepOutcome:
     if ctx.kind != "message:text":
         return Retry(f"{texts.FB_TEXT_EXPECTED} {texts.FB_ASK_DETAILS}")
     details = ctx.text.strip()
@@ -235,7 +235,7 @@ def _on_details(ctx: Context, data: dict[str, Any]) -> Outcome:
     return None
 
 
-def _on_photos(ctx: Context, data: dict[str, Any]) -> Outcome:
+def _on_photos(ctx: Context, data: dict[str, Any]) -> StepOutcome:
     photos = list(data.get("photos", []))
     if ctx.kind == "message:image":
         limit = settings().max_photos
@@ -256,7 +256,7 @@ def _on_photos(ctx: Context, data: dict[str, Any]) -> Outcome:
     return Retry(texts.FB_PHOTOS_PROMPT)
 
 
-def _on_location(ctx: Context, data: dict[str, Any]) -> Outcome:
+def _on_location(ctx: Context, data: dict[str, Any]) -> StepOutcome:
     message = ctx.raw.get("message") or {}
     if ctx.kind == "message:location" and isinstance(message.get("latitude"), int | float):
         data.update(latitude=float(message["latitude"]), longitude=float(message["longitude"]),
@@ -270,7 +270,7 @@ def _on_location(ctx: Context, data: dict[str, Any]) -> Outcome:
     return Retry(texts.FB_LOCATION_PROMPT)
 
 
-def _on_phone(ctx: Context, data: dict[str, Any]) -> Outcome:
+def _on_phone(ctx: Context, data: dict[str, Any]) -> StepOutcome:
     if ctx.kind == "message:text" and ctx.key in SKIP_KEYS:
         data.pop("phone", None)
         return None
@@ -281,7 +281,7 @@ def _on_phone(ctx: Context, data: dict[str, Any]) -> Outcome:
     return None
 
 
-def _on_confirm(ctx: Context, data: dict[str, Any]) -> Outcome:
+def _on_confirm(ctx: Context, data: dict[str, Any]) -> StepOutcome:
     if ctx.kind == "message:text" and ctx.key in CONFIRM_KEYS:
         _submit(ctx, data)
         return FINISHED
@@ -290,7 +290,7 @@ def _on_confirm(ctx: Context, data: dict[str, Any]) -> Outcome:
     return Retry(texts.FB_BAD_CONFIRM)
 
 
-def _on_edit(ctx: Context, data: dict[str, Any]) -> Outcome:
+def _on_edit(ctx: Context, data: dict[str, Any]) -> StepOutcome:
     step = EDIT_PARTS.get(ctx.key) if ctx.kind == "message:text" else None
     if step is None or step not in _editable(data):
         return Retry(texts.FB_BAD_EDIT)
@@ -300,7 +300,7 @@ def _on_edit(ctx: Context, data: dict[str, Any]) -> Outcome:
     return Goto(step)
 
 
-STEPS: dict[str, Callable[[Context, dict[str, Any]], Outcome]] = {
+STEPS: dict[str, Callable[[Context, dict[str, Any]], StepOutcome]] = {
     "category": _on_category,
     "anonymous": _on_anonymous,
     "details": _on_details,
@@ -391,7 +391,7 @@ def _submit(ctx: Context, data: dict[str, Any]) -> None:
     if not take_daily_quota(ctx.session, _secret(ctx), ctx.user, ctx.now, tz, config.daily_cap):
         menu_reply(ctx, texts.FB_DAILY_CAP.format(cap=config.daily_cap))
         return
-    draft = Draft(
+    draft = ReportDraft(
         category=data["category"], details=data["details"], anonymous=bool(data.get("anonymous")),
         photos=list(data.get("photos", [])), latitude=data.get("latitude"), longitude=data.get("longitude"),
         address=data.get("address"), phone=data.get("phone"),

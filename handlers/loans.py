@@ -22,9 +22,9 @@ from bot.assets import active_assets, assets_named, find_asset
 from bot.context import Context
 from bot.loan_cards import loan_card, loan_code, loan_fields
 from bot.loans import (
-    Draft,
-    Outcome,
-    Result,
+    LoanOutcome,
+    LoanRequest,
+    LoanResult,
     add_return_note,
     approve,
     cancel,
@@ -360,10 +360,10 @@ def _on_confirm(ctx: Context, asset: Asset) -> None:
         ctx.reply(text(texts.LOAN_CONFIRM_PROMPT, _confirm_choices()))
         return
     data = ctx.conversation.data
-    draft = Draft(asset.id, int(data["quantity"]), date.fromisoformat(data["start"]), date.fromisoformat(data["end"]),
-                  data["purpose"], data["name"], data["phone"])
+    draft = LoanRequest(asset.id, int(data["quantity"]), date.fromisoformat(data["start"]),
+                        date.fromisoformat(data["end"]), data["purpose"], data["name"], data["phone"])
     outcome = create_request(ctx.session, ctx.user, draft, ctx.now)
-    if outcome.result is Result.NOT_ENOUGH:
+    if outcome.result is LoanResult.NOT_ENOUGH:
         ctx.set_step("dates")
         ctx.reply(text(texts.LOAN_TAKEN_MEANWHILE.format(name=asset.name, free=outcome.free, unit=asset.count_unit),
                        [Choice(texts.QR_CHANGE_QUANTITY), Choice(texts.QR_CANCEL)]))
@@ -435,11 +435,11 @@ def cancel_loan(ctx: Context) -> None:
         return
     outcome = cancel(ctx.session, _loan_id(ctx), ctx.user, ctx.now)
     loan = outcome.loan
-    if outcome.result is Result.NOT_FOUND or loan is None:
+    if outcome.result is LoanResult.NOT_FOUND or loan is None:
         menu_reply(ctx, texts.LOAN_GONE)
-    elif outcome.result is Result.NOT_ALLOWED:
+    elif outcome.result is LoanResult.NOT_ALLOWED:
         menu_reply(ctx, texts.LOAN_NOT_YOUR_REQUEST)
-    elif outcome.result is Result.WRONG_STATE:
+    elif outcome.result is LoanResult.WRONG_STATE:
         menu_reply(ctx, texts.LOAN_CANCEL_NOT_POSSIBLE.format(**loan_fields(loan)))
     else:
         menu_reply(ctx, texts.LOAN_CANCELLED.format(code=loan_code(loan)))
@@ -449,17 +449,17 @@ def cancel_loan(ctx: Context) -> None:
 
 # -- staff buttons ------------------------------------------------------------------------------------
 
-def _refused(ctx: Context, outcome: Outcome) -> bool:
+def _refused(ctx: Context, outcome: LoanOutcome) -> bool:
     """Replies why nothing was done (gone, not yours, already done) and says True; False when it went through."""
     loan = outcome.loan
-    if outcome.result is Result.NOT_FOUND or loan is None:
+    if outcome.result is LoanResult.NOT_FOUND or loan is None:
         ctx.reply(text(texts.LOAN_GONE))
-    elif outcome.result is Result.NOT_ALLOWED:
+    elif outcome.result is LoanResult.NOT_ALLOWED:
         log.warning("user #%s may not act on loan %s", ctx.user and ctx.user.id, loan.id)
         ctx.reply(text(texts.LOAN_NOT_YOURS.format(unit=loan.asset.unit.name)))
-    elif outcome.result is Result.WRONG_STATE:
+    elif outcome.result is LoanResult.WRONG_STATE:
         ctx.reply(text(texts.LOAN_ALREADY.format(**loan_fields(loan))))
-    elif outcome.result is Result.NOT_ENOUGH:
+    elif outcome.result is LoanResult.NOT_ENOUGH:
         ctx.reply(text(texts.LOAN_APPROVE_NOT_ENOUGH.format(**{**loan_fields(loan), "free": outcome.free})))
     else:
         return False
@@ -479,7 +479,11 @@ def approve_loan(ctx: Context) -> None:
 
 
 def _act_and_tell(
-    ctx: Context, act: Callable[[Session, int, LineUser, datetime], Outcome], staff_text: str, notice: str, event: str
+    ctx: Context,
+    act: Callable[[Session, int, LineUser, datetime], LoanOutcome],
+    staff_text: str,
+    notice: str,
+    event: str,
 ) -> None:
     """A one-tap staff step on the loan of the button: do it, show the card as it now is, tell the borrower."""
     user = _staff_user(ctx)
@@ -504,10 +508,10 @@ def ask_reject_reason(ctx: Context) -> None:
         ctx.reply(text(texts.LOAN_GONE))
         return
     if not may_act_on(user, loan):
-        _refused(ctx, Outcome(Result.NOT_ALLOWED, loan))
+        _refused(ctx, LoanOutcome(LoanResult.NOT_ALLOWED, loan))
         return
     if loan.status is not LoanStatus.PENDING:
-        _refused(ctx, Outcome(Result.WRONG_STATE, loan))
+        _refused(ctx, LoanOutcome(LoanResult.WRONG_STATE, loan))
         return
     ctx.start_flow(REJECT_FLOW, "reason", {"loan_id": loan.id})
     choices = [Choice(reason) for reason in texts.LOAN_REJECT_REASONS] + [Choice(texts.QR_CANCEL)]

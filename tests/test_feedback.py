@@ -17,8 +17,8 @@ from sqlalchemy import select, update
 
 from bot import runtime, scheduler, texts
 from bot.feedback import (
-    Draft,
     FeedbackDataError,
+    ReportDraft,
     daily_key,
     increment,
     load_settings,
@@ -694,7 +694,8 @@ def test_fifty_concurrent_submissions_get_fifty_gapless_codes(seeded):
         try:
             start.wait()
             with sessions.begin() as session:
-                codes.append(submit(session, Draft(category="complaint", details=f"เรื่องที่ {i}"), None, now, BKK).code)
+                draft = ReportDraft(category="complaint", details=f"เรื่องที่ {i}")
+                codes.append(submit(session, draft, None, now, BKK).code)
         except BaseException as exc:  # noqa: BLE001 - surfaced below
             errors.append(exc)
 
@@ -713,10 +714,10 @@ def test_a_rolled_back_submission_leaves_no_gap(seeded):
     sessions = runtime(seeded).sessions
     now = utcnow()
     with pytest.raises(RuntimeError), sessions.begin() as session:
-        submit(session, Draft(category="complaint", details="ยกเลิกกลางทาง"), None, now, BKK)
+        submit(session, ReportDraft(category="complaint", details="ยกเลิกกลางทาง"), None, now, BKK)
         raise RuntimeError("the transaction fails after the code was taken")
     with sessions.begin() as session:
-        code = submit(session, Draft(category="complaint", details="เรื่องจริง"), None, now, BKK).code
+        code = submit(session, ReportDraft(category="complaint", details="เรื่องจริง"), None, now, BKK).code
     assert code.endswith("-000001")
 
 

@@ -21,7 +21,7 @@ from bot.config import office_today, office_tz
 from bot.feedback_report import complaints_report
 from bot.loan_cards import loan_code, loan_fields
 from bot.loan_report import loan_report, report_csv, write_report_xlsx
-from bot.loans import Outcome, Result, approve, hand_over, loans_to_act_on, may_act_on, record_return, reject
+from bot.loans import LoanOutcome, LoanResult, approve, hand_over, loans_to_act_on, may_act_on, record_return, reject
 from bot.reports import measure_report, write_csv, write_xlsx
 from bot.thaidate import fiscal_year_of, parse_fiscal_year, thai_date, thai_datetime, thai_month
 from bot.web.admin import bp, commit_and_send, flash_note, newest_outbox_id, require, take_note
@@ -67,15 +67,15 @@ def loans():  # type: ignore[no-untyped-def]
                            conditions=texts.CONDITION_NAMES, reasons=texts.LOAN_REJECT_REASONS, note=take_note())
 
 
-def _act(loan_id: int, act: Callable[[], Outcome], notice: str | None, cause: str, **fields: object) -> Response:
+def _act(loan_id: int, act: Callable[[], LoanOutcome], notice: str | None, cause: str, **fields: object) -> Response:
     """Do a staff step and tell the borrower as the LINE button does; the outcome is shown on the list."""
     _loan_or_404(loan_id)
     mark = newest_outbox_id()
     outcome = act()
     loan = outcome.loan
-    if outcome.result is Result.WRONG_STATE and loan is not None:
+    if outcome.result is LoanResult.WRONG_STATE and loan is not None:
         flash_note(texts.WEB["already"].format(status=texts.LOAN_STATUS_NAMES[loan.status.value]))
-    elif outcome.result is Result.NOT_ENOUGH:
+    elif outcome.result is LoanResult.NOT_ENOUGH:
         flash_note(texts.WEB["not_enough"].format(free=outcome.free))
     elif not outcome.ok or loan is None:
         abort(404)
