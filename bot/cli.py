@@ -1,4 +1,5 @@
-"""Operator commands: `flask --app wsgi db | seed | chat | sender | scheduler | staff | report | qa`."""
+"""Operator commands: `flask --app wsgi db | seed | chat | sender | scheduler | staff | report | qa | richmenu |
+privacy`."""
 
 from __future__ import annotations
 
@@ -102,7 +103,8 @@ class OperatorGroup(AppGroup):
 
 
 db_group = OperatorGroup("db", help="Database migrations (Alembic).")
-# Year-end and review reports; each capability adds its own subcommand (`report loans`, `report measures`...).
+# Year-end and review reports. Their subcommands (`report measures | complaints | loans | unanswered`) are all
+# declared in this module; the figures are computed by bot.reports, bot.feedback_report and bot.loan_report.
 report_group = OperatorGroup("report", help="Reports for the office and the ITA.")
 
 

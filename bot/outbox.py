@@ -54,35 +54,6 @@ MAX_BACKOFF_SECONDS = 15 * 60
 SEND_THREADS = 16
 
 
-def enqueue_reply(
-    session: Session,
-    *,
-    reply_token: str,
-    to: str | None,
-    messages: Sequence[Message],
-    source_event_id: str | None = None,
-) -> list[OutboxMessage]:
-    """A reply: the first five messages use the token; any more follow as pushes to the same chat."""
-    batches = fit(messages)
-    rows: list[OutboxMessage] = []
-    for i, batch in enumerate(batches):
-        if i > 0 and not to:
-            log.warning("dropping %d messages beyond 5: no recipient id to push to", len(batch))
-            break
-        rows.append(
-            OutboxMessage(
-                kind=OutboxKind.REPLY if i == 0 else OutboxKind.PUSH,
-                reply_token=reply_token if i == 0 else None,
-                to=to,
-                messages=batch,
-                source_event_id=source_event_id,
-            )
-        )
-    session.add_all(rows)
-    session.flush()
-    return rows
-
-
 @dataclass(frozen=True)
 class ClaimedRow:
     """An outbox row this process holds claimed (enqueue_claimed_reply, or send_due's batch): what sending needs."""
@@ -108,9 +79,10 @@ def enqueue_claimed_reply(
     source_event_id: str | None = None,
     now: datetime | None = None,
 ) -> list[ClaimedRow]:
-    """As enqueue_reply, but the rows are claimed by the caller from the start (status "sending", a lease
-    of CLAIM_LEASE, attempts 1), so that it sends them with Sender.send_claimed once the transaction has
-    committed, with no claim of its own. Plain INSERTs, without the ORM's unit of work."""
+    """A reply: the first five messages use the token; any more follow as pushes to the same chat. The rows are
+    claimed by the caller from the start (status "sending", a lease of CLAIM_LEASE, attempts 1), so that it sends
+    them with Sender.send_claimed once the transaction has committed, with no claim of its own. Plain INSERTs,
+    without the ORM's unit of work."""
     now = now or utcnow()
     rows: list[ClaimedRow] = []
     for i, batch in enumerate(fit(messages)):

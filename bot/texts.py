@@ -1,4 +1,11 @@
-"""Everything a citizen or a clerk reads, in one polite voice, in one place for review.
+"""Every sentence the bot says to a citizen or a clerk, in the chat and in the back-office's notes and labels (WEB),
+in one polite voice, in one place for review.
+
+Not here, and reviewed where they are: the words the bot listens for (the handlers' `phrases=` and patterns, and
+bot/data/vocabulary.toml, knowledge.toml, services.toml, feedback.toml); the office's answers and settings (the
+data files); the titles and column headers of the year-end reports, in the ITA's own wording (bot/reports.py,
+bot/feedback_report.py, bot/loan_report.py); the text of the web pages' templates (bot/web/templates/); and the
+terminal chat's labels (bot/chat.py, bot/line_api.py's console).
 
 The voice: the office speaking, short sentences, the polite particle ค่ะ/คะ, no jargon.
 Templates use str.format fields; keep the field names when rewording.
@@ -29,14 +36,6 @@ MEASURES_HEADER = "มาตรการส่งเสริมคุณธร�
 MEASURES_FOOTER = "แตะหมายเลขด้านล่างเพื่อดูรายละเอียดของแต่ละมาตรการได้ค่ะ"
 MEASURES_MISSING = "ขออภัยค่ะ ระบบยังไม่มีข้อมูลมาตรการ เจ้าหน้าที่กำลังนำเข้าข้อมูล โปรดลองใหม่ภายหลังค่ะ"
 MEASURE_NOT_FOUND = "ขออภัยค่ะ ไม่พบมาตรการที่ {number} มีมาตรการที่ 1 ถึง {count} ค่ะ"
-MEASURE_DETAIL = (
-    "มาตรการที่ {number}: {title}\n\n"
-    "ขั้นตอนหรือวิธีปฏิบัติ\n{steps}\n\n"
-    "ช่วงเวลา: {period}\n"
-    "ผู้รับผิดชอบ: {responsible}\n\n"
-    "ผลการดำเนินการ\n{results}\n\n"
-    "ผลลัพธ์\n{outcomes}"
-)
 
 CONTACT_HEADER = "ช่องทางติดต่อ{office}ค่ะ"
 CONTACT_LINE = "{label}: {value}"

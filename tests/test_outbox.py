@@ -10,7 +10,7 @@ import pytest
 from bot import runtime
 from bot.line_api import LineTransport, SendOutcome, SendResult
 from bot.messages import Choice, fit, split_text, text
-from bot.outbox import Sender, enqueue_push, enqueue_reply
+from bot.outbox import Sender, enqueue_claimed_reply, enqueue_push
 from models import OutboxKind, OutboxMessage, OutboxStatus, utcnow
 from tests import line_events as ev
 from tests.helpers import rows
@@ -170,7 +170,7 @@ def test_a_push_with_a_dedupe_key_is_created_once(app):
 
 def test_reply_beyond_five_messages_without_a_recipient_keeps_the_first_five(app):
     with runtime(app).sessions.begin() as session:
-        created = enqueue_reply(session, reply_token="t", to=None, messages=[text(str(i)) for i in range(7)])
+        created = enqueue_claimed_reply(session, reply_token="t", to=None, messages=[text(str(i)) for i in range(7)])
     assert [len(r.messages) for r in created] == [5]
 
 
@@ -201,9 +201,9 @@ def test_a_409_for_an_accepted_retry_key_counts_as_delivered(app):
 
 def test_a_refused_reply_token_without_a_recipient_fails_instead_of_looping(app):
     with runtime(app).sessions.begin() as session:
-        [row] = enqueue_reply(session, reply_token="t", to=None, messages=[text("x")])
+        [row] = enqueue_claimed_reply(session, reply_token="t", to=None, messages=[text("x")])
     transport = ScriptedTransport(SendOutcome(SendResult.REPLY_TOKEN_INVALID, "HTTP 400: Invalid reply token"))
-    Sender(runtime(app).sessions, transport).send_ids([row.id])
+    Sender(runtime(app).sessions, transport).send_claimed([row])
     assert transport.calls == ["reply"]
     assert rows(app, OutboxMessage)[0].status is OutboxStatus.FAILED
 
