@@ -45,9 +45,9 @@ def file_report(app: Any, *, anonymous: bool = False, located: bool = True) -> t
     """A report as the citizen's flow files it (bot.feedback.submit); (id, code)."""
     with runtime(app).sessions.begin() as session:
         draft = ReportDraft(category="fix", details=DETAILS, anonymous=anonymous,
-                      phone=None if anonymous else CITIZEN_PHONE,
-                      latitude=15.123456 if located else None, longitude=102.654321 if located else None,
-                      address="หมู่ 3 ตำบลดอนกลาง" if located else None)
+                            phone=None if anonymous else CITIZEN_PHONE,
+                            latitude=15.123456 if located else None, longitude=102.654321 if located else None,
+                            address="หมู่ 3 ตำบลดอนกลาง" if located else None)
         report = submit(session, draft, citizen(session), utcnow(), BKK)
         return report.id, report.code
 
@@ -58,7 +58,7 @@ def request_loan(app: Any, *, asset_key: str = "tent", quantity: int = 2, in_day
     with runtime(app).sessions.begin() as session:
         asset = session.scalar(select(Asset).where(Asset.key == asset_key))
         draft = LoanRequest(asset_id=asset.id, quantity=quantity, start=start, end=start + timedelta(days=1),
-                          purpose="งานบวช", contact_name="สมชาย ใจดี", phone="0899999999")
+                            purpose="งานบวช", contact_name="สมชาย ใจดี", phone="0899999999")
         outcome = create_request(session, citizen(session), draft, utcnow())
         assert outcome.ok, outcome
         return outcome.loan.id
