@@ -123,7 +123,7 @@ def test_a_clerk_approves_a_loan_from_the_calendar(server, page, seeded, fake_li
     page.goto(f"{server}/admin/loans")
     screenshot(page, "admin-loans.png", docs=True)
 
-    start = week_start(utcnow().astimezone(BKK).date())
+    start = week_start(utcnow().astimezone(BKK).date() + timedelta(days=1))  # the week of the tents' first day
     page.goto(f"{server}/admin/loans/calendar?start={start.isoformat()}")
     screenshot(page, "admin-calendar.png")
     page.click(f'#pending button.approve[data-loan="{first}"]')
