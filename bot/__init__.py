@@ -5,38 +5,19 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import config_from_env, local_channel_secret
-from bot.db import Readiness, make_engine, make_session_factory
+from bot.db import Readiness, make_engine, make_session_factory, read_only
 from bot.inbound import InboundProcessor
 from bot.line_api import ConsoleTransport, LineTransport, Transport
 from bot.outbox import Sender
-from bot.registry import Registry, load_handlers, registry
+from bot.registry import load_handlers, registry
+from bot.runtime import EXTENSION, Runtime, runtime
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Runtime:
-    """What the app holds across requests: one engine and session factory, the sender and its transport."""
-
-    engine: Engine
-    sessions: sessionmaker[Session]
-    sender: Sender
-    registry: Registry
-    channel_secret: str
-    readiness: Readiness
-    inbound: InboundProcessor
-
-    @property
-    def console_mode(self) -> bool:
-        return not isinstance(self.sender.transport, LineTransport)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -56,20 +37,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         engine, auto_migrate=app.config["AUTO_MIGRATE"], recheck_seconds=app.config["READINESS_RECHECK_SECONDS"]
     )
     _migrate_or_warn(readiness)
-    load_handlers()
+    load_handlers(app)
     sessions = make_session_factory(engine)
     transport = app.config.get("TRANSPORT") or make_transport(app.config)
     sender = Sender(sessions, transport, max_attempts=app.config["SENDER_MAX_ATTEMPTS"])
     inbound = InboundProcessor(sessions, registry, app.config, sender)
-    app.extensions["bot"] = Runtime(
+    app.extensions[EXTENSION] = Runtime(
         engine, sessions, sender, registry, app.config["LINE_CHANNEL_SECRET"], readiness, inbound
     )
 
-    from bot import media, privacy, webhook
+    from bot import media, webhook
 
     app.register_blueprint(webhook.bp)
     app.register_blueprint(media.bp)
-    app.register_blueprint(privacy.bp)
     from bot import web
 
     web.init_app(app)
@@ -80,28 +60,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 
 def warm_up(app: Flask) -> threading.Thread:
-    """Build in the background what a worker's first question needs and takes seconds to make (the Thai word
-    analyzer's dictionary trie and the matcher over the office's knowledge), so that a worker which waits for its
-    first webhook has it ready. A request that needs it meanwhile waits for the same build (bot.qa's lock)."""
+    """Build in the background what a worker's first question needs and takes seconds to make (registry.warm_ups:
+    the Q&A's matcher over the office's knowledge, with the Thai word analyzer's dictionary), so that a worker which
+    waits for its first webhook has it ready. A request that needs it meanwhile waits for the same build."""
 
     def build() -> None:
-        from bot.db import read_only
-        from bot.qa import matcher_for
-
-        try:
-            with runtime(app).sessions() as session:
-                read_only(session)
-                matcher_for(session)
-        except Exception:  # noqa: BLE001 - a warm-up only: the first question builds it again
-            log.warning("warm-up: could not build the matcher ahead of the first question", exc_info=True)
+        for step in registry.warm_ups:
+            try:
+                with runtime(app).sessions() as session:
+                    read_only(session)
+                    step(session)
+            except Exception:  # noqa: BLE001 - a warm-up only: the first question builds it again
+                log.warning("warm-up: %s failed; the first question builds it", step.__name__, exc_info=True)
 
     thread = threading.Thread(target=build, name="warm-up", daemon=True)
     thread.start()
     return thread
-
-
-def runtime(app: Flask) -> Runtime:
-    return app.extensions["bot"]
 
 
 def make_transport(config: dict[str, Any]) -> Transport:

@@ -21,8 +21,9 @@ from typing import Any, TextIO
 from flask import Flask
 from sqlalchemy import select
 
-from bot import runtime, texts
+from bot import texts
 from bot.line_api import SendOutcome, SendResult, choices_of, render_messages
+from bot.runtime import runtime
 from models import Measure, OutboxKind, OutboxMessage, OutboxStatus
 
 PROMPT = "คุณ: "

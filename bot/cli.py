@@ -1,5 +1,6 @@
-"""Operator commands: `flask --app wsgi db | seed | chat | sender | scheduler | staff | report | qa | richmenu |
-privacy`."""
+"""The engine's operator commands: `flask --app wsgi db | seed | chat | sender | scheduler | staff | report |
+richmenu`. Others come with their module's init_app: `qa` (bot.qa.cli), `privacy` (bot.privacy) and each `report`
+subcommand (bot/<capability>/cli.py)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot.config import ConfigError, office_today, office_tz
 from bot.datafile import DataFileError
 from bot.db import current_revisions, head_revisions, upgrade
-from bot.thaidate import BE_OFFSET, fiscal_year_of, parse_fiscal_year
+from bot.runtime import runtime
+from bot.thai.dates import BE_OFFSET, clock_time, fiscal_year_of, parse_fiscal_year
 
 DEBUG_HINT = "run with --debug for details"
 
@@ -37,10 +39,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(staff_group)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(richmenu_group)
-    app.cli.add_command(qa_group)
-    from bot.privacy import privacy_group
-
-    app.cli.add_command(privacy_group)
 
 
 # -- failures as one line ------------------------------------------------------------------------------------
@@ -103,15 +101,14 @@ class OperatorGroup(AppGroup):
 
 
 db_group = OperatorGroup("db", help="Database migrations (Alembic).")
-# Year-end and review reports. Their subcommands (`report measures | complaints | loans | unanswered`) are all
-# declared in this module; the figures are computed by bot.reports, bot.feedback_report and bot.loan_report.
+# Year-end and review reports; each capability adds its own subcommand (`report loans`, `report measures`...) in
+# its bot/<capability>/cli.py, through its init_app.
 report_group = OperatorGroup("report", help="Reports for the office and the ITA.")
 
 
 @db_group.command("upgrade")
 def db_upgrade() -> None:
     """Migrate the database to the newest schema."""
-    from bot import runtime
 
     engine = runtime(current_app).engine
     upgrade(engine)
@@ -121,7 +118,6 @@ def db_upgrade() -> None:
 @db_group.command("current")
 def db_current() -> None:
     """Show the database's schema revision and the newest one."""
-    from bot import runtime
 
     current = current_revisions(runtime(current_app).engine)
     click.echo(f"current {_revisions(current)}, head {_revisions(head_revisions())}")
@@ -134,7 +130,6 @@ def _revisions(revisions: frozenset[str]) -> str:
 @click.command("seed", cls=OperatorCommand)
 def seed_command() -> None:
     """Import the office's ITA report and settings (safe to run again)."""
-    from bot import runtime
     from bot.seed import SeedError, seed_bundled
 
     today = office_today()
@@ -171,7 +166,6 @@ def chat_command(user_id: str) -> None:
 def sender_command(once: bool, interval: float) -> None:
     """Deliver the outbox: retries what failed in the request, with back-off; and process the webhook events a
     dead worker left unprocessed."""
-    from bot import runtime
 
     rt = runtime(current_app)
     sender = rt.sender
@@ -202,7 +196,6 @@ staff_group = OperatorGroup("staff", help="Staff who act on the office's tasks f
               help="How long the code works, in hours (at least 1).")
 def staff_invite(unit: str, name: str, role: str, valid_hours: int) -> None:
     """Print a one-time code; the staff member sends "ลงทะเบียน <code>" to the bot."""
-    from bot import runtime
     from bot.staff import InviteError, create_invite
     from models import Role, utcnow
 
@@ -219,7 +212,6 @@ def staff_invite(unit: str, name: str, role: str, valid_hours: int) -> None:
 @staff_group.command("list")
 def staff_list() -> None:
     """Registered staff, by unit."""
-    from bot import runtime
     from bot.staff import list_staff
 
     with runtime(current_app).sessions() as session:
@@ -235,7 +227,6 @@ def staff_list() -> None:
 @click.argument("who")
 def staff_remove(who: str) -> None:
     """Make a staff member (LINE user id or exact name) a citizen again."""
-    from bot import runtime
     from bot.staff import InviteError, remove_staff
 
     try:
@@ -250,7 +241,6 @@ def staff_remove(who: str) -> None:
 @click.argument("who")
 def staff_login_link(who: str) -> None:
     """Print a one-time link to the web back-office for a staff member (LINE user id or exact name)."""
-    from bot import runtime
     from bot.staff import InviteError, find_staff
     from bot.web.auth import LINK_VALID, create_login_token, login_url
     from models import utcnow
@@ -268,11 +258,6 @@ def staff_login_link(who: str) -> None:
 @click.command("scheduler", cls=OperatorCommand)
 def scheduler_command() -> None:
     """The long-running scheduler: reminders when due, the morning digest, and the outbox sender."""
-    from zoneinfo import ZoneInfo
-
-    from bot import runtime
-    from bot.privacy import Retention
-    from bot.schedule import parse_time
     from bot.scheduler import run_scheduler
 
     rt = runtime(current_app)
@@ -281,12 +266,11 @@ def scheduler_command() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     click.echo("scheduler running; Ctrl-C to stop")
     run_scheduler(
-        rt.sessions, rt.sender, ZoneInfo(config["BOT_TIMEZONE"]),
+        rt.sessions, rt.sender, office_tz(),
         tick_seconds=float(config["SCHEDULER_TICK_SECONDS"]),
-        digest_at=parse_time(config["DIGEST_TIME"]),
+        digest_at=clock_time(config["DIGEST_TIME"]),
         stop=_stop_on_signals(),
-        media_dir=Path(config["MEDIA_DIR"]),
-        retention=Retention.of(config),
+        config=config,
         inbound=rt.inbound,
     )
 
@@ -368,161 +352,6 @@ def emit_report(
         click.echo(csv_text(), nl=False)
 
 
-@report_group.command("measures")
-@fiscal_year_report_options
-def report_measures(fiscal_year: int, fmt: str, output: str | None) -> None:
-    """The report's table of measures for a fiscal year, with what staff recorded as done."""
-    from bot import runtime
-    from bot.reports import measure_report, write_csv, write_xlsx
-
-    with runtime(current_app).sessions() as session:
-        table = measure_report(session, fiscal_year, office_tz())
-    emit_report(fmt, output, f"measures-{fiscal_year}.xlsx", lambda: write_csv(table), lambda p: write_xlsx(table, p))
-
-
-@report_group.command("unanswered")
-@click.option("--limit", type=int, default=None, help="Show only the most frequent N questions to teach.")
-def report_unanswered(limit: int | None) -> None:
-    """Questions the bot could not answer, the most frequent first, and those already taught (who asked is never
-    stored). Teach one with `qa teach "#ID" --entry ENTRY`."""
-    from bot import runtime
-    from bot.qa import matcher_for
-    from bot.unanswered import review
-
-    tz = office_tz()
-    with runtime(current_app).sessions() as session:
-        to_teach, taught = review(session)
-        labels = {e.id: e.label for e in matcher_for(session).knowledge.entries}
-    if not to_teach and not taught:
-        click.echo("no unanswered questions logged")
-        return
-    click.echo(f"to teach ({len(to_teach)} questions, most asked first; dates in {tz.key}):")
-    click.echo(f"{'group':>7}  {'times':>5}  {'first asked':<12}  {'last asked':<12}  {'closest entry':<40}  question")
-    for row in to_teach[:limit] if limit is not None else to_teach:
-        click.echo(_unanswered_line(row, _entry_name(row.best_entry, labels), tz))
-    if taught:
-        click.echo(f"taught ({len(taught)}):")
-        for row in taught:
-            click.echo(_unanswered_line(row, f"taught: {_entry_name(row.taught_to, labels)}", tz))
-
-
-def _unanswered_line(row: Any, entry: str, tz: Any) -> str:
-    from bot.thaidate import thai_date
-
-    first = thai_date(row.first_asked.astimezone(tz)) if row.first_asked else "-"
-    last = thai_date(row.last_asked.astimezone(tz))
-    return f"{'#' + str(row.group_id):>7}  {row.count:>5}  {first:<12}  {last:<12}  {entry:<40}  {row.example}"
-
-
-def _entry_name(entry_id: str | None, labels: dict[str, str]) -> str:
-    if entry_id is None:
-        return "-"
-    label = labels.get(entry_id)
-    return f"{entry_id} ({label})" if label and label != entry_id else entry_id
-
-
-# -- the teaching loop ---------------------------------------------------------------------------------------
-qa_group = OperatorGroup("qa", help="Teach the question matcher what it could not answer.")
-
-
-@qa_group.command("teach")
-@click.argument("question")
-@click.option("--entry", "entry_id", help="The entry that answers it (see `qa entries`).")
-@click.option("--out-of-scope", is_flag=True, help="The office does not answer this: never answer it confidently.")
-@click.option("--by", "by", help="Your name, kept with the teaching.")
-def qa_teach(question: str, entry_id: str | None, out_of_scope: bool, by: str | None) -> None:
-    """Attach QUESTION (its text, or "#ID" of a group in `report unanswered`) to an entry; every worker answers
-    it from its next question on."""
-    from bot import runtime
-    from bot.teaching import TeachingError, teach
-    from models import clock
-
-    try:
-        with runtime(current_app).sessions.begin() as session:
-            taught = teach(session, question, entry_id, out_of_scope, by, clock.now())
-            target = "out of scope" if taught.out_of_scope else f"entry {taught.entry_id}"
-            click.echo(f"taught #{taught.id}: {taught.text!r} -> {target}")
-    except TeachingError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-@qa_group.command("taught")
-def qa_taught() -> None:
-    """The questions taught so far, oldest first."""
-    from bot import runtime
-    from bot.teaching import taught_questions
-    from bot.thaidate import thai_datetime
-
-    tz = office_tz()
-    with runtime(current_app).sessions() as session:
-        rows = taught_questions(session)
-        if not rows:
-            click.echo("no questions taught")
-            return
-        for row in rows:
-            target = "out of scope" if row.out_of_scope else row.entry_id
-            by = f" by {row.taught_by}" if row.taught_by else ""
-            click.echo(f"#{row.id:<5} {target:<32} {thai_datetime(row.taught_at, tz)}{by}  {row.text}")
-
-
-@qa_group.command("untaught")
-@click.argument("taught_id", type=int)
-def qa_untaught(taught_id: int) -> None:
-    """Remove the taught question of id TAUGHT_ID (from `qa taught`)."""
-    from bot import runtime
-    from bot.teaching import TeachingError, untaught
-
-    try:
-        with runtime(current_app).sessions.begin() as session:
-            removed = untaught(session, taught_id)
-            click.echo(f"removed #{removed.id}: {removed.text!r}")
-    except TeachingError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-@qa_group.command("entries")
-def qa_entries() -> None:
-    """The entries a question can be taught to: id and label."""
-    from bot import runtime
-    from bot.qa import matcher_for
-
-    with runtime(current_app).sessions() as session:
-        entries = [e for e in matcher_for(session).knowledge.entries if not e.out_of_scope]
-    for entry in entries:
-        click.echo(f"{entry.id:<32} {entry.label}")
-
-
-@report_group.command("complaints")
-@fiscal_year_report_options
-def report_complaints(fiscal_year: int, fmt: str, output: str | None) -> None:
-    """Feedback and complaints of a fiscal year: counts, median days to acknowledge and close, satisfaction."""
-    from bot import runtime
-    from bot.feedback_report import complaints_report
-    from bot.reports import write_csv, write_xlsx
-
-    with runtime(current_app).sessions() as session:
-        table = complaints_report(session, fiscal_year)
-    emit_report(fmt, output, f"complaints-{fiscal_year}.xlsx", lambda: write_csv(table), lambda p: write_xlsx(table, p))
-
-
-@report_group.command("loans")
-@fiscal_year_report_options
-@click.option("--chart", type=OutputFile(), help="PNG chart file (default: loans-<fy>.png).")
-def report_loans(fiscal_year: int, fmt: str, output: str | None, chart: str | None) -> None:
-    """The loan ledger (สมุดคุม), statistics per item and month, and a chart of loans per month."""
-    from bot import runtime
-    from bot.loan_report import loan_report, report_csv, write_chart, write_report_xlsx
-
-    with runtime(current_app).sessions() as session:
-        report = loan_report(session, fiscal_year, office_tz())
-    emit_report(
-        fmt, output, f"loans-{fiscal_year}.xlsx", lambda: report_csv(report), lambda p: write_report_xlsx(report, p)
-    )
-    chart_path = Path(chart or f"loans-{fiscal_year}.png")
-    write_chart(report, chart_path)
-    click.echo(f"wrote {chart_path}", err=output is None and fmt == "csv")
-
-
 richmenu_group = AppGroup("richmenu", help="The rich menus (the tiles at the bottom of the chat).")
 
 
@@ -533,7 +362,6 @@ def richmenu_deploy(dry_run: bool, output: str | None) -> None:
     """Draw the menus of bot/data/richmenu.toml and put them on the channel (safe to run again)."""
     from linebot.v3.messaging import ApiClient, ApiException, Configuration, MessagingApi, MessagingApiBlob
 
-    from bot import runtime
     from bot.richmenu import RichMenuFileError, deploy, load_menus, write_review
 
     config = current_app.config

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.messages import Message
 from bot.outbox import enqueue_push
-from bot.thai import clean, collapse_emphasis, key_of_normalized
+from bot.thai.text import clean, collapse_emphasis, key_of_normalized
 from models import Conversation, LineUser
 
 

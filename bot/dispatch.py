@@ -2,7 +2,7 @@
 
 The statements of an event are few on purpose: the dedupe is one INSERT ... ON CONFLICT DO NOTHING, the user
 one upsert, the replies are inserted already claimed for the request's own send (bot.outbox), and what
-handlers read about the office comes from a per-process snapshot (bot.office).
+handlers read about the office comes from a per-process snapshot (bot.ita.office).
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from sqlalchemy.sql.selectable import ExecutableReturnsRows
 from bot import texts
 from bot.context import Context, chat_id_of
 from bot.db import dialect_of, dialect_upsert, is_disconnect, log_failure
-from bot.emergency import emergency_in
 from bot.messages import text
 from bot.outbox import ClaimedRow, enqueue_claimed_reply
 from bot.registry import Handler, Registry
-from bot.thai import match_key
+from bot.thai.text import match_key
 from models import Conversation, LineUser, ProcessedEvent, utcnow
 
 log = logging.getLogger(__name__)
@@ -212,13 +211,12 @@ def _handle(
     )
 
 
-EMERGENCY_EVENT = "message:text:emergency"
-
-
 def route(registry: Registry, ctx: Context) -> Handler:
-    # An emergency comes before everything, a flow included: the flow's state is kept for afterwards.
-    if ctx.kind == "message:text" and EMERGENCY_EVENT in registry.events and emergency_in(ctx.normalized):
-        return registry.events[EMERGENCY_EVENT]
+    # An interrupt (an emergency) comes before everything, a flow included: the flow's state is kept for afterwards.
+    if ctx.kind == "message:text":
+        interrupt = next((i for i in registry.interrupts if i.matcher(ctx)), None)
+        if interrupt is not None:
+            return interrupt.handler
     if ctx.conversation is not None and ctx.kind.startswith("message:"):
         if ctx.kind == "message:text" and ctx.key in CANCEL_KEYS:
             return registry.events["command:cancel"]

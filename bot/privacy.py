@@ -3,7 +3,7 @@
 What counts as personal data here: the LINE user id, the name and phone numbers typed into a loan or a named
 report, the photos and locations sent with a report, what a flow in progress holds, and the bodies of the
 messages sent to a person. Counts are not: a report stays a report and a loan a loan, so the year-end
-reports (bot.feedback_report, bot.loan_report) give the same numbers after an erasure or a purge.
+reports (bot.feedback.report, bot.loans.report) give the same numbers after an erasure or a purge.
 
 The notice's text is the office's (bot/data/privacy.toml); how long data is kept is a setting
 (RETAIN_CASE_DAYS, RETAIN_OUTBOX_DAYS), so the notice, "ข้อมูลของฉัน" and the purge always agree.
@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
-from flask import Blueprint, current_app, render_template_string
+from flask import Blueprint, Flask, current_app, render_template_string
 from flask.cli import AppGroup
 from sqlalchemy import Text, cast, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,8 +29,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import texts
 from bot.datafile import DataFileError, data_file, read_toml, table_records
 from bot.db import dialect_of
-from bot.office import contact_settings, office_name
-from bot.thaidate import thai_date
+from bot.ita.office import contact_settings, office_name
+from bot.runtime import runtime
+from bot.scheduler import hourly_job
+from bot.thai.dates import thai_date
 from models import (
     HOLDING,
     Conversation,
@@ -185,8 +187,6 @@ PAGE = """<!doctype html>
 
 @bp.get("/privacy")
 def privacy_page():  # type: ignore[no-untyped-def]
-    from bot import runtime
-
     with runtime(current_app).sessions() as session:
         office, contact = office_name(session), contact_lines(session) or [texts.PRIVACY_CONTACT_NONE]
     return render_template_string(
@@ -417,8 +417,13 @@ def _json_length(session: Session, column: Any) -> Any:
     return func.coalesce(getattr(func, name)(column), 0)
 
 
+@hourly_job("retention", delay=timedelta(minutes=1))  # not urgent: due reminders and the backlog go first
+def purge_past_retention(sessions: sessionmaker[Session], config: Mapping[str, Any], now: datetime) -> None:
+    run_purge(sessions, Path(config["MEDIA_DIR"]), Retention.of(config), now)
+
+
 def run_purge(sessions: sessionmaker[Session], media_dir: Path, retention: Retention, now: datetime) -> Purge:
-    """The scheduler's job: one transaction per run (see bot.scheduler.run_scheduler)."""
+    """One transaction per run."""
     with sessions.begin() as session:
         purge = purge_due(session, media_dir, retention, now)
     if purge:
@@ -463,7 +468,6 @@ def find_person(session: Session, line_user_id: str | None, report_code: str | N
 @_person_options
 def show_command(line_user_id: str | None, report_code: str | None, loan_id: int | None) -> None:
     """Print what the office holds about a person (as "ข้อมูลของฉัน" shows it)."""
-    from bot import runtime
 
     with runtime(current_app).sessions() as session:
         click.echo(my_data_text(session, find_person(session, line_user_id, report_code, loan_id), current_app.config))
@@ -474,7 +478,6 @@ def show_command(line_user_id: str | None, report_code: str | None, loan_id: int
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def erase_command(line_user_id: str | None, report_code: str | None, loan_id: int | None, yes: bool) -> None:
     """Erase a person's data (as "ลบข้อมูลของฉัน" does); a loan not yet returned is kept until it is."""
-    from bot import runtime
 
     with runtime(current_app).sessions.begin() as session:
         user = find_person(session, line_user_id, report_code, loan_id)
@@ -490,7 +493,12 @@ def erase_command(line_user_id: str | None, report_code: str | None, loan_id: in
 @privacy_group.command("purge")
 def purge_command() -> None:
     """Remove now what is past its retention (the scheduler does this every hour)."""
-    from bot import runtime
 
     config = current_app.config
     click.echo(str(run_purge(runtime(current_app).sessions, Path(config["MEDIA_DIR"]), Retention.of(config), utcnow())))
+
+
+def init_app(app: Flask) -> None:
+    """The /privacy page and the operator's `privacy` commands."""
+    app.register_blueprint(bp)
+    app.cli.add_command(privacy_group)

@@ -3,9 +3,9 @@ in one polite voice, in one place for review.
 
 Not here, and reviewed where they are: the words the bot listens for (the handlers' `phrases=` and patterns, and
 bot/data/vocabulary.toml, knowledge.toml, services.toml, feedback.toml); the office's answers and settings (the
-data files); the titles and column headers of the year-end reports, in the ITA's own wording (bot/reports.py,
-bot/feedback_report.py, bot/loan_report.py); the text of the web pages' templates (bot/web/templates/); and the
-terminal chat's labels (bot/chat.py, bot/line_api.py's console).
+data files); the year-end reports' column headers and sections, in the ITA's own wording (bot/ita/report.py,
+bot/feedback/report.py, bot/loans/report.py; the loan report's titles are here); the text of the web pages'
+templates (bot/web/templates/); and the terminal chat's labels (bot/chat.py, bot/line_api.py's console).
 
 The voice: the office speaking, short sentences, the polite particle ค่ะ/คะ, no jargon.
 Templates use str.format fields; keep the field names when rewording.
@@ -62,6 +62,7 @@ APOLOGY = "ขออภัยค่ะ ระบบขัดข้องชั�
 
 FLOW_CANCELLED = "ยกเลิกเรียบร้อยแล้วค่ะ ข้อมูลที่กรอกไว้ไม่ได้ถูกบันทึก"
 FLOW_EXPIRED = "รายการที่ทำค้างไว้หมดเวลาแล้วค่ะ กรุณาเริ่มใหม่จากเมนูนะคะ"
+FLOW_STEP_GONE = "ขออภัยค่ะ รายการที่ทำค้างไว้ใช้ต่อไม่ได้แล้ว (ระบบมีการปรับปรุง) กรุณาเริ่มใหม่จากเมนูนะคะ"
 NOTHING_TO_CANCEL = "ขณะนี้ไม่มีรายการที่ทำค้างอยู่ค่ะ"
 
 # Quick-reply labels: at most 20 characters each (LINE's limit).
@@ -71,7 +72,7 @@ QR_CONTACT = "ช่องทางติดต่อ"
 QR_CANCEL = "ยกเลิก"
 QR_MEASURE_N = "มาตรการที่ {number}"
 
-# Words that mean the same command wherever they are typed (compared with bot.thai.match_key).
+# Words that mean the same command wherever they are typed (compared with bot.thai.text.match_key).
 CANCEL_WORDS = ("ยกเลิก", "cancel", "เลิก", "ไม่เอาแล้ว")
 MENU_WORDS = ("เมนู", "menu", "help", "ช่วยเหลือ", "เมนูหลัก", "กลับเมนู")
 # Yes to a summary (a report, a loan request) before it is sent.
@@ -164,6 +165,10 @@ QUESTION_WORDS = (
     "ยังไง", "อย่างไร", "ยังงัย", "ทำไง", "จั่งได๋", "เฮ็ด", "ต้อง", "ระเบียบ", "แบบฟอร์ม", "ขั้นตอน",
     "เมื่อไหร่", "เมื่อไร", "ที่ไหน", "ใคร", "อะไร", "หรือเปล่า", "เปล่า", "?", "can i", "how",
 )
+# A message in the middle of a flow asks something only with one of these (bot.flow asides): "บ้านฉันเอง" typed
+# where a location was wanted is an answer, however well the Q&A matches it; "เปิดกี่โมง" is a question.
+ASKING_WORDS = QUESTION_WORDS + ("กี่", "เท่าไร", "เท่าไหร่", "ไหน", "หรือยัง", "บ้าง", "ไง", "มีไหม", "why", "what",
+                                 "when", "where")
 
 # -- feedback and complaints (handlers/feedback.py, handlers/feedback_staff.py, bot/feedback*.py) ---------------
 QR_FEEDBACK = "แจ้งเรื่อง/ร้องเรียน"
@@ -176,8 +181,11 @@ QR_NAMED = "เปิดเผยชื่อ"
 QR_ANONYMOUS = "ไม่เปิดเผยชื่อ"
 QR_EDIT = "แก้ไข"
 FB_TRACK_TEXT = "ติดตามเรื่อง {code}"  # what a tap on a tracking code sends
-# Phrases that start the flow (compared with bot.thai.match_key); a category's own phrases are in feedback.toml.
+# Phrases that start the flow (compared with bot.thai.text.match_key); a category's own phrases are in feedback.toml.
 FEEDBACK_WORDS = ("ร้องเรียน", "แจ้งเรื่อง", "ร้องทุกข์", "แจ้งเรื่องร้องเรียน", "ส่งเรื่อง", QR_FEEDBACK, "complain")
+# The words around FEEDBACK_WORDS in a first sentence ("อยากร้องเรียนเรื่อง..."): what is left is its details.
+FEEDBACK_LEAD_WORDS = ("อยาก", "ขอ", "ต้องการ", "จะ", "มา", "ช่วย", "เรื่อง", "แจ้ง", "หน่อย", "ด้วย",
+                       "ค่ะ", "ครับ", "คะ", "นะ")
 # A sentence holding one of FEEDBACK_WORDS (or a category's phrase) starts the flow ("อยากร้องเรียนเรื่องไฟถนนดับ");
 # with one of these it asks about complaining, or about a report already made, and the Q&A answers it.
 FEEDBACK_QUESTION_WORDS = QUESTION_WORDS + (
@@ -213,6 +221,7 @@ FB_DETAILS_TRIMMED = (
     "รายละเอียดยาวเกิน {limit:,} ตัวอักษร ระบบเก็บไว้เฉพาะ {limit:,} ตัวอักษรแรกค่ะ "
     "หากส่วนที่ถูกตัดสำคัญ แตะ \"แก้ไข\" ในหน้าสรุปเพื่อเขียนให้สั้นลงได้ค่ะ"
 )
+FB_DETAILS_TAKEN = "รับรายละเอียดเรื่องไว้แล้วค่ะ (แก้ไขได้ก่อนกดยืนยัน)"
 FB_TEXT_EXPECTED = "ขั้นตอนนี้ต้องการคำตอบเป็นข้อความค่ะ"
 FB_ASK_PHOTOS = "มีรูปภาพประกอบไหมคะ ส่งรูปได้สูงสุด {limit} รูป แล้วแตะ \"ถัดไป\" หรือแตะ \"ข้าม\" หากไม่มีรูปค่ะ"
 FB_ASK_PHOTOS_AGAIN = "ส่งรูปใหม่ได้สูงสุด {limit} รูป (รูปเดิมถูกนำออกแล้ว) แล้วแตะ \"ถัดไป\" หรือแตะ \"ข้าม\" หากไม่ต้องการรูปค่ะ"
@@ -350,14 +359,14 @@ FB_MY_HEADER = "เรื่องที่ท่านแจ้งไว้ล�
 FB_MY_LINE = "• {code} {category}: {status} (แจ้ง {when})"
 FB_MY_FOOTER = "แตะรหัสด้านล่างเพื่อดูความคืบหน้าค่ะ"
 
-# Reminders of reports nobody acknowledged (bot/feedback_jobs.py), and the head's digest.
+# Reminders of reports nobody acknowledged (bot/feedback/notify.py), and the head's digest.
 FB_REMIND_HEAD = (
     "เรื่อง {code} ({category}) ของ{unit} แจ้งมาแล้ว {days} วัน ยังไม่มีผู้รับเรื่องค่ะ "
     "กรุณาติดตามให้เจ้าหน้าที่รับเรื่องด้วยนะคะ"
 )
 DIGEST_FEEDBACK_LINE = "• เรื่อง {code} {category}: {status} (แจ้ง {when})"
 
-# -- borrowing assets (handlers/loans.py, bot/loans.py, bot/loan_cards.py, bot/loan_report.py) ----------------
+# -- borrowing assets (handlers/loans.py, bot/loans/: service.py, cards.py, notify.py, report.py) -------------
 QR_BORROW = "ยืมของ"
 QR_MY_LOANS = "รายการยืมของฉัน"
 QR_CHANGE_QUANTITY = "เปลี่ยนจำนวน"
@@ -397,11 +406,14 @@ LOAN_ITEM_ANSWER = (
 )
 QR_BORROW_ITEM = "ขอยืม{name}"
 LOAN_ITEM_UNKNOWN = "ขออภัยค่ะ ไม่พบของชิ้นนี้ในรายการที่ให้ยืม กรุณาเลือกจากด้านล่างนะคะ"
-LOAN_ONE_ITEM_AT_A_TIME = "ระบบรับคำขอครั้งละ 1 รายการค่ะ ขอเริ่มจาก{name}ก่อน แล้วค่อยขอ{others}เป็นคำขอถัดไปนะคะ"
+LOAN_OTHER_UNIT = "{others} อยู่ในความดูแลของ{unit} จึงต้องส่งเป็นคำขอแยกค่ะ คำขอนี้มี{items}นะคะ"
+LOAN_ITEMS_LINE = "• {name} {quantity} {unit}"
+LOAN_ITEM_QUANTITY = "{name} {quantity} {unit}"
+LOAN_ITEMS_JOIN = ", "
 LOAN_ASK_QUANTITY = "ต้องการยืม{name}กี่{unit}คะ (หน่วยงานมีทั้งหมด {quantity} {unit})"
 LOAN_BAD_QUANTITY = "กรุณาพิมพ์จำนวนเป็นตัวเลข ตั้งแต่ 1 ถึง {quantity} {unit} ค่ะ"
 LOAN_ASK_DATES = (
-    "ต้องการยืม{name} {quantity} {unit} วันไหนถึงวันไหนคะ\n"
+    "ต้องการยืม{items} วันไหนถึงวันไหนคะ\n"
     "พิมพ์ได้เช่น \"5-7 ธ.ค.\" \"พรุ่งนี้\" หรือ \"เสาร์นี้\" "
     "(ยืมได้ไม่เกิน {max_days} วัน และต้องขอล่วงหน้าอย่างน้อย {lead_days} วัน)"
 )
@@ -412,12 +424,23 @@ LOAN_DATE_PROBLEMS = {
     "too_far": "วันที่นี้ไกลเกิน 1 ปีค่ะ กรุณาตรวจสอบปีอีกครั้ง (เช่น 2569 หรือ 69) นะคะ",
     "end_before_start": "วันคืนต้องไม่ก่อนวันยืมค่ะ กรุณาพิมพ์ช่วงวันใหม่ เช่น \"5-7 ธ.ค.\" นะคะ",
 }
-LOAN_TOO_LONG = "{name}ยืมได้ไม่เกิน {max_days} วันค่ะ ช่วง {start} - {end} ยาว {days} วัน กรุณาเลือกช่วงวันใหม่นะคะ"
+LOAN_TOO_LONG = (
+    "{name}ยืมได้ไม่เกิน {max_days} วัน (นับวันรับและวันคืน) ค่ะ ช่วง {start} - {end} ยาว {days} วัน "
+    "กรุณาเลือกช่วงวันใหม่นะคะ"
+)
 LOAN_TOO_SOON = "{name}ต้องขอล่วงหน้าอย่างน้อย {lead_days} วันค่ะ วันรับของที่เร็วที่สุดคือ {earliest} กรุณาเลือกวันใหม่นะคะ"
 LOAN_NOT_ENOUGH = "ขออภัยค่ะ ช่วง {start} - {end} มี{name}ว่างเพียง {free} {unit} (ต้องการ {quantity} {unit})"
-LOAN_SUGGEST = "ช่วงที่ใกล้ที่สุดที่ว่างครบ {quantity} {unit} คือ {start} - {end} ค่ะ แตะด้านล่างเพื่อเลือก หรือพิมพ์ช่วงวันใหม่ได้ค่ะ"
+LOAN_SUGGEST = "ช่วงที่ใกล้ที่สุดที่ว่างครบทุกรายการคือ {start} - {end} ค่ะ แตะด้านล่างเพื่อเลือก หรือพิมพ์ช่วงวันใหม่ได้ค่ะ"
 LOAN_NO_SUGGESTION = "ไม่พบช่วงวันใกล้เคียงที่ว่างครบค่ะ กรุณาพิมพ์ช่วงวันอื่น หรือแตะ \"เปลี่ยนจำนวน\" นะคะ"
-LOAN_DATES_OK = "{name} {quantity} {unit} วันที่ {start} - {end} ว่างค่ะ"
+LOAN_DATES_OK = "{items} วันที่ {start} - {end} ว่างค่ะ"
+# The office is closed on a requested pick-up or return day: the nearest working days are offered.
+LOAN_CLOSED_DAY = "{day} สำนักงานปิด ({why}) จึง{what}ในวันนั้นไม่ได้ค่ะ"
+LOAN_CLOSED_WEEKEND = "วันหยุดเสาร์-อาทิตย์"
+LOAN_CLOSED_PICKUP = "รับของ"
+LOAN_CLOSED_RETURN = "คืนของ"
+LOAN_CLOSED_OFFER = "ขอเสนอรับของ{start} และคืนของ{end} ค่ะ แตะด้านล่างเพื่อเลือก หรือพิมพ์ช่วงวันใหม่ได้ค่ะ"
+LOAN_CLOSED_NO_OFFER = "กรุณาเลือกวันรับและวันคืนที่เป็นวันทำการ (จันทร์-ศุกร์ ไม่ใช่วันหยุดราชการ) นะคะ"
+LOAN_FAR_AHEAD = " (อีก {months} เดือน)"
 LOAN_ASK_PURPOSE = "ยืมไปใช้ในงานอะไร ที่ไหนคะ (เช่น งานบุญประจำปี บ้านเลขที่ 12 หมู่ 3)"
 LOAN_ASK_NAME = "ขอชื่อ-นามสกุลของผู้ยืมค่ะ"
 LOAN_ASK_PHONE = "ขอเบอร์โทรศัพท์ที่ติดต่อได้ค่ะ"
@@ -426,8 +449,9 @@ LOAN_TEXT_TOO_SHORT = "ข้อความสั้นเกินไปค่
 LOAN_TEXT_TOO_LONG = "ข้อความยาวเกิน {limit} ตัวอักษรค่ะ กรุณาพิมพ์ให้สั้นลงนะคะ"
 LOAN_SUMMARY = (
     "กรุณาตรวจสอบคำขอยืมค่ะ\n"
-    "ของ: {name} {quantity} {unit}\n"
-    "วันที่: {start} - {end} ({days} วัน)\n"
+    "ของ:\n{item_lines}\n"
+    "รับของ: {start_day}{far}\n"
+    "คืนของ: {end_day} ({days} วัน)\n"
     "ใช้ในงาน: {purpose}\n"
     "ผู้ยืม: {contact_name} โทร {phone}\n\n"
     "ถูกต้องแล้วแตะ \"ยืนยัน\" หรือ \"ยกเลิก\" ค่ะ"
@@ -437,7 +461,7 @@ LOAN_SUBMITTED = (
     "ส่งคำขอยืมเรียบร้อยแล้วค่ะ เลขที่ {code}\n"
     "เจ้าหน้าที่{unit}จะพิจารณาและแจ้งผลทาง LINE นี้ค่ะ ดูหรือยกเลิกคำขอได้โดยพิมพ์ \"รายการยืม\""
 )
-LOAN_TAKEN_MEANWHILE = "ขออภัยค่ะ ระหว่างนี้มีผู้ขอยืมไปก่อน ช่วงวันนี้{name}ว่างเหลือ {free} {unit} กรุณาเลือกช่วงวันใหม่นะคะ"
+LOAN_TAKEN_MEANWHILE = "ขออภัยค่ะ ระหว่างนี้มีผู้ขอยืมไปก่อน ช่วงวันนั้น{name}ว่างเหลือ {free} {unit} กรุณาเลือกช่วงวันใหม่นะคะ"
 LOAN_STATUS_NAMES = {
     "pending": "รอพิจารณา",
     "approved": "อนุมัติแล้ว รอรับของ",
@@ -456,7 +480,7 @@ MOVEMENT_NAMES = {
     "returned": "รับคืน",
 }
 LOAN_LIST_HEADER = "คำขอยืมของท่านค่ะ"
-LOAN_LIST_LINE = "• {code} {name} {quantity} {unit} วันที่ {start} - {end}: {status}"
+LOAN_LIST_LINE = "• {code} {items} วันที่ {start} - {end}: {status}"
 LOAN_LIST_EMPTY = "ท่านยังไม่มีคำขอยืมที่ค้างอยู่ค่ะ ต้องการยืมของ แตะ \"ยืมของ\" ได้เลยค่ะ"
 LOAN_LIST_CANCEL_HINT = "ยกเลิกคำขอได้จากปุ่มด้านล่าง (ก่อนวันรับของ) ค่ะ"
 QR_CANCEL_LOAN = "ยกเลิก {code}"
@@ -465,9 +489,8 @@ LOAN_CANCEL_NOT_POSSIBLE = "คำขอ {code} ยกเลิกไม่ไ�
 LOAN_NOT_YOUR_REQUEST = "ขออภัยค่ะ คำขอนี้ไม่ใช่ของท่าน"
 LOAN_GONE = "ขออภัยค่ะ ไม่พบคำขอยืมนี้ในระบบ"
 # Staff
-LOAN_CARD_ALT = "คำขอยืม {code}: {name} {quantity} {unit} วันที่ {start} - {end} ({status})"
+LOAN_CARD_ALT = "คำขอยืม {code}: {items} วันที่ {start} - {end} ({status})"
 LOAN_CARD_TITLE = "คำขอยืมทรัพย์สินของทางราชการ"
-LOAN_CARD_ITEM = "{name} {quantity} {unit}"
 LOAN_CARD_DATES = "วันที่ {start} - {end} ({days} วัน)"
 LOAN_CARD_PURPOSE = "ใช้ในงาน: {purpose}"
 LOAN_CARD_BORROWER = "ผู้ยืม: {contact_name} โทร {phone}"
@@ -475,13 +498,36 @@ LOAN_CARD_STATUS = "สถานะ: {status}"
 BTN_APPROVE = "อนุมัติ"
 BTN_REJECT = "ไม่อนุมัติ"
 BTN_HANDED_OVER = "ส่งมอบแล้ว"
-BTN_RETURN_COMPLETE = "คืนครบ"
-BTN_RETURN_DAMAGED = "คืน ชำรุด"
-BTN_RETURN_LOST = "สูญหาย"
+BTN_RETURN_COMPLETE = "คืนครบ สภาพดี"
+BTN_RETURN_PROBLEM = "มีชำรุด/สูญหาย"
+BTN_CONFIRM_HANDOVER = "ยืนยันส่งมอบ"
+BTN_CONFIRM_RETURN = "ยืนยันรับคืน"
+# Staff acting before or after the loan's dates are told so before they confirm.
+LOAN_TIMING = {
+    "early": "ส่งมอบก่อนวันเริ่ม {days} วัน (วันเริ่ม {start})",
+    "late_handover": "ส่งมอบหลังวันเริ่ม {days} วัน (วันเริ่ม {start})",
+    "late": "คืนหลังวันสิ้นสุด {days} วัน (กำหนดคืน {end})",
+}
+LOAN_CONFIRM_HANDOVER = "ส่งมอบ {code}:\n{item_lines}\n⚠️ {timing}\nถูกต้องแล้วแตะ \"ยืนยันส่งมอบ\" ค่ะ"
+LOAN_CONFIRM_RETURN = "รับคืน {code}:\n{item_lines}{timing}\nถูกต้องแล้วแตะ \"ยืนยันรับคืน\" ค่ะ"
+LOAN_RETURN_LINE = "• {name}: ครบ {complete}, ชำรุด {damaged}, สูญหาย {lost} {unit}{note}"
+LOAN_RETURN_ALL_GOOD = "• {name} {quantity} {unit}: ครบ สภาพดี"
+LOAN_ASK_RETURN_PROBLEMS = (
+    "รับคืน {code}:\n{item_lines}\n"
+    "พิมพ์ของที่ชำรุดหรือสูญหายทีละรายการ เช่น \"{example} ชำรุด 1 ผ้าใบขาด\" หรือ \"{example} หาย 1\" "
+    "รายการที่ไม่ได้พิมพ์ถือว่าคืนครบค่ะ"
+)
+LOAN_RETURN_PROBLEM_UNREAD = (
+    "ขออภัยค่ะ อ่านไม่ออก กรุณาพิมพ์ชื่อของ คำว่า \"ชำรุด\" หรือ \"หาย\" และจำนวน เช่น \"{example} ชำรุด 1\" ค่ะ"
+)
+LOAN_RETURN_TOO_MANY = "{name} ยืมไป {quantity} {unit} ค่ะ จำนวนชำรุดและสูญหายรวมกันต้องไม่เกินนั้น กรุณาพิมพ์ใหม่นะคะ"
+LOAN_RETURN_DAMAGED_WORDS = ("ชำรุด", "เสียหาย", "เสีย", "พัง", "ขาด", "แตก", "หัก")
+LOAN_RETURN_LOST_WORDS = ("สูญหาย", "หาย")
+LOAN_RETURN_ALL_COMPLETE = "ครบทุกรายการ สภาพดี"
 LOAN_APPROVED_STAFF = "อนุมัติคำขอ {code} แล้วค่ะ แจ้งผู้ยืมแล้ว เมื่อส่งมอบของให้แตะ \"ส่งมอบแล้ว\" ค่ะ"
 LOAN_REJECTED_STAFF = "บันทึกไม่อนุมัติคำขอ {code} แล้วค่ะ แจ้งผู้ยืมพร้อมเหตุผลแล้ว"
 LOAN_HANDED_OVER_STAFF = "บันทึกส่งมอบ {code} แล้วค่ะ เมื่อรับของคืนให้แตะปุ่มสภาพของที่คืนค่ะ"
-LOAN_RETURNED_STAFF = "บันทึกรับคืน {code} ({condition}) แล้วค่ะ ต้องการเพิ่มหมายเหตุ พิมพ์ได้เลย หรือแตะ \"ข้าม\""
+LOAN_RETURNED_STAFF = "บันทึกรับคืน {code} แล้วค่ะ\n{condition}\n ต้องการเพิ่มหมายเหตุ พิมพ์ได้เลย หรือแตะ \"ข้าม\""
 LOAN_NOTE_SAVED = "บันทึกหมายเหตุแล้วค่ะ"
 LOAN_ALREADY = "คำขอ {code} มีสถานะ \"{status}\" อยู่แล้วค่ะ ไม่ได้บันทึกซ้ำ"
 LOAN_NOT_YOURS = "ขออภัยค่ะ คำขอนี้เป็นของ{unit} ท่านไม่มีสิทธิ์ดำเนินการ"
@@ -496,32 +542,32 @@ LOAN_STAFF_HEADER = "รายการยืม-คืนที่รอดำ�
 # To the citizen
 LOAN_NOTICE_NEW = "มีคำขอยืมใหม่ {code} ค่ะ"
 LOAN_NOTICE_APPROVED = (
-    "คำขอยืม {code} ({name} {quantity} {unit} วันที่ {start} - {end}) ได้รับการอนุมัติแล้วค่ะ 🎉\n"
+    "คำขอยืม {code} ({items} วันที่ {start} - {end}) ได้รับการอนุมัติแล้วค่ะ 🎉\n"
     "กรุณารับของที่{unit_name}ในวันที่ {start} ค่ะ"
 )
-LOAN_NOTICE_REJECTED = "ขออภัยค่ะ คำขอยืม {code} ({name} {quantity} {unit}) ไม่ได้รับการอนุมัติ\nเหตุผล: {reason}"
-LOAN_NOTICE_HANDED_OVER = "บันทึกการรับ{name} {quantity} {unit} ตามคำขอ {code} แล้วค่ะ กรุณาคืนภายในวันที่ {end} นะคะ"
-LOAN_NOTICE_RETURNED = "บันทึกการคืน{name} ตามคำขอ {code} แล้วค่ะ (สภาพ: {condition}) ขอบคุณที่ใช้บริการค่ะ"
-LOAN_NOTICE_CANCELLED_STAFF = "ผู้ยืมยกเลิกคำขอ {code} ({name} {quantity} {unit} วันที่ {start} - {end}) แล้วค่ะ"
+LOAN_NOTICE_REJECTED = "ขออภัยค่ะ คำขอยืม {code} ({items}) ไม่ได้รับการอนุมัติ\nเหตุผล: {reason}"
+LOAN_NOTICE_HANDED_OVER = "บันทึกการรับ{items} ตามคำขอ {code} แล้วค่ะ กรุณาคืนภายในวันที่ {end} นะคะ"
+LOAN_NOTICE_RETURNED = "บันทึกการคืนของตามคำขอ {code} แล้วค่ะ\n{condition}\nขอบคุณที่ใช้บริการค่ะ"
+LOAN_NOTICE_CANCELLED_STAFF = "ผู้ยืมยกเลิกคำขอ {code} ({items} วันที่ {start} - {end}) แล้วค่ะ"
 # Reminders (the scheduler's tick job)
-LOAN_REMIND_PICKUP = "พรุ่งนี้ ({start}) เป็นวันรับ{name} {quantity} {unit} ตามคำขอ {code} ค่ะ กรุณารับของที่{unit_name}นะคะ"
-LOAN_REMIND_DUE = "วันนี้ ({end}) ครบกำหนดคืน{name} {quantity} {unit} ตามคำขอ {code} ค่ะ กรุณานำมาคืนที่{unit_name}นะคะ"
+LOAN_REMIND_PICKUP = "พรุ่งนี้ ({start}) เป็นวันรับ{items} ตามคำขอ {code} ค่ะ กรุณารับของที่{unit_name}นะคะ"
+LOAN_REMIND_DUE = "วันนี้ ({end}) ครบกำหนดคืน{items} ตามคำขอ {code} ค่ะ กรุณานำมาคืนที่{unit_name}นะคะ"
 LOAN_REMIND_OVERDUE = (
-    "{name} {quantity} {unit} ตามคำขอ {code} เลยกำหนดคืน ({end}) มาแล้ว {days} วันค่ะ "
+    "{items} ตามคำขอ {code} เลยกำหนดคืน ({end}) มาแล้ว {days} วันค่ะ "
     "กรุณานำมาคืนที่{unit_name}โดยเร็วนะคะ"
 )
 LOAN_REMIND_OVERDUE_STAFF = (
-    "{code}: {name} {quantity} {unit} ของ{contact_name} (โทร {phone}) เลยกำหนดคืน ({end}) มาแล้ว {days} วันค่ะ"
+    "{code}: {items} ของ{contact_name} (โทร {phone}) เลยกำหนดคืน ({end}) มาแล้ว {days} วันค่ะ"
 )
-DIGEST_LOAN_LINE = "• คำขอยืม {code}: {name} {quantity} {unit} วันที่ {start} - {end} (รอพิจารณา)"
-# The year-end report (bot/loan_report.py)
+DIGEST_LOAN_LINE = "• คำขอยืม {code}: {items} วันที่ {start} - {end} (รอพิจารณา)"
+# The year-end report (bot/loans/report.py)
 LOAN_REPORT_LEDGER_TITLE = "สมุดคุมการให้ยืม-คืนทรัพย์สินของทางราชการ ปีงบประมาณ {fiscal_year}"
 LOAN_REPORT_STATS_TITLE = "สถิติการให้ยืม-คืนทรัพย์สินของทางราชการ ปีงบประมาณ {fiscal_year}"
 LOAN_REPORT_MONTHS_TITLE = "จำนวนครั้งที่ให้ยืม รายเดือน ปีงบประมาณ {fiscal_year}"
 LOAN_REPORT_CHART_TITLE = "จำนวนครั้งที่ให้ยืมทรัพย์สิน รายเดือน ปีงบประมาณ {fiscal_year}"
 LOAN_REPORT_CHART_Y = "จำนวนครั้ง"
 
-# -- everyday services (bot/services.py, bot/data/services.toml) ---------------------------------------------------
+# -- everyday services (bot/qa/services.py, bot/data/services.toml) ------------------------------------------------
 SERVICE_HEADER = "{name}ค่ะ"
 SERVICE_UNIT = "หน่วยงานที่รับผิดชอบ: {unit}"
 # The name of each side of a service, in the order a whole answer shows them.
@@ -616,7 +662,7 @@ ERASED_NAME = "(ลบตามคำขอ)"
 ERASED_PHONE = "-"
 PRIVACY_ONE_TO_ONE = "เรื่องข้อมูลส่วนตัวทำได้ในแชตส่วนตัวกับบัญชีนี้เท่านั้นค่ะ กรุณาทักแชตส่วนตัวแล้วพิมพ์ \"ข้อมูลของฉัน\" นะคะ"
 
-# Emergencies (bot/emergency.py, data/emergency.toml): the right number first, short, sure.
+# Emergencies (bot/qa/emergency.py, bot/data/emergency.toml): the right number first, short, sure.
 EMERGENCY_LEAD = {
     "medical": "🚑 เจ็บป่วยฉุกเฉิน โทร 1669 ทันทีค่ะ",
     "fire": "🔥 ไฟไหม้ โทร 199 ทันทีค่ะ",
@@ -738,7 +784,12 @@ WEB = {
     "saved": "บันทึกแล้วค่ะ",
     "pushed_note": "ระบบแจ้งผู้แจ้งทาง LINE แล้วค่ะ",
     "already": "รายการนี้มีสถานะ \"{status}\" อยู่แล้ว ไม่ได้เปลี่ยนแปลงค่ะ",
-    "not_enough": "อนุมัติไม่ได้: ช่วงวันดังกล่าวเหลือว่าง {free} ค่ะ",
+    "not_enough": "อนุมัติไม่ได้: ช่วงวันดังกล่าว{name}เหลือว่าง {free} ค่ะ",
+    "return_invalid": "จำนวนชำรุดและสูญหายรวมกันต้องไม่เกินจำนวนที่ยืมไปค่ะ",
+    "return_hint": "ของคืนครบสภาพดีกดรับคืนได้เลย หากมีชำรุดหรือสูญหายให้กรอกจำนวนของรายการนั้นค่ะ",
+    "damaged": "ชำรุด",
+    "lost": "สูญหาย",
+    "return_note_all": "หมายเหตุการคืน (ถ้ามี)",
     "nav_assets": "พัสดุให้ยืม",
     "assets_title": "รายการพัสดุให้ยืม",
     "assets_file_note": "ข้อมูลตั้งต้นอยู่ในไฟล์ bot/data/assets.toml: คำสั่ง seed จะเขียนค่าจากไฟล์ทับค่าที่แก้ในหน้านี้ "

@@ -19,9 +19,9 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from bot import runtime
 from bot.db import schema_problem, write_problem
 from bot.dispatch import DatabaseUnavailable
+from bot.runtime import runtime
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)

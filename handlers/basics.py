@@ -7,8 +7,8 @@ from typing import TypeVar
 
 from bot import texts
 from bot.context import Context
+from bot.ita.office import office_name
 from bot.messages import Message, text
-from bot.office import office_name
 from bot.registry import registry
 
 Item = TypeVar("Item")
@@ -41,23 +41,22 @@ def reply_work_list(
 @registry.intent(
     "greeting",
     phrases=("สวัสดี", "หวัดดี", "ดีจ้า", "สวัสดีตอนเช้า", "สวัสดีตอนบ่าย", "hello", "hi", "sawasdee", "ทักทาย"),
-    priority=10,
 )
 def greeting(ctx: Context) -> None:
     menu_reply(ctx, texts.GREETING.format(office=office_name(ctx.session)))
 
 
-@registry.intent("thanks", phrases=("ขอบคุณ", "ขอบใจ", "ขอบคุณมาก", "thank you", "thanks", "ขอบคุณมากๆ"), priority=10)
+@registry.intent("thanks", phrases=("ขอบคุณ", "ขอบใจ", "ขอบคุณมาก", "thank you", "thanks", "ขอบคุณมากๆ"))
 def thanks(ctx: Context) -> None:
     menu_reply(ctx, texts.THANKS)
 
 
-@registry.intent("menu", phrases=texts.MENU_WORDS, priority=5)
+@registry.intent("menu", phrases=texts.MENU_WORDS)
 def menu(ctx: Context) -> None:
     menu_reply(ctx, texts.MENU)
 
 
-@registry.intent("cancel", phrases=texts.CANCEL_WORDS, priority=5)
+@registry.intent("cancel", phrases=texts.CANCEL_WORDS)
 def nothing_to_cancel(ctx: Context) -> None:
     menu_reply(ctx, texts.NOTHING_TO_CANCEL)
 

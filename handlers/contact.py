@@ -6,8 +6,8 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.context import Context
+from bot.ita.office import contact_settings, office_name
 from bot.messages import Choice
-from bot.office import contact_settings, office_name
 from bot.registry import registry
 from handlers.basics import menu_reply
 from models import Setting
@@ -18,7 +18,6 @@ registry.menu_item(Choice(texts.QR_CONTACT), order=90)
 @registry.intent(
     "contact",
     phrases=(texts.QR_CONTACT, "ติดต่อ", "เบอร์โทร", "เบอร์ติดต่อ", "เวลาทำการ", "เปิดกี่โมง", "ที่อยู่", "contact"),
-    priority=30,
 )
 def contact(ctx: Context) -> None:
     block = contact_block(ctx.session)

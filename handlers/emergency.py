@@ -1,12 +1,12 @@
-"""Emergencies: the right number at once, whatever else the person was doing (bot.dispatch.route asks first)."""
+"""Emergencies: the right number at once, whatever else the person was doing (an interrupt: bot.dispatch.route
+asks first)."""
 
 from __future__ import annotations
 
 from bot import texts
 from bot.context import Context
-from bot.dispatch import EMERGENCY_EVENT
-from bot.emergency import emergency_in, emergency_words
 from bot.messages import Choice, text
+from bot.qa.emergency import emergency_in, emergency_words
 from bot.registry import registry
 from handlers.contact import setting_value
 from models import Setting
@@ -14,7 +14,7 @@ from models import Setting
 OFFICE_DISASTER_SETTING = "contact.disaster"
 
 
-@registry.on_event(EMERGENCY_EVENT)
+@registry.interrupt("emergency", match=lambda ctx: bool(emergency_in(ctx.normalized)))
 def emergency(ctx: Context) -> None:
     kinds = emergency_in(ctx.normalized) or list(emergency_words().kinds[:1])
     lines = [texts.EMERGENCY_LEAD[kind.key] for kind in kinds]

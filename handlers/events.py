@@ -6,8 +6,8 @@ import logging
 
 from bot import texts
 from bot.context import Context
+from bot.ita.office import office_name
 from bot.messages import text
-from bot.office import office_name
 from bot.registry import registry
 from handlers.basics import menu_reply
 from handlers.privacy import notice_at_first_contact

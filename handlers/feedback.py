@@ -16,15 +16,15 @@ Also here: "ติดตามเรื่อง <code>" (a named report from it
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.context import Context
-from bot.feedback import MIN_DETAILS_CHARS as MIN_DETAILS
-from bot.feedback import (
+from bot.feedback.cards import history_text, my_reports_text, staff_card, unit_name
+from bot.feedback.notify import push_to_unit, rating_choices
+from bot.feedback.service import MIN_DETAILS_CHARS as MIN_DETAILS
+from bot.feedback.service import (
     PHOTO_FOLDER,
     TRACKING_WINDOW,
     ReportDraft,
@@ -43,13 +43,12 @@ from bot.feedback import (
     tracking_throttled,
     user_tag,
 )
-from bot.feedback_card import history_text, my_reports_text, staff_card, unit_name
-from bot.feedback_notify import push_to_unit, rating_choices
+from bot.flow import STAY, Flow, Goto, Invalid, Step
 from bot.media import MediaError, photo_links, save_message_image
 from bot.messages import Choice, Message, text
 from bot.outbox import withdraw
 from bot.registry import registry
-from bot.thai import clean, is_request, match_key, parse_phone
+from bot.thai.text import clean, compact, is_request, key_of_normalized, match_key, normalize, parse_phone
 from handlers.basics import menu_reply
 from handlers.privacy import notice_before_personal_data
 from models import FeedbackReport, FeedbackStatus
@@ -64,6 +63,9 @@ MAX_ADDRESS = 300
 MAX_REMEMBERED_EVENTS = 200
 # The steps that ask for personal data: the privacy notice comes before the first of them (handlers.privacy).
 PERSONAL_STEPS = ("photos", "location", "phone")
+# A first sentence that says what happened ("อยากร้องเรียนเรื่องไฟถนนดับหน้าบ้านหมู่ 3") has at least this many
+# letters besides the words that ask to report: fewer ("...เรื่องเจ้าหน้าที่") only names a topic, and the details are asked.
+FIRST_MESSAGE_DETAILS = 15
 
 
 def _keys(words: tuple[str, ...]) -> frozenset[str]:
@@ -80,23 +82,6 @@ EDIT_PARTS = {match_key(label): step for step, label in texts.FB_EDIT_PARTS.item
 
 registry.menu_item(Choice(texts.QR_FEEDBACK), order=50)
 registry.menu_item(Choice(texts.QR_MY_REPORTS), order=55)
-
-
-@dataclass(frozen=True)
-class Retry:
-    """A bad answer: say what was wrong, stay at the step."""
-
-    problem: str
-
-
-@dataclass(frozen=True)
-class Goto:
-    step: str
-
-
-STAY = object()  # the step answered itself and waits for more (photos)
-FINISHED = object()  # the flow ended (submitted, or refused)
-StepOutcome = Retry | Goto | object | None  # None: the answer was taken, go to the next step
 
 
 def _tz(ctx: Context) -> ZoneInfo:
@@ -118,6 +103,10 @@ def _start_phrases() -> tuple[str, ...]:
 
 
 START_WORDS = tuple(clean(p) for p in _start_phrases())
+# What a first sentence holds besides its details: the words that start the flow, longest first (so that
+# "แจ้งเรื่องร้องเรียน" goes whole), and the words around them ("อยาก", "เรื่อง").
+_NOT_DETAILS = tuple(sorted({compact(normalize(w)) for w in (*_start_phrases(), *texts.FEEDBACK_LEAD_WORDS)},
+                            key=len, reverse=True))
 
 
 def is_feedback_request(ctx: Context) -> bool:
@@ -132,7 +121,22 @@ def is_feedback_sentence(normalized: str) -> bool:
     return is_request(normalized, START_WORDS, texts.FEEDBACK_QUESTION_WORDS)
 
 
-@registry.intent("feedback", phrases=_start_phrases(), match=is_feedback_request, priority=25)
+def details_in_first_message(ctx: Context) -> str | None:
+    """The first sentence as the report's details, when it says more than that it wants to report: without the
+    words that start the flow, the words around them and the polite particles, at least FIRST_MESSAGE_DETAILS
+    letters are left ("อยากร้องเรียนเรื่องไฟถนนดับหน้าบ้านหมู่ 3 ค่ะ", not "อยากร้องเรียนเจ้าหน้าที่ค่ะ").
+    The whole sentence is kept, as typed: staff read what the citizen said."""
+    rest = compact(ctx.normalized)
+    for word in _NOT_DETAILS:
+        rest = rest.replace(word, "")
+    rest = key_of_normalized(rest)
+    if len(rest) < FIRST_MESSAGE_DETAILS:
+        return None
+    limit = min(settings().max_details_chars, int(ctx.config["MAX_TEXT_CHARS"]))
+    return ctx.text.strip()[:limit]
+
+
+@registry.intent("feedback", phrases=_start_phrases(), match=is_feedback_request)
 def start(ctx: Context) -> None:
     if ctx.user is None or not ctx.is_one_to_one:
         ctx.reply(text(texts.FB_NEEDS_ONE_TO_ONE))
@@ -142,100 +146,71 @@ def start(ctx: Context) -> None:
         menu_reply(ctx, texts.FB_DAILY_CAP.format(cap=config.daily_cap))
         return
     data: dict[str, Any] = {}
-    # "แจ้งทุจริต", or a sentence with a category's phrase, starts with its category chosen.
+    # "แจ้งทุจริต", or a sentence with a category's phrase, starts with its category chosen; a sentence that tells
+    # what happened starts with its details: the flow asks only for what is still missing.
     chosen = config.category_for(ctx.text) or config.category_in(ctx.normalized)
-    step = "category"
     if chosen is not None:
         data["category"] = chosen.key
-        step = _next_step("category", data)
-    _keep_replies_apart(ctx, data)
-    ctx.start_flow(FLOW, step, data)
-    _ask(ctx, step, data)
+    details = details_in_first_message(ctx)
+    if details is not None:
+        data["details"] = details
+        ctx.reply(text(texts.FB_DETAILS_TAKEN))
+    FEEDBACK.start(ctx, data)
 
 
 # -- the steps ------------------------------------------------------------------------------------------------
 
-@registry.flow(FLOW)
-def in_flow(ctx: Context) -> None:
-    assert ctx.conversation is not None
-    step = ctx.conversation.step
-    data = dict(ctx.conversation.data)
-    handler = STEPS.get(step)
-    if handler is None:  # a step of an older version of this flow
-        ctx.end_flow()
-        menu_reply(ctx, texts.FLOW_EXPIRED)
-        return
-    outcome = handler(ctx, data)
-    if outcome is FINISHED:
-        return
-    _keep_replies_apart(ctx, data)
-    if outcome is STAY:
-        ctx.set_step(step, data)
-    elif isinstance(outcome, Retry):
-        ctx.set_step(step, data)  # a bad answer still counts as activity: the flow does not expire meanwhile
-        ctx.reply(text(outcome.problem, _choices(step, data)))
-    else:
-        following = outcome.step if isinstance(outcome, Goto) else _next_step(step, data)
-        ctx.set_step(following, data)
-        _ask(ctx, following, data)
-
-
 def _keep_replies_apart(ctx: Context, data: dict[str, Any]) -> None:
-    """A draft that is anonymous is answered without the chat id on the outbox row; and every event of the flow is
-    remembered, so that its replies can be withdrawn if the report is filed anonymously (a draft may turn anonymous
-    at its last edit, after a summary with the details went out beside the chat id)."""
+    """A draft that is (or was) anonymous is answered without the chat id on the outbox row; and every event of the
+    flow is remembered, so that its replies can be withdrawn if the report is filed anonymously (a draft may turn
+    anonymous at its last edit, after a summary with the details went out beside the chat id)."""
     if data.get("anonymous"):
+        data["unlinked"] = True  # kept while its anonymity is being edited
+    if data.get("unlinked"):
         ctx.reply_unlinked = True
     event_id = ctx.raw.get("webhookEventId")
     if event_id:
         data["events"] = [*data.get("events", []), str(event_id)][-MAX_REMEMBERED_EVENTS:]
 
 
-def _next_step(step: str, data: dict[str, Any]) -> str:
-    if data.get("editing"):
-        return "confirm"
+def _next_step(data: dict[str, Any]) -> str | None:
+    """The first step whose answer is missing, in the category's order; no phone for an anonymous report (it would
+    name the reporter). After an edit, only the part edited is missing, then the summary."""
     category = settings().category(data.get("category", ""))
     order = ORDER_ANONYMOUS_FIRST if category is not None and category.anonymous_first else ORDER
-    following = order[order.index(step) + 1]
-    if following == "phone" and data.get("anonymous"):
-        return "confirm"  # a phone number would name an anonymous reporter
-    return following
+    return next((step for step in order if step not in data and not (step == "phone" and data.get("anonymous"))),
+                None)
 
 
-def _on_category(ctx: Context, data: dict[str, Any]) -> StepOutcome:
+def _read_category(ctx: Context, data: dict[str, Any]) -> str | Invalid:
     chosen = settings().category_for(ctx.text) if ctx.kind == "message:text" else None
-    if chosen is None:
-        return Retry(texts.FB_BAD_CATEGORY)
-    data["category"] = chosen.key
-    return None
+    return Invalid(texts.FB_BAD_CATEGORY) if chosen is None else chosen.key
 
 
-def _on_anonymous(ctx: Context, data: dict[str, Any]) -> StepOutcome:
+def _read_anonymous(ctx: Context, data: dict[str, Any]) -> bool | Invalid:
     if ctx.kind == "message:text" and ctx.key in ANONYMOUS_KEYS:
-        data["anonymous"] = True
         data.pop("phone", None)
-        return None
+        return True
     if ctx.kind == "message:text" and ctx.key in NAMED_KEYS:
-        data["anonymous"] = False
-        return None
-    return Retry(texts.FB_BAD_ANONYMOUS)
+        return False
+    return Invalid(texts.FB_BAD_ANONYMOUS)
 
 
-def _on_details(ctx: Context, data: dict[str, Any]) -> StepOutcome:
+def _read_details(ctx: Context, data: dict[str, Any]) -> str | Invalid:
     if ctx.kind != "message:text":
-        return Retry(f"{texts.FB_TEXT_EXPECTED} {texts.FB_ASK_DETAILS}")
+        return Invalid(f"{texts.FB_TEXT_EXPECTED} {texts.FB_ASK_DETAILS}")
     details = ctx.text.strip()
     if len(details) < MIN_DETAILS or not ctx.has_words:
-        return Retry(texts.FB_DETAILS_TOO_SHORT.format(minimum=MIN_DETAILS))
+        return Invalid(texts.FB_DETAILS_TOO_SHORT.format(minimum=MIN_DETAILS))
     limit = min(settings().max_details_chars, int(ctx.config["MAX_TEXT_CHARS"]))
     if ctx.text_truncated or len(details) > limit:
         details = details[:limit]
         ctx.reply(text(texts.FB_DETAILS_TRIMMED.format(limit=limit)))
-    data["details"] = details
-    return None
+    return details
 
 
-def _on_photos(ctx: Context, data: dict[str, Any]) -> StepOutcome:
+def _read_photos(ctx: Context, data: dict[str, Any]) -> object:
+    """Photos come one message each: the step stays until the last one allowed, or "ถัดไป"/"ข้าม"."""
     photos = list(data.get("photos", []))
     if ctx.kind == "message:image":
         limit = settings().max_photos
@@ -243,73 +218,65 @@ def _on_photos(ctx: Context, data: dict[str, Any]) -> StepOutcome:
         try:
             photos.append(save_message_image(ctx.config, message_id, PHOTO_FOLDER, ctx.now))
         except MediaError as exc:
-            ctx.reply(text(texts.FB_PHOTO_FAILED.format(reason=exc), _choices("photos", data)))
-            return STAY
+            return Invalid(texts.FB_PHOTO_FAILED.format(reason=exc))
         data["photos"] = photos
         if len(photos) >= limit:
             ctx.reply(text(texts.FB_PHOTO_LAST.format(n=len(photos))))
-            return None
+            return photos
         ctx.reply(text(texts.FB_PHOTO_SAVED.format(n=len(photos), left=limit - len(photos)), _choices("photos", data)))
         return STAY
     if ctx.kind == "message:text" and ctx.key in NEXT_KEYS:
-        return None
-    return Retry(texts.FB_PHOTOS_PROMPT)
+        return photos
+    return Invalid(texts.FB_PHOTOS_PROMPT)
 
 
-def _on_location(ctx: Context, data: dict[str, Any]) -> StepOutcome:
+def _read_location(ctx: Context, data: dict[str, Any]) -> bool | Invalid:
     message = ctx.raw.get("message") or {}
     if ctx.kind == "message:location" and isinstance(message.get("latitude"), int | float):
         data.update(latitude=float(message["latitude"]), longitude=float(message["longitude"]),
                     address=(str(message.get("address") or message.get("title") or "")[:MAX_ADDRESS] or None))
         ctx.reply(text(texts.FB_LOCATION_SAVED))
-        return None
+        return True
     if ctx.kind == "message:text" and ctx.key in SKIP_KEYS:
         for name in ("latitude", "longitude", "address"):
             data.pop(name, None)
-        return None
-    return Retry(texts.FB_LOCATION_PROMPT)
+        return False
+    return Invalid(texts.FB_LOCATION_PROMPT)
 
 
-def _on_phone(ctx: Context, data: dict[str, Any]) -> StepOutcome:
+def _read_phone(ctx: Context, data: dict[str, Any]) -> str | None | Invalid:
     if ctx.kind == "message:text" and ctx.key in SKIP_KEYS:
-        data.pop("phone", None)
         return None
     phone = parse_phone(ctx.text) if ctx.kind == "message:text" else None
-    if phone is None:
-        return Retry(texts.FB_BAD_PHONE)
-    data["phone"] = phone
-    return None
+    return Invalid(texts.FB_BAD_PHONE) if phone is None else phone
 
 
-def _on_confirm(ctx: Context, data: dict[str, Any]) -> StepOutcome:
+def _read_confirm(ctx: Context, data: dict[str, Any]) -> object:
     if ctx.kind == "message:text" and ctx.key in CONFIRM_KEYS:
-        _submit(ctx, data)
-        return FINISHED
+        return True  # nothing is missing any more: the engine files it (_submit)
     if ctx.kind == "message:text" and ctx.key in EDIT_KEYS:
         return Goto("edit")
-    return Retry(texts.FB_BAD_CONFIRM)
+    return Invalid(texts.FB_BAD_CONFIRM)
 
 
-def _on_edit(ctx: Context, data: dict[str, Any]) -> StepOutcome:
+def _read_edit(ctx: Context, data: dict[str, Any]) -> object:
+    """The part to change is asked again (and then the summary): its answer is forgotten, so it is what is missing.
+    Photos are sent again from scratch: there is no way to point at one photo in a chat."""
     step = EDIT_PARTS.get(ctx.key) if ctx.kind == "message:text" else None
     if step is None or step not in _editable(data):
-        return Retry(texts.FB_BAD_EDIT)
+        return Invalid(texts.FB_BAD_EDIT)
     data["editing"] = True
-    if step == "photos":
-        data["photos"] = []  # sent again from scratch: there is no way to point at one photo in a chat
+    data.pop(step, None)
     return Goto(step)
 
 
-STEPS: dict[str, Callable[[Context, dict[str, Any]], StepOutcome]] = {
-    "category": _on_category,
-    "anonymous": _on_anonymous,
-    "details": _on_details,
-    "photos": _on_photos,
-    "location": _on_location,
-    "phone": _on_phone,
-    "confirm": _on_confirm,
-    "edit": _on_edit,
-}
+def _step(name: str, read: Any) -> Step:
+    return Step(ask=lambda ctx, data: _question(name, data), read=read, choices=lambda ctx, data: _choices(name, data))
+
+
+def _notice_before_personal_data(ctx: Context, step: str, data: dict[str, Any]) -> None:
+    if step in PERSONAL_STEPS:
+        notice_before_personal_data(ctx)
 
 
 # -- questions ------------------------------------------------------------------------------------------------
@@ -337,12 +304,6 @@ def _choices(step: str, data: dict[str, Any]) -> list[Choice]:
     if step == "edit":
         return [Choice(texts.FB_EDIT_PARTS[s]) for s in _editable(data)] + [_cancel()]
     return [_cancel()]
-
-
-def _ask(ctx: Context, step: str, data: dict[str, Any]) -> None:
-    if step in PERSONAL_STEPS:
-        notice_before_personal_data(ctx)
-    ctx.reply(text(_question(step, data), _choices(step, data)))
 
 
 def _question(step: str, data: dict[str, Any]) -> str:
@@ -386,8 +347,7 @@ def _summary(data: dict[str, Any]) -> str:
 def _submit(ctx: Context, data: dict[str, Any]) -> None:
     assert ctx.user is not None
     config, tz = settings(), _tz(ctx)
-    # The conversation goes first: for an anonymous report, nothing of the draft stays next to the user.
-    ctx.end_flow()
+    # The engine has ended the flow first: for an anonymous report, nothing of the draft stays next to the user.
     if not take_daily_quota(ctx.session, _secret(ctx), ctx.user, ctx.now, tz, config.daily_cap):
         menu_reply(ctx, texts.FB_DAILY_CAP.format(cap=config.daily_cap))
         return
@@ -413,10 +373,28 @@ def _submit(ctx: Context, data: dict[str, Any]) -> None:
     ctx.reply(text(texts.FB_SUBMITTED.format(code=report.code, unit=unit_name(report.unit), follow=follow), choices))
 
 
+FEEDBACK = Flow(
+    FLOW,
+    {
+        "category": _step("category", _read_category),
+        "anonymous": _step("anonymous", _read_anonymous),
+        "details": _step("details", _read_details),
+        "photos": _step("photos", _read_photos),
+        "location": _step("location", _read_location),
+        "phone": _step("phone", _read_phone),
+        "confirm": _step("confirm", _read_confirm),
+        "edit": _step("edit", _read_edit),
+    },
+    on_done=_submit,
+    next_step=_next_step,
+    on_message=_keep_replies_apart,
+    before_ask=_notice_before_personal_data,
+).register(registry)
+
+
 # -- following up ---------------------------------------------------------------------------------------------
 
-@registry.intent("feedback_track", phrases=texts.TRACK_WORDS, match=lambda ctx: parse_code(ctx.text) is not None,
-                 priority=24)
+@registry.intent("feedback_track", phrases=texts.TRACK_WORDS, match=lambda ctx: parse_code(ctx.text) is not None)
 def track(ctx: Context) -> None:
     """A report's status and history, for its reporter (and the unit's staff) only. Codes run in sequence, so a code
     proves nothing: a named report is shown to its reporter's account, an anonymous one to whoever adds its PIN.
@@ -475,7 +453,7 @@ def _follow_choices() -> list[Choice]:
     return [Choice(texts.QR_MY_REPORTS), Choice(texts.QR_MENU)]
 
 
-@registry.intent("feedback_mine", phrases=texts.MY_REPORTS_WORDS, priority=24)
+@registry.intent("feedback_mine", phrases=texts.MY_REPORTS_WORDS)
 def mine(ctx: Context) -> None:
     reports = reports_of(ctx.session, ctx.user) if ctx.user is not None else []
     if not reports:

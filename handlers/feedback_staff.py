@@ -3,7 +3,7 @@ And the reporter's 1-5 rating when it is done.
 
 Only the unit's staff or an admin may act. A postback's ids can be forged, so they are checked against the
 user's unit before anything about the report is said; anyone else gets one refusal that names nothing (not even
-whether the report exists), and the refusal is logged. Every change is a conditional UPDATE (bot.feedback), so a
+whether the report exists), and the refusal is logged. Every change is a conditional UPDATE (bot.feedback.service), so a
 double tap, or two colleagues tapping at once, has one effect.
 """
 
@@ -17,9 +17,10 @@ from sqlalchemy.orm import selectinload
 
 from bot import texts
 from bot.context import Context
-from bot.feedback import NOTE_LIMIT, change_status, forward, open_reports_for, rate, rating_token_matches
-from bot.feedback_card import staff_card, status_name, unit_name
-from bot.feedback_notify import forwarded_message, push_to_reporter, push_to_unit, status_message
+from bot.feedback.cards import staff_card, status_name, unit_name
+from bot.feedback.notify import forwarded_message, push_to_reporter, push_to_unit, status_message
+from bot.feedback.service import NOTE_LIMIT, change_status, forward, open_reports_for, rate, rating_token_matches
+from bot.flow import END, Data, Flow, Invalid, Step
 from bot.media import photo_links
 from bot.messages import Choice, text
 from bot.registry import registry
@@ -77,7 +78,7 @@ def _already(ctx: Context, report: FeedbackReport) -> None:
     ctx.reply(text(texts.FB_ALREADY.format(code=report.code, status=status_name(report))))
 
 
-@registry.intent("staff_reports", phrases=texts.STAFF_REPORTS_WORDS, priority=24)
+@registry.intent("staff_reports", phrases=texts.STAFF_REPORTS_WORDS)
 def staff_reports(ctx: Context) -> None:
     """Staff see the reports they can move, oldest first, each as its card with the buttons."""
     reply_work_list(
@@ -110,31 +111,41 @@ def ask_closing_note(ctx: Context) -> None:
     report = _open_report_for_staff(ctx)
     if report is None:
         return
-    ctx.start_flow(CLOSE_FLOW, "note", {"report_id": report.id})
-    ctx.reply(text(texts.FB_ASK_CLOSING_NOTE.format(code=report.code), [Choice(texts.QR_CANCEL)]))
+    CLOSE.start(ctx, {"report_id": report.id, "code": report.code})
 
 
-@registry.flow(CLOSE_FLOW)
-def closing_note(ctx: Context) -> None:
-    assert ctx.conversation is not None and ctx.user is not None
-    report = _report_for_staff(ctx, ctx.conversation.data.get("report_id") or 0)
-    if report is None:
+def _read_closing_note(ctx: Context, data: Data) -> object:
+    # Whether this user may still act on the report is checked at each message, before anything about it is said.
+    if _report_for_staff(ctx, data.get("report_id") or 0) is None:
         ctx.end_flow()
-        return
+        return END
     if ctx.kind != "message:text" or not ctx.has_words:
-        ctx.reply(text(texts.FB_CLOSING_NOTE_PROMPT, [Choice(texts.QR_CANCEL)]))
-        return
-    ctx.end_flow()
+        return Invalid(texts.FB_CLOSING_NOTE_PROMPT)
     note = ctx.text.strip()
-    trimmed = ctx.text_truncated or len(note) > NOTE_LIMIT
-    event = change_status(ctx.session, report, FeedbackStatus.DONE, ctx.user, ctx.now, note=note[:NOTE_LIMIT])
+    data["trimmed"] = ctx.text_truncated or len(note) > NOTE_LIMIT
+    return note[:NOTE_LIMIT]
+
+
+def _close(ctx: Context, data: Data) -> None:
+    assert ctx.user is not None
+    report = _load(ctx, data.get("report_id"))
+    assert report is not None  # the reader has just loaded it
+    event = change_status(ctx.session, report, FeedbackStatus.DONE, ctx.user, ctx.now, note=data["note"])
     if event is None:
         _already(ctx, report)
         return
     ctx.reply(text(texts.FB_CLOSED.format(code=report.code)))
-    if trimmed:
+    if data.get("trimmed"):
         ctx.reply(text(texts.FB_CLOSING_NOTE_TRIMMED.format(limit=NOTE_LIMIT)))
     push_to_reporter(ctx.session, report, status_message(report), dedupe=f"fb-status:{event.id}")
+
+
+CLOSE = Flow(
+    CLOSE_FLOW,
+    {"note": Step(ask=lambda ctx, data: texts.FB_ASK_CLOSING_NOTE.format(code=data.get("code", "")),
+                  read=_read_closing_note)},
+    on_done=_close,
+).register(registry)
 
 
 @registry.postback("fb_forward")

@@ -12,23 +12,33 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from pythainlp.util import thai_strftime
 from sqlalchemy.orm import Session
 
 from bot import texts
-from bot.assets import active_assets, assets_named, find_asset
 from bot.context import Context
-from bot.loan_cards import loan_card, loan_code, loan_fields
-from bot.loans import (
+from bot.flow import Data, Flow, Goto, Invalid, Step
+from bot.ita.office import office_name
+from bot.loans.cards import item_lines, loan_card, loan_code, loan_fields, return_summary
+from bot.loans.catalogue import active_assets, find_asset
+from bot.loans.notify import tell_borrower, tell_staff
+from bot.loans.office_days import OfficeDays
+from bot.loans.parse import ParsedRequest, RequestedItem, parse_request, parse_return_problems
+from bot.loans.service import (
+    TEXT_LIMIT,
+    LineReturn,
     LoanOutcome,
     LoanRequest,
+    LoanRequestLine,
     LoanResult,
     add_return_note,
     approve,
     cancel,
     create_request,
+    early_or_late,
     free_quantity,
     hand_over,
     loans_of,
@@ -38,30 +48,25 @@ from bot.loans import (
     record_return,
     reject,
 )
-from bot.messages import MAX_LABEL, Choice, Message, clip, text
-from bot.office import office_name
-from bot.outbox import enqueue_push
+from bot.messages import MAX_LABEL, Choice, clip, text
 from bot.registry import registry
-from bot.scheduler import DIGEST_SECTIONS, tick_job
-from bot.staff import staff_of_units
-from bot.thai import clean, compact, contains_word, is_request, match_key, normalize, parse_phone
-from bot.thaidate import thai_date
-from bot.thaidate_parse import DateError, parse_range
+from bot.thai.dates import thai_date
+from bot.thai.parse import DateError, DateProblem, far_ahead, find_range, parse_range
+from bot.thai.text import clean, compact, contains_word, is_request, match_key, normalize, parse_phone
 from handlers.basics import menu_reply, reply_work_list
 from handlers.privacy import notice_before_personal_data
-from models import Asset, Condition, LineUser, Loan, LoanStatus
+from models import Asset, LineUser, Loan, LoanStatus
 
 log = logging.getLogger(__name__)
 
 FLOW = "loan"
 REJECT_FLOW = "loan_reject"
 NOTE_FLOW = "loan_return_note"
-TEXT_LIMIT = 200
-# Reminders go out from this hour (office time), not at midnight.
-REMIND_FROM_HOUR = 8
+RETURN_FLOW = "loan_return_problems"
 CONFIRM_KEYS = frozenset(match_key(w) for w in texts.CONFIRM_WORDS)
 SKIP_KEYS = frozenset(match_key(w) for w in texts.SKIP_WORDS)
 CHANGE_QUANTITY_KEY = match_key(texts.QR_CHANGE_QUANTITY)
+CONFIRM_RETURN_KEYS = CONFIRM_KEYS | {match_key(texts.BTN_CONFIRM_RETURN)}
 _NUMBER = re.compile(r"\d+")
 MONEY_LOAN_KEYS = tuple(compact(normalize(word)) for word in texts.MONEY_LOAN_WORDS)
 
@@ -94,7 +99,7 @@ def asks_for_money(normalized: str) -> bool:
     return any(word in compacted for word in MONEY_LOAN_KEYS)
 
 
-@registry.intent("money_loan", match=lambda ctx: asks_for_money(ctx.normalized), priority=24)
+@registry.intent("money_loan", match=lambda ctx: asks_for_money(ctx.normalized))
 def no_money_loans(ctx: Context) -> None:
     names = [asset.name for asset in active_assets(ctx.session)[:6]]
     menu = [Choice(texts.QR_BORROW), Choice(texts.QR_MENU)] if names else [Choice(texts.QR_MENU)]
@@ -102,7 +107,7 @@ def no_money_loans(ctx: Context) -> None:
         office=office_name(ctx.session), items=", ".join(names) or "-", button=texts.QR_BORROW), menu))
 
 
-@registry.intent("my_loans", phrases=(*texts.MY_LOANS_WORDS, texts.QR_MY_LOANS), priority=24)
+@registry.intent("my_loans", phrases=(*texts.MY_LOANS_WORDS, texts.QR_MY_LOANS))
 def my_loans(ctx: Context) -> None:
     if ctx.user is None:
         menu_reply(ctx, texts.LOAN_LIST_EMPTY)
@@ -121,33 +126,30 @@ def my_loans(ctx: Context) -> None:
     ctx.reply(text(body, [*choices, Choice(texts.QR_MENU)]))
 
 
-@registry.intent("staff_loans", phrases=texts.STAFF_LOANS_WORDS, priority=24)
+@registry.intent("staff_loans", phrases=texts.STAFF_LOANS_WORDS)
 def staff_loans(ctx: Context) -> None:
     """Staff see the loans they can move now, each as a card with its buttons."""
     reply_work_list(ctx, lambda c: loans_to_act_on(c.session, c.user), loan_card,
                     none=texts.LOAN_STAFF_NONE, header=texts.LOAN_STAFF_HEADER)
 
 
-@registry.intent("borrow", match=lambda ctx: ctx.is_one_to_one and is_borrow_request(ctx), priority=25)
+@registry.intent("borrow", match=lambda ctx: ctx.is_one_to_one and is_borrow_request(ctx))
 def start_borrowing(ctx: Context) -> None:
+    """A request starts with every slot its first sentence fills ("ยืมโต๊ะ 10 ตัว เก้าอี้ 100 ตัว 24-25 พ.ย."),
+    then the flow asks only for what is missing."""
     assets = active_assets(ctx.session)
     if not assets:
         menu_reply(ctx, texts.LOAN_NO_ASSETS)
         return
-    asset = find_asset(assets, ctx.text)
-    if asset is None:
-        ctx.start_flow(FLOW, "item", {})
-        _ask_item(ctx, assets)
-        return
-    others = [a.name for a in assets_named(assets, ctx.text) if a.id != asset.id]
-    if others:
-        ctx.reply(text(texts.LOAN_ONE_ITEM_AT_A_TIME.format(name=asset.name, others=", ".join(others))))
-    quantity = _quantity_in_sentence(ctx.text, asset)
-    ctx.start_flow(FLOW, "quantity", {"asset_id": asset.id})
-    if quantity is not None and 1 <= quantity <= asset.quantity:
-        _set_quantity(ctx, asset, quantity)
-    else:
-        _ask_quantity(ctx, asset)
+    parsed = parse_request(ctx.text, assets, _today(ctx))
+    data: Data = {"items": []}
+    _absorb(ctx, data, parsed)
+    if parsed.phone:
+        notice_before_personal_data(ctx)  # collected now: the notice goes first (PDPA s.23)
+        data["phone"] = parsed.phone
+    if parsed.purpose:
+        data["purpose"] = parsed.purpose[:TEXT_LIMIT]
+    BORROW.start(ctx, data)
 
 
 def asks_about_an_item(ctx: Context) -> bool:
@@ -156,7 +158,7 @@ def asks_about_an_item(ctx: Context) -> bool:
         find_asset(active_assets(ctx.session), ctx.text) is not None)
 
 
-@registry.intent("borrow_question", match=asks_about_an_item, priority=26)
+@registry.intent("borrow_question", match=asks_about_an_item)
 def answer_about_an_item(ctx: Context) -> None:
     """The item's terms from the catalogue, and a button that starts the request; how borrowing works in
     general ("ยืมของต้องทำยังไง") is the Q&A's."""
@@ -171,236 +173,360 @@ def answer_about_an_item(ctx: Context) -> None:
     ctx.reply(text("\n".join([answer, *notes]), [Choice(request), Choice(texts.QR_MENU)]))
 
 
-# -- the citizen's flow --------------------------------------------------------------------------------
+# -- the citizen's flow (bot.flow: steps as data) -----------------------------------------------------------
+#
+# The data: "items" [[asset id, quantity or None], ...]; "start"/"end" (ISO, once checked against every item and
+# the office's days); "purpose", "name", "phone"; "confirmed". "typed" holds dates given before the items were
+# complete; "notes" what to say before the next question (kept for one message); "date_trouble"/"offer" why the
+# dates do not fit and the dates offered instead. Each answer fills what it can; the first thing missing is asked.
 
-@registry.flow(FLOW)
-def borrowing_flow(ctx: Context) -> None:
-    assert ctx.conversation is not None
-    if ctx.kind != "message:text" or not ctx.has_words:
-        _ask_again(ctx)
-        return
-    step = ctx.conversation.step
-    asset = ctx.session.get(Asset, ctx.conversation.data.get("asset_id") or 0)
-    if step == "item" or asset is None or not asset.active:
-        _on_item(ctx)
-    elif step == "quantity":
-        _on_quantity(ctx, asset)
-    elif step == "dates":
-        _on_dates(ctx, asset)
-    elif step in ("purpose", "name"):
-        _on_free_text(ctx, step)
-    elif step == "phone":
-        _on_phone(ctx, asset)
-    else:
-        _on_confirm(ctx, asset)
+STEPS_ORDER = ("item", "quantity", "dates", "purpose", "name", "phone", "confirm")
 
 
-def _ask_again(ctx: Context) -> None:
-    """Anything but text (a sticker, a photo) repeats the question of the step."""
-    assert ctx.conversation is not None
-    step = ctx.conversation.step
-    asset = ctx.session.get(Asset, ctx.conversation.data.get("asset_id") or 0)
-    if step == "item" or asset is None:
-        _ask_item(ctx, active_assets(ctx.session))
-    elif step == "quantity":
-        _ask_quantity(ctx, asset)
-    elif step == "dates":
-        _ask_dates(ctx, asset)
-    elif step == "purpose":
-        ctx.reply(text(texts.LOAN_ASK_PURPOSE, [Choice(texts.QR_CANCEL)]))
-    elif step == "name":
-        ctx.reply(text(texts.LOAN_ASK_NAME, [Choice(texts.QR_CANCEL)]))
-    elif step == "phone":
-        ctx.reply(text(texts.LOAN_ASK_PHONE, [Choice(texts.QR_CANCEL)]))
-    else:
-        ctx.reply(text(texts.LOAN_CONFIRM_PROMPT, _confirm_choices()))
+def _next_step(data: Data) -> str | None:
+    items = data.get("items") or []
+    if not items:
+        return "item"
+    if any(quantity is None for _, quantity in items):
+        return "quantity"
+    if "start" not in data:
+        return "dates"
+    for step in ("purpose", "name", "phone"):
+        if not data.get(step):
+            return step
+    return None if data.get("confirmed") else "confirm"
 
 
-def _ask_item(ctx: Context, assets: list[Asset], problem: str | None = None) -> None:
+def _reading(read: Callable[[Context, Data], Any]) -> Callable[[Context, Data], Any]:
+    """Every reader: last message's notes and date troubles are gone; a conversation begun before requests had
+    several items ("asset_id", "quantity") is read as one item; an item switched off meanwhile is dropped."""
+    def reader(ctx: Context, data: Data) -> Any:
+        for key in ("notes", "date_trouble", "offer"):
+            data.pop(key, None)
+        if "items" not in data:
+            data["items"] = [[data.pop("asset_id"), data.pop("quantity", None)]] if data.get("asset_id") else []
+        data["items"] = [[asset_id, quantity] for asset_id, quantity in data["items"]
+                         if (asset := ctx.session.get(Asset, asset_id)) is not None and asset.active]
+        return read(ctx, data)
+    return reader
+
+
+def _asking(ask: Callable[[Context, Data], str]) -> Callable[[Context, Data], str]:
+    """Every question: what the last answer changed or why it did not fit goes first."""
+    return lambda ctx, data: "\n".join([*data.get("notes", []), ask(ctx, data)])
+
+
+def _note(data: Data, note: str) -> None:
+    data["notes"] = [*data.get("notes", []), note]
+
+
+def _wanted(ctx: Context, data: Data) -> list[tuple[Asset, int | None]]:
+    return [(ctx.session.get(Asset, asset_id), quantity) for asset_id, quantity in data["items"]]  # type: ignore[misc]
+
+
+def _absorb(ctx: Context, data: Data, parsed: ParsedRequest) -> None:
+    """What a message gives: its items (a request keeps to the items of one unit, which decides on it), their
+    quantities, and its dates, checked as soon as every item has a quantity."""
+    _take_items(ctx, data, parsed.items)
+    if parsed.dates is not None and "start" not in data:
+        if parsed.dates.range is not None:
+            data["typed"] = [parsed.dates.range.start.isoformat(), parsed.dates.range.end.isoformat()]
+        else:
+            _note(data, texts.LOAN_DATE_PROBLEMS[(parsed.dates.problem or DateProblem.UNREADABLE).value])
+    _check_typed(ctx, data)
+
+
+def _check_typed(ctx: Context, data: Data) -> None:
+    if "typed" in data and data["items"] and all(quantity is not None for _, quantity in data["items"]):
+        first, last = data.pop("typed")
+        _set_dates(ctx, data, date.fromisoformat(first), date.fromisoformat(last))
+
+
+def _take_items(ctx: Context, data: Data, found: list[RequestedItem]) -> None:
+    items: list[list[Any]] = data["items"]
+    unit_id = ctx.session.get(Asset, items[0][0]).unit_id if items else None  # type: ignore[union-attr]
+    others: list[Asset] = []
+    for item in found:
+        if unit_id is None:
+            unit_id = item.asset.unit_id
+        if item.asset.unit_id != unit_id:
+            others.append(item.asset)
+            continue
+        fits = item.quantity is not None and 1 <= item.quantity <= item.asset.quantity
+        if item.quantity is not None and not fits:
+            _note(data, _quantity_problem(item.asset))
+        quantity = item.quantity if fits else None
+        for entry in items:
+            if entry[0] == item.asset.id:
+                entry[1] = quantity if quantity is not None else entry[1]
+                break
+        else:
+            items.append([item.asset.id, quantity])
+        if quantity is not None:
+            data.pop("start", None)  # other quantities: the dates are checked again
+            data.pop("end", None)
+    if others and items:
+        _note(data, texts.LOAN_OTHER_UNIT.format(others=", ".join(a.name for a in others), unit=others[0].unit.name,
+                                                 items=_items_shown(ctx, data)))
+
+
+def _items_shown(ctx: Context, data: Data) -> str:
+    return texts.LOAN_ITEMS_JOIN.join(
+        texts.LOAN_ITEM_QUANTITY.format(name=asset.name, quantity=quantity or "?", unit=asset.count_unit)
+        for asset, quantity in _wanted(ctx, data))
+
+
+def _item_lines(ctx: Context, data: Data) -> str:
+    return "\n".join(texts.LOAN_ITEMS_LINE.format(name=asset.name, quantity=quantity, unit=asset.count_unit)
+                     for asset, quantity in _wanted(ctx, data))
+
+
+def _quantity_problem(asset: Asset) -> str:
+    return texts.LOAN_BAD_QUANTITY.format(quantity=asset.quantity, unit=asset.count_unit)
+
+
+# -- item and quantity --
+
+def _ask_item(ctx: Context, data: Data) -> str:
+    assets = active_assets(ctx.session)
     lines = [texts.LOAN_ITEM_LINE.format(name=a.name, quantity=a.quantity, unit=a.count_unit, max_days=a.max_days)
              for a in assets]
     body = texts.LOAN_ASK_ITEM.format(items="\n".join(lines))
     if any(a.is_example for a in assets):
         body += "\n" + texts.LOAN_EXAMPLE_NOTE
-    if problem:
-        body = problem + "\n\n" + body
-    ctx.reply(text(body, [*(Choice(a.name) for a in assets[:11]), Choice(texts.QR_CANCEL)]))
+    return body
 
 
-def _on_item(ctx: Context) -> None:
-    assets = active_assets(ctx.session)
-    asset = find_asset(assets, ctx.text)
-    if asset is None:
-        _ask_item(ctx, assets, texts.LOAN_ITEM_UNKNOWN)
-        return
-    ctx.set_step("quantity", {"asset_id": asset.id})
-    quantity = _quantity_in_sentence(ctx.text, asset)
-    if quantity is not None and 1 <= quantity <= asset.quantity:
-        _set_quantity(ctx, asset, quantity)
-    else:
-        _ask_quantity(ctx, asset)
+def _item_choices(ctx: Context, data: Data) -> list[Choice]:
+    return [Choice(a.name) for a in active_assets(ctx.session)[:11]]
 
 
-def _ask_quantity(ctx: Context, asset: Asset, problem: str | None = None) -> None:
-    body = texts.LOAN_ASK_QUANTITY.format(name=asset.name, unit=asset.count_unit, quantity=asset.quantity)
-    ctx.reply(text(f"{problem}\n{body}" if problem else body, [Choice(texts.QR_CANCEL)]))
-
-
-def _on_quantity(ctx: Context, asset: Asset) -> None:
+def _read_items(ctx: Context, data: Data) -> Any:
+    """Items with or without quantities ("โต๊ะ 10 ตัว เก้าอี้"), or the number asked for the first item without
+    one ("50", "ห้าสิบ"); dates typed along are kept. The value is the whole list of items."""
+    if ctx.kind != "message:text" or not ctx.has_words:
+        return Invalid()
+    parsed = parse_request(ctx.text, active_assets(ctx.session), _today(ctx))
+    if parsed.items:
+        _absorb(ctx, data, parsed)
+        return data["items"]
+    missing = next((entry for entry in data["items"] if entry[1] is None), None)
+    if missing is None:
+        return Invalid(texts.LOAN_ITEM_UNKNOWN + "\n\n" + _ask_item(ctx, data))
+    asset = ctx.session.get(Asset, missing[0])
+    assert asset is not None
     quantity = _typed_number(ctx.text)
     if quantity is None or not 1 <= quantity <= asset.quantity:
-        _ask_quantity(ctx, asset, texts.LOAN_BAD_QUANTITY.format(quantity=asset.quantity, unit=asset.count_unit))
-        return
-    _set_quantity(ctx, asset, quantity)
+        return Invalid(_quantity_problem(asset) + "\n" + _ask_quantity(ctx, data))
+    missing[1] = quantity
+    _check_typed(ctx, data)
+    return data["items"]
 
 
-def _set_quantity(ctx: Context, asset: Asset, quantity: int) -> None:
-    assert ctx.conversation is not None
-    ctx.set_step("dates", {**ctx.conversation.data, "asset_id": asset.id, "quantity": quantity})
-    _ask_dates(ctx, asset)
+def _ask_quantity(ctx: Context, data: Data) -> str:
+    asset = next(asset for asset, quantity in _wanted(ctx, data) if quantity is None)
+    return texts.LOAN_ASK_QUANTITY.format(name=asset.name, unit=asset.count_unit, quantity=asset.quantity)
 
 
-def _ask_dates(ctx: Context, asset: Asset) -> None:
-    assert ctx.conversation is not None
-    body = texts.LOAN_ASK_DATES.format(
-        name=asset.name, quantity=ctx.conversation.data.get("quantity"), unit=asset.count_unit,
-        max_days=asset.max_days, lead_days=asset.lead_days,
-    )
-    ctx.reply(text(body, [Choice(texts.QR_CHANGE_QUANTITY), Choice(texts.QR_CANCEL)]))
+# -- dates --
+
+def _ask_dates(ctx: Context, data: Data) -> str:
+    if data.get("date_trouble"):
+        return str(data["date_trouble"])
+    wanted = _wanted(ctx, data)
+    return texts.LOAN_ASK_DATES.format(items=_items_shown(ctx, data), max_days=min(a.max_days for a, _ in wanted),
+                                       lead_days=max(a.lead_days for a, _ in wanted))
 
 
-def _on_dates(ctx: Context, asset: Asset) -> None:
-    assert ctx.conversation is not None
+def _date_choices(ctx: Context, data: Data) -> list[Choice]:
+    offer = [Choice(data["offer"])] if data.get("offer") else []
+    return [*offer, Choice(texts.QR_CHANGE_QUANTITY)]
+
+
+def _read_dates(ctx: Context, data: Data) -> Any:
+    if ctx.kind != "message:text" or not ctx.has_words:
+        return Invalid()
     if ctx.key == CHANGE_QUANTITY_KEY:
-        ctx.set_step("quantity")
-        _ask_quantity(ctx, asset)
-        return
-    quantity = int(ctx.conversation.data["quantity"])
+        data["items"] = [[asset_id, None] for asset_id, _ in data["items"]]
+        return Goto("quantity")
     today = _today(ctx)
-    choices = [Choice(texts.QR_CHANGE_QUANTITY), Choice(texts.QR_CANCEL)]
     try:
         period = parse_range(ctx.text, today)
     except DateError as exc:
-        ctx.reply(text(texts.LOAN_DATE_PROBLEMS[exc.problem.value], choices))
-        return
-    start, end = period.start, period.end
-    earliest = today + timedelta(days=asset.lead_days)
-    shown = {"name": asset.name, "start": thai_date(start), "end": thai_date(end), "unit": asset.count_unit,
-             "quantity": quantity, "max_days": asset.max_days, "lead_days": asset.lead_days, "days": period.days}
+        found = find_range(ctx.text, today)
+        if found is None or found.range is None:
+            problem = found.problem if found is not None and found.problem else exc.problem
+            return Invalid(texts.LOAN_DATE_PROBLEMS[problem.value])
+        period = found.range
+    if not _set_dates(ctx, data, period.start, period.end):
+        return Invalid(str(data.pop("date_trouble")))
+    _note(data, texts.LOAN_DATES_OK.format(items=_items_shown(ctx, data), start=thai_date(period.start),
+                                           end=thai_date(period.end)))
+    return data["start"]
+
+
+def _set_dates(ctx: Context, data: Data, start: date, end: date) -> bool:
+    """Check the dates against every item (lead time, longest loan, the office's working days, what is free) and
+    keep them; else put why in "date_trouble" (and the dates offered instead in "offer") and say False."""
+    wanted = [(asset, int(quantity or 0)) for asset, quantity in _wanted(ctx, data)]
+    today = _today(ctx)
+    lead = max(wanted, key=lambda w: w[0].lead_days)[0]
+    shortest = min(wanted, key=lambda w: w[0].max_days)[0]
+    earliest = today + timedelta(days=lead.lead_days)
+    days = (end - start).days + 1
+    shown = {"start": thai_date(start), "end": thai_date(end), "days": days}
+    data.pop("start", None)
+    data.pop("end", None)
     if start < earliest:
-        ctx.reply(text(texts.LOAN_TOO_SOON.format(**shown, earliest=thai_date(earliest)), choices))
-        return
-    if period.days > asset.max_days:
-        ctx.reply(text(texts.LOAN_TOO_LONG.format(**shown), choices))
-        return
-    free = free_quantity(ctx.session, asset, start, end)
-    if free < quantity:
-        _not_enough(ctx, asset, quantity, start, end, free, earliest)
-        return
-    ctx.set_step("purpose", {**ctx.conversation.data, "start": start.isoformat(), "end": end.isoformat()})
-    ctx.reply(text(texts.LOAN_DATES_OK.format(**shown) + "\n" + texts.LOAN_ASK_PURPOSE, [Choice(texts.QR_CANCEL)]))
+        data["date_trouble"] = texts.LOAN_TOO_SOON.format(**shown, name=lead.name, lead_days=lead.lead_days,
+                                                          earliest=thai_date(earliest))
+        return False
+    if days > shortest.max_days:
+        data["date_trouble"] = texts.LOAN_TOO_LONG.format(**shown, name=shortest.name, max_days=shortest.max_days)
+        return False
+    office = OfficeDays(ctx.session, start, end)
+    if not office.is_open(start) or not office.is_open(end):
+        _offer_working_days(data, office, start, end, earliest, shortest.max_days)
+        return False
+    for asset, quantity in wanted:
+        free = free_quantity(ctx.session, asset, start, end)
+        if free < quantity:
+            _not_enough(ctx, data, wanted, asset, quantity, start, end, free, earliest, office)
+            return False
+    data["start"], data["end"] = start.isoformat(), end.isoformat()
+    return True
 
 
-def _not_enough(ctx: Context, asset: Asset, quantity: int, start: date, end: date, free: int, earliest: date) -> None:
+def _day_name(day: date) -> str:
+    """วันเสาร์ 21 พ.ย. 2569"""
+    return thai_strftime(datetime(day.year, day.month, day.day), "%A %-d %b %Y")
+
+
+def _offer_working_days(data: Data, office: OfficeDays, start: date, end: date, earliest: date,
+                        max_days: int) -> None:
+    """A pick-up or return day when the office is closed: say so, and offer the working day before the pick-up
+    (after it when that is too soon) and the working day after the return (before it when the loan would be
+    too long), as a button."""
+    lines = []
+    ends = [(start, texts.LOAN_CLOSED_PICKUP)] + ([(end, texts.LOAN_CLOSED_RETURN)] if end != start else [])
+    for day, what in ends:
+        why = office.why_closed(day)
+        if why is not None:
+            shown_why = texts.LOAN_CLOSED_WEEKEND if why == "weekend" else why
+            lines.append(texts.LOAN_CLOSED_DAY.format(day=_day_name(day), why=shown_why, what=what))
+    first = start if office.is_open(start) else office.open_before(start)
+    if first is None or first < earliest:
+        first = office.open_after(start)
+    last = end if office.is_open(end) else office.open_after(end)
+    if first is not None and last is not None and (last - first).days + 1 > max_days:
+        last = office.open_before(end)
+    if first is not None and last is not None and earliest <= first <= last:
+        lines.append(texts.LOAN_CLOSED_OFFER.format(start=_day_name(first), end=_day_name(last)))
+        data["offer"] = f"{thai_date(first)} - {thai_date(last)}"
+    else:
+        lines.append(texts.LOAN_CLOSED_NO_OFFER)
+    data["date_trouble"] = "\n".join(lines)
+
+
+def _not_enough(ctx: Context, data: Data, wanted: list[tuple[Asset, int]], asset: Asset, quantity: int,
+                start: date, end: date, free: int, earliest: date, office: OfficeDays) -> None:
     shown = {"name": asset.name, "start": thai_date(start), "end": thai_date(end), "unit": asset.count_unit,
              "quantity": quantity, "free": free}
     lines = [texts.LOAN_NOT_ENOUGH.format(**shown)]
-    choices = []
-    nearest = nearest_free_dates(ctx.session, asset, quantity, start, end, earliest)
+    nearest = nearest_free_dates(ctx.session, wanted, start, end, earliest, acceptable=lambda first, last: (
+        _open(ctx, office, first) and _open(ctx, office, last)))
     if nearest is not None:
         first, last = (thai_date(d) for d in nearest)
-        lines.append(texts.LOAN_SUGGEST.format(quantity=quantity, unit=asset.count_unit, start=first, end=last))
-        choices.append(Choice(f"{first} - {last}"))
+        lines.append(texts.LOAN_SUGGEST.format(start=first, end=last))
+        data["offer"] = f"{first} - {last}"
     else:
         lines.append(texts.LOAN_NO_SUGGESTION)
-    ctx.reply(text("\n".join(lines), [*choices, Choice(texts.QR_CHANGE_QUANTITY), Choice(texts.QR_CANCEL)]))
+    data["date_trouble"] = "\n".join(lines)
 
 
-def _on_free_text(ctx: Context, step: str) -> None:
-    assert ctx.conversation is not None
-    value = ctx.text.strip()
+def _open(ctx: Context, office: OfficeDays, day: date) -> bool:
+    """is_open() of a day perhaps outside what `office` read (the search for free dates goes up to 60 days)."""
+    if office.first <= day <= office.last:
+        return office.is_open(day)
+    return OfficeDays(ctx.session, day, day).is_open(day)
+
+
+# -- purpose, name, phone, confirm --
+
+def _read_free_text(ctx: Context, data: Data) -> str | Invalid:
+    value = ctx.text.strip() if ctx.kind == "message:text" else ""
     if len(value) < 2:
-        ctx.reply(text(texts.LOAN_TEXT_TOO_SHORT, [Choice(texts.QR_CANCEL)]))
-        return
+        return Invalid(texts.LOAN_TEXT_TOO_SHORT)
     if len(value) > TEXT_LIMIT or ctx.text_truncated:
-        ctx.reply(text(texts.LOAN_TEXT_TOO_LONG.format(limit=TEXT_LIMIT), [Choice(texts.QR_CANCEL)]))
-        return
-    following = "name" if step == "purpose" else "phone"
-    ctx.set_step(following, {**ctx.conversation.data, step: value})
-    if following == "name":
-        notice_before_personal_data(ctx)
-    ask = texts.LOAN_ASK_NAME if following == "name" else texts.LOAN_ASK_PHONE
-    ctx.reply(text(ask, [Choice(texts.QR_CANCEL)]))
+        return Invalid(texts.LOAN_TEXT_TOO_LONG.format(limit=TEXT_LIMIT))
+    return value
 
 
-def _on_phone(ctx: Context, asset: Asset) -> None:
-    assert ctx.conversation is not None
-    phone = parse_phone(ctx.text)
-    if phone is None:
-        ctx.reply(text(texts.LOAN_BAD_PHONE, [Choice(texts.QR_CANCEL)]))
-        return
-    data = {**ctx.conversation.data, "phone": phone}
-    ctx.set_step("confirm", data)
+def _read_phone(ctx: Context, data: Data) -> str | Invalid:
+    phone = parse_phone(ctx.text) if ctx.kind == "message:text" else None
+    return phone if phone is not None else Invalid(texts.LOAN_BAD_PHONE)
+
+
+def _summary(ctx: Context, data: Data) -> str:
     start, end = date.fromisoformat(data["start"]), date.fromisoformat(data["end"])
-    summary = texts.LOAN_SUMMARY.format(
-        name=asset.name, quantity=data["quantity"], unit=asset.count_unit, start=thai_date(start),
-        end=thai_date(end), days=(end - start).days + 1, purpose=data["purpose"], contact_name=data["name"],
-        phone=phone,
+    months = far_ahead(start, _today(ctx))
+    return texts.LOAN_SUMMARY.format(
+        item_lines=_item_lines(ctx, data), start_day=_day_name(start), end_day=_day_name(end),
+        far=texts.LOAN_FAR_AHEAD.format(months=months) if months else "", days=(end - start).days + 1,
+        purpose=data["purpose"], contact_name=data["name"], phone=data["phone"],
     )
-    ctx.reply(text(summary, _confirm_choices()))
 
 
-def _confirm_choices() -> list[Choice]:
-    return [Choice(texts.QR_CONFIRM), Choice(texts.QR_CANCEL)]
+def _read_confirm(ctx: Context, data: Data) -> bool | Invalid:
+    return True if ctx.kind == "message:text" and ctx.key in CONFIRM_KEYS else Invalid(texts.LOAN_CONFIRM_PROMPT)
 
 
-def _on_confirm(ctx: Context, asset: Asset) -> None:
-    assert ctx.conversation is not None and ctx.user is not None
-    if ctx.key not in CONFIRM_KEYS:
-        ctx.reply(text(texts.LOAN_CONFIRM_PROMPT, _confirm_choices()))
-        return
-    data = ctx.conversation.data
-    draft = LoanRequest(asset.id, int(data["quantity"]), date.fromisoformat(data["start"]),
-                        date.fromisoformat(data["end"]), data["purpose"], data["name"], data["phone"])
+def _submit(ctx: Context, data: Data) -> None:
+    """Confirmed: the request, if everything is still free once the assets are locked; else back to the dates."""
+    assert ctx.user is not None
+    draft = LoanRequest(tuple(LoanRequestLine(asset_id, int(quantity)) for asset_id, quantity in data["items"]),
+                              date.fromisoformat(data["start"]), date.fromisoformat(data["end"]), data["purpose"],
+                        data["name"], data["phone"])
     outcome = create_request(ctx.session, ctx.user, draft, ctx.now)
-    if outcome.result is LoanResult.NOT_ENOUGH:
-        ctx.set_step("dates")
-        ctx.reply(text(texts.LOAN_TAKEN_MEANWHILE.format(name=asset.name, free=outcome.free, unit=asset.count_unit),
-                       [Choice(texts.QR_CHANGE_QUANTITY), Choice(texts.QR_CANCEL)]))
+    if outcome.result is LoanResult.NOT_ENOUGH and outcome.asset is not None:
+        for key in ("start", "end", "confirmed"):
+            data.pop(key, None)
+        _note(data, texts.LOAN_TAKEN_MEANWHILE.format(name=outcome.asset.name, free=outcome.free,
+                                                      unit=outcome.asset.count_unit))
+        BORROW.start(ctx, data)
         return
     if not outcome.ok or outcome.loan is None:
-        ctx.end_flow()
         menu_reply(ctx, texts.LOAN_NO_ASSETS)
         return
-    ctx.end_flow()
     loan = outcome.loan
-    ctx.reply(text(texts.LOAN_SUBMITTED.format(code=loan_code(loan), unit=asset.unit.name),
+    ctx.reply(text(texts.LOAN_SUBMITTED.format(code=loan_code(loan), unit=loan.lines[0].asset.unit.name),
                    [Choice(texts.QR_MY_LOANS), Choice(texts.QR_MENU)]))
-    _tell_staff(ctx.session, loan, [text(texts.LOAN_NOTICE_NEW.format(code=loan_code(loan))), loan_card(loan)], "new")
+    tell_staff(ctx.session, loan, [text(texts.LOAN_NOTICE_NEW.format(code=loan_code(loan))), loan_card(loan)], "new")
 
 
-def _tell_staff(session: Session, loan: Loan, messages: list[Message], cause: str) -> None:
-    for member in staff_of_units(session, [loan.asset.unit_id]):
-        session_push(session, member.line_user_id, messages, f"loan:{loan.id}:{cause}:{member.id}")
+def _before_ask(ctx: Context, step: str, data: Data) -> None:
+    if step == "name":
+        notice_before_personal_data(ctx)
 
 
-def _tell_borrower(session: Session, loan: Loan, body: str, cause: str) -> None:
-    if loan.borrower.is_following:
-        session_push(session, loan.borrower.line_user_id, [text(body)], f"loan:{loan.id}:{cause}")
-
-
-def session_push(session: Session, to: str, messages: list[Message], dedupe_key: str) -> int:
-    return len(enqueue_push(session, to=to, messages=messages, dedupe_key=dedupe_key))
-
-
-def _quantity_in_sentence(typed: str, asset: Asset) -> int | None:
-    """"ขอยืมเต็นท์ 3 หลัง" -> 3: a number followed by the item's unit of count, or the sentence's only number."""
-    cleaned = clean(typed)
-    with_unit = re.search(rf"(\d+)\s*{re.escape(asset.count_unit)}", cleaned)
-    if with_unit:
-        return int(with_unit.group(1))
-    numbers = _NUMBER.findall(cleaned)
-    return int(numbers[0]) if len(numbers) == 1 else None
+BORROW = Flow(
+    FLOW,
+    {
+        "item": Step(ask=_asking(_ask_item), read=_reading(_read_items), choices=_item_choices, slot="items"),
+        "quantity": Step(ask=_asking(_ask_quantity), read=_reading(_read_items), slot="items"),
+        "dates": Step(ask=_asking(_ask_dates), read=_reading(_read_dates), choices=_date_choices, slot="start"),
+        "purpose": Step(ask=_asking(lambda ctx, data: texts.LOAN_ASK_PURPOSE), read=_reading(_read_free_text),
+                        asides=False),
+        "name": Step(ask=_asking(lambda ctx, data: texts.LOAN_ASK_NAME), read=_reading(_read_free_text),
+                     asides=False),
+        "phone": Step(ask=_asking(lambda ctx, data: texts.LOAN_ASK_PHONE), read=_reading(_read_phone)),
+        "confirm": Step(ask=_asking(_summary), read=_reading(_read_confirm),
+                        choices=lambda ctx, data: [Choice(texts.QR_CONFIRM)], slot="confirmed"),
+    },
+    on_done=_submit,
+    next_step=_next_step,
+    before_ask=_before_ask,
+).register(registry)
 
 
 def _typed_number(typed: str) -> int | None:
@@ -443,7 +569,7 @@ def cancel_loan(ctx: Context) -> None:
         menu_reply(ctx, texts.LOAN_CANCEL_NOT_POSSIBLE.format(**loan_fields(loan)))
     else:
         menu_reply(ctx, texts.LOAN_CANCELLED.format(code=loan_code(loan)))
-        _tell_staff(ctx.session, loan, [text(texts.LOAN_NOTICE_CANCELLED_STAFF.format(**loan_fields(loan)))],
+        tell_staff(ctx.session, loan, [text(texts.LOAN_NOTICE_CANCELLED_STAFF.format(**loan_fields(loan)))],
                     "cancelled")
 
 
@@ -456,11 +582,17 @@ def _refused(ctx: Context, outcome: LoanOutcome) -> bool:
         ctx.reply(text(texts.LOAN_GONE))
     elif outcome.result is LoanResult.NOT_ALLOWED:
         log.warning("user #%s may not act on loan %s", ctx.user and ctx.user.id, loan.id)
-        ctx.reply(text(texts.LOAN_NOT_YOURS.format(unit=loan.asset.unit.name)))
+        ctx.reply(text(texts.LOAN_NOT_YOURS.format(unit=loan_fields(loan)["unit_name"])))
     elif outcome.result is LoanResult.WRONG_STATE:
         ctx.reply(text(texts.LOAN_ALREADY.format(**loan_fields(loan))))
     elif outcome.result is LoanResult.NOT_ENOUGH:
-        ctx.reply(text(texts.LOAN_APPROVE_NOT_ENOUGH.format(**{**loan_fields(loan), "free": outcome.free})))
+        short = outcome.asset or loan.lines[0].asset
+        quantity = sum(line.quantity for line in loan.lines if line.asset_id == short.id)
+        ctx.reply(text(texts.LOAN_APPROVE_NOT_ENOUGH.format(**{
+            **loan_fields(loan), "free": outcome.free, "name": short.name, "unit": short.count_unit,
+            "quantity": quantity})))
+    elif outcome.result is LoanResult.INVALID:
+        ctx.reply(text(texts.BUTTON_EXPIRED))
     else:
         return False
     return True
@@ -495,7 +627,7 @@ def _act_and_tell(
     loan = outcome.loan
     assert loan is not None
     ctx.reply(text(staff_text.format(code=loan_code(loan))), loan_card(loan))
-    _tell_borrower(ctx.session, loan, notice.format(**loan_fields(loan)), event)
+    tell_borrower(ctx.session, loan, notice.format(**loan_fields(loan)), event)
 
 
 @registry.postback("loan_reject")
@@ -513,118 +645,201 @@ def ask_reject_reason(ctx: Context) -> None:
     if loan.status is not LoanStatus.PENDING:
         _refused(ctx, LoanOutcome(LoanResult.WRONG_STATE, loan))
         return
-    ctx.start_flow(REJECT_FLOW, "reason", {"loan_id": loan.id})
-    choices = [Choice(reason) for reason in texts.LOAN_REJECT_REASONS] + [Choice(texts.QR_CANCEL)]
-    ctx.reply(text(texts.LOAN_ASK_REJECT_REASON.format(code=loan_code(loan)), choices))
+    REJECT.start(ctx, {"loan_id": loan.id, "code": loan_code(loan)})
 
 
-@registry.flow(REJECT_FLOW)
-def reject_with_reason(ctx: Context) -> None:
-    assert ctx.conversation is not None and ctx.user is not None
+def _read_reject_reason(ctx: Context, data: Data) -> str | Invalid:
     reason = ctx.text.strip() if ctx.kind == "message:text" else ""
-    if len(reason) < 2 or len(reason) > TEXT_LIMIT:
-        ctx.reply(text(texts.LOAN_TEXT_TOO_SHORT if len(reason) < 2 else
-                       texts.LOAN_TEXT_TOO_LONG.format(limit=TEXT_LIMIT), [Choice(texts.QR_CANCEL)]))
-        return
-    loan_id = int(ctx.conversation.data.get("loan_id") or 0)
-    ctx.end_flow()
-    outcome = reject(ctx.session, loan_id, ctx.user, reason, ctx.now)
+    if len(reason) < 2:
+        return Invalid(texts.LOAN_TEXT_TOO_SHORT)
+    if len(reason) > TEXT_LIMIT:
+        return Invalid(texts.LOAN_TEXT_TOO_LONG.format(limit=TEXT_LIMIT))
+    return reason
+
+
+def _reject_with_reason(ctx: Context, data: Data) -> None:
+    assert ctx.user is not None
+    reason = data["reason"]
+    outcome = reject(ctx.session, int(data.get("loan_id") or 0), ctx.user, reason, ctx.now)
     if _refused(ctx, outcome):
         return
     loan = outcome.loan
     assert loan is not None
     ctx.reply(text(texts.LOAN_REJECTED_STAFF.format(code=loan_code(loan))))
-    _tell_borrower(ctx.session, loan, texts.LOAN_NOTICE_REJECTED.format(**loan_fields(loan), reason=reason),
+    tell_borrower(ctx.session, loan, texts.LOAN_NOTICE_REJECTED.format(**loan_fields(loan), reason=reason),
                    "rejected")
+
+
+REJECT = Flow(
+    REJECT_FLOW,
+    {"reason": Step(ask=lambda ctx, data: texts.LOAN_ASK_REJECT_REASON.format(code=data.get("code", "")),
+                    read=_read_reject_reason,
+                    choices=lambda ctx, data: [Choice(reason) for reason in texts.LOAN_REJECT_REASONS])},
+    on_done=_reject_with_reason,
+).register(registry)
+
+
+def _timing(loan: Loan, today: date) -> str | None:
+    """"ส่งมอบก่อนวันเริ่ม 4 วัน" when staff act before or after the loan's dates, else None."""
+    found = early_or_late(loan, today)
+    if found is None:
+        return None
+    kind, days = found
+    return texts.LOAN_TIMING[kind].format(days=days, start=thai_date(loan.start_date), end=thai_date(loan.end_date))
+
+
+def _loan_to_move(ctx: Context, status: LoanStatus) -> Loan | None:
+    """The button's loan when this staff member may move it from `status`; else the reason is replied."""
+    user = _staff_user(ctx)
+    if user is None:
+        return None
+    loan = ctx.session.get(Loan, _loan_id(ctx))
+    if loan is None:
+        _refused(ctx, LoanOutcome(LoanResult.NOT_FOUND))
+        return None
+    if not may_act_on(user, loan):
+        _refused(ctx, LoanOutcome(LoanResult.NOT_ALLOWED, loan))
+        return None
+    if loan.status is not status:
+        _refused(ctx, LoanOutcome(LoanResult.WRONG_STATE, loan))
+        return None
+    return loan
 
 
 @registry.postback("loan_handover")
 def hand_over_loan(ctx: Context) -> None:
+    """One tap on the day; before or after the start day, staff are told by how much and confirm."""
+    if ctx.postback_data.get("ok") != "1":
+        loan = _loan_to_move(ctx, LoanStatus.APPROVED)
+        if loan is None:
+            return
+        timing = _timing(loan, _today(ctx))
+        if timing is not None:
+            ctx.reply(text(texts.LOAN_CONFIRM_HANDOVER.format(**loan_fields(loan), timing=timing), [
+                Choice(texts.BTN_CONFIRM_HANDOVER, data=f"action=loan_handover&id={loan.id}&ok=1"),
+                Choice(texts.QR_CANCEL)]))
+            return
     _act_and_tell(ctx, hand_over, texts.LOAN_HANDED_OVER_STAFF, texts.LOAN_NOTICE_HANDED_OVER, "handed_over")
 
 
 @registry.postback("loan_return")
 def take_back(ctx: Context) -> None:
+    """All came back in good order: the first tap shows the items (and a late return) to check, the second
+    records it."""
+    if ctx.postback_data.get("ok") != "1":
+        loan = _loan_to_move(ctx, LoanStatus.HANDED_OVER)
+        if loan is None:
+            return
+        lines = "\n".join(texts.LOAN_RETURN_ALL_GOOD.format(name=line.asset.name, quantity=line.quantity,
+                                                            unit=line.asset.count_unit) for line in loan.lines)
+        _confirm_return(ctx, loan, lines, data=f"action=loan_return&id={loan.id}&ok=1")
+        return
     user = _staff_user(ctx)
-    if user is None:
-        return
-    try:
-        condition = Condition(ctx.postback_data.get("c", ""))
-    except ValueError:
-        ctx.reply(text(texts.BUTTON_EXPIRED))
-        return
-    outcome = record_return(ctx.session, _loan_id(ctx), user, condition, ctx.now)
+    if user is not None:
+        _record_return(ctx, user, _loan_id(ctx), None)
+
+
+def _confirm_return(ctx: Context, loan: Loan, lines: str, data: str | None) -> None:
+    timing = _timing(loan, _today(ctx))
+    body = texts.LOAN_CONFIRM_RETURN.format(code=loan_code(loan), item_lines=lines,
+                                            timing=f"\n⚠️ {timing}" if timing else "")
+    confirm = Choice(texts.BTN_CONFIRM_RETURN, data=data) if data else Choice(texts.BTN_CONFIRM_RETURN)
+    ctx.reply(text(body, [confirm, Choice(texts.QR_CANCEL)]))
+
+
+def _record_return(ctx: Context, user: LineUser, loan_id: int, found: dict[int, LineReturn] | None) -> None:
+    outcome = record_return(ctx.session, loan_id, user, ctx.now, found)
     if _refused(ctx, outcome):
         return
     loan = outcome.loan
     assert loan is not None
-    shown = texts.CONDITION_NAMES[condition.value]
-    ctx.start_flow(NOTE_FLOW, "note", {"loan_id": loan.id})
-    ctx.reply(text(texts.LOAN_RETURNED_STAFF.format(code=loan_code(loan), condition=shown), [Choice(texts.QR_SKIP)]))
-    _tell_borrower(ctx.session, loan, texts.LOAN_NOTICE_RETURNED.format(**loan_fields(loan), condition=shown),
-                   "returned")
+    summary = return_summary(loan)
+    RETURN_NOTE.start(ctx, {"loan_id": loan.id, "code": loan_code(loan), "condition": summary})
+    tell_borrower(ctx.session, loan, texts.LOAN_NOTICE_RETURNED.format(**loan_fields(loan), condition=summary),
+                  "returned")
 
 
-@registry.flow(NOTE_FLOW)
-def return_note(ctx: Context) -> None:
+@registry.postback("loan_return_problem")
+def ask_return_problems(ctx: Context) -> None:
+    """Something came back damaged or did not come back: staff type what, per item."""
+    loan = _loan_to_move(ctx, LoanStatus.HANDED_OVER)
+    if loan is None:
+        return
+    ctx.start_flow(RETURN_FLOW, "problems", {"loan_id": loan.id, "found": {}})
+    ctx.reply(text(texts.LOAN_ASK_RETURN_PROBLEMS.format(
+        code=loan_code(loan), item_lines=item_lines(loan), example=loan.lines[0].asset.name),
+        [Choice(texts.QR_CANCEL)]))
+
+
+@registry.flow(RETURN_FLOW)
+def return_problems(ctx: Context) -> None:
+    """Lines such as "เต็นท์ ชำรุด 1 ผ้าใบขาด" (several at once, or one message each), then "ยืนยันรับคืน"."""
     assert ctx.conversation is not None and ctx.user is not None
+    data = dict(ctx.conversation.data)
+    loan = ctx.session.get(Loan, int(data.get("loan_id") or 0))
+    if loan is None or loan.status is not LoanStatus.HANDED_OVER:
+        ctx.end_flow()
+        _refused(ctx, LoanOutcome(LoanResult.WRONG_STATE, loan) if loan else LoanOutcome(LoanResult.NOT_FOUND))
+        return
+    example = loan.lines[0].asset.name
     if ctx.kind != "message:text" or not ctx.has_words:
-        ctx.reply(text(texts.REMINDER_NOTE_PROMPT, [Choice(texts.QR_SKIP)]))
+        ctx.reply(text(texts.LOAN_RETURN_PROBLEM_UNREAD.format(example=example), [Choice(texts.QR_CANCEL)]))
         return
-    loan_id = int(ctx.conversation.data.get("loan_id") or 0)
-    ctx.end_flow()
-    if ctx.key in SKIP_KEYS:
+    found: dict[str, list[Any]] = dict(data.get("found") or {})
+    if ctx.key in CONFIRM_RETURN_KEYS and found:
+        ctx.end_flow()
+        _record_return(ctx, ctx.user, loan.id, {
+            int(line_id): LineReturn(damaged, lost, note) for line_id, (damaged, lost, note) in found.items()})
+        return
+    problems = parse_return_problems(ctx.text, [line.asset for line in loan.lines],
+                                     texts.LOAN_RETURN_DAMAGED_WORDS, texts.LOAN_RETURN_LOST_WORDS)
+    if problems is None:
+        ctx.reply(text(texts.LOAN_RETURN_PROBLEM_UNREAD.format(example=example), [Choice(texts.QR_CANCEL)]))
+        return
+    lines = {line.asset_id: line for line in loan.lines}
+    for problem in problems:
+        line = lines[problem.asset.id]
+        damaged, lost, note = found.get(str(line.id), [0, 0, None])
+        if problem.lost:
+            lost = problem.quantity
+        else:
+            damaged = problem.quantity
+        if damaged + lost > line.quantity:
+            ctx.reply(text(texts.LOAN_RETURN_TOO_MANY.format(name=line.asset.name, quantity=line.quantity,
+                                                             unit=line.asset.count_unit), [Choice(texts.QR_CANCEL)]))
+            return
+        notes = [n for n in (note, problem.note) if n]
+        found[str(line.id)] = [damaged, lost, "; ".join(dict.fromkeys(notes))[:TEXT_LIMIT] or None]
+    ctx.set_step("confirm", {**data, "found": found})
+    shown = "\n".join(texts.LOAN_RETURN_LINE.format(
+        name=line.asset.name, complete=line.quantity - sum(found.get(str(line.id), [0, 0])[:2]),
+        damaged=found.get(str(line.id), [0])[0], lost=found.get(str(line.id), [0, 0])[1], unit=line.asset.count_unit,
+        note=f" ({found[str(line.id)][2]})" if found.get(str(line.id), [0, 0, None])[2] else "")
+        for line in loan.lines)
+    _confirm_return(ctx, loan, shown, data=None)
+
+
+def _read_return_note(ctx: Context, data: Data) -> str | None | Invalid:
+    if ctx.kind != "message:text" or not ctx.has_words:
+        return Invalid(texts.REMINDER_NOTE_PROMPT)
+    return None if ctx.key in SKIP_KEYS else ctx.text.strip()[:TEXT_LIMIT * 2]
+
+
+def _save_return_note(ctx: Context, data: Data) -> None:
+    assert ctx.user is not None
+    if data["note"] is None:
         ctx.reply(text(texts.REMINDER_NOTE_SKIPPED))
-        return
-    if add_return_note(ctx.session, loan_id, ctx.user, ctx.text.strip()[:TEXT_LIMIT * 2]):
+    elif add_return_note(ctx.session, int(data.get("loan_id") or 0), ctx.user, data["note"]):
         ctx.reply(text(texts.LOAN_NOTE_SAVED))
     else:
         ctx.reply(text(texts.LOAN_GONE))
 
 
-# -- reminders and the morning digest ------------------------------------------------------------------
-
-@tick_job("loan_reminders")
-def loan_reminders(session: Session, now: datetime, tz: ZoneInfo) -> int:
-    """The day before pick-up and the due date to the borrower; overdue, daily, to the borrower and the unit.
-
-    Idempotent: each push has a dedupe key per loan and cause (per day for overdue), so ticks can repeat.
-    """
-    local = now.astimezone(tz)
-    if local.hour < REMIND_FROM_HOUR:
-        return 0
-    today = local.date()
-    sent = 0
-    pickup = select(Loan).where(Loan.status == LoanStatus.APPROVED, Loan.start_date == today + timedelta(days=1))
-    for loan in session.scalars(pickup):
-        sent += _remind(session, loan, texts.LOAN_REMIND_PICKUP.format(**loan_fields(loan)), "pickup")
-    due = select(Loan).where(Loan.status == LoanStatus.HANDED_OVER, Loan.end_date == today)
-    for loan in session.scalars(due):
-        sent += _remind(session, loan, texts.LOAN_REMIND_DUE.format(**loan_fields(loan)), "due")
-    overdue = select(Loan).where(Loan.status == LoanStatus.HANDED_OVER, Loan.end_date < today)
-    for loan in session.scalars(overdue):
-        fields = {**loan_fields(loan), "days": (today - loan.end_date).days}
-        cause = f"overdue:{today.isoformat()}"
-        sent += _remind(session, loan, texts.LOAN_REMIND_OVERDUE.format(**fields), cause)
-        for member in staff_of_units(session, [loan.asset.unit_id]):
-            sent += session_push(session, member.line_user_id, [text(texts.LOAN_REMIND_OVERDUE_STAFF.format(**fields))],
-                                 f"loan:{loan.id}:{cause}:{member.id}")
-    return sent
-
-
-def _remind(session: Session, loan: Loan, body: str, cause: str) -> int:
-    if not loan.borrower.is_following:
-        return 0
-    return session_push(session, loan.borrower.line_user_id, [text(body)], f"loan:{loan.id}:{cause}")
-
-
-def pending_loan_lines(session: Session, head: LineUser, now: datetime, tz: ZoneInfo) -> list[str]:
-    pending = session.scalars(
-        select(Loan).join(Asset).where(Loan.status == LoanStatus.PENDING, Asset.unit_id == head.unit_id)
-        .order_by(Loan.start_date)
-    )
-    return [texts.DIGEST_LOAN_LINE.format(**loan_fields(loan)) for loan in pending]
-
-
-if pending_loan_lines not in DIGEST_SECTIONS:
-    DIGEST_SECTIONS.append(pending_loan_lines)
+# Optional, after the return is recorded: "ยกเลิก" would undo nothing, so the step offers "ข้าม" only.
+RETURN_NOTE = Flow(
+    NOTE_FLOW,
+    {"note": Step(ask=lambda ctx, data: texts.LOAN_RETURNED_STAFF.format(code=data.get("code", ""),
+                                                                        condition=data.get("condition", "")),
+                  read=_read_return_note, choices=lambda ctx, data: [Choice(texts.QR_SKIP)], cancel=False)},
+    on_done=_save_return_note,
+).register(registry)

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.context import Context
+from bot.ita.office import current_fiscal_year, current_measures, office_name
 from bot.messages import Choice, Message, clip, flex, text
-from bot.office import current_fiscal_year, current_measures, office_name
-from bot.qa import analyzer
+from bot.qa.matcher import analyzer
 from bot.registry import registry
 from handlers.basics import menu_reply
 from handlers.contact import setting_value
@@ -71,7 +71,7 @@ def _number(word: str) -> int:
     return int(word) if word.isdigit() else _NUMBER_WORDS[word]
 
 
-@registry.intent("measures", phrases=("มาตรการ", texts.QR_MEASURES), match=_asks_for_list, priority=20)
+@registry.intent("measures", phrases=("มาตรการ", texts.QR_MEASURES), match=_asks_for_list)
 def list_measures(ctx: Context) -> None:
     measures = current_measures(ctx.session)
     if not measures:
@@ -85,7 +85,7 @@ def list_measures(ctx: Context) -> None:
     ctx.reply(text("\n\n".join([header, "\n".join(lines), texts.MEASURES_FOOTER]), choices + [Choice(texts.QR_MENU)]))
 
 
-@registry.intent("measure_by_number", match=lambda ctx: _measure_number(ctx) is not None, priority=15)
+@registry.intent("measure_by_number", match=lambda ctx: _measure_number(ctx) is not None)
 def show_measure(ctx: Context) -> None:
     asked = measure_asked(ctx.key)
     number, side = asked if asked else (None, None)

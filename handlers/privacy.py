@@ -11,10 +11,11 @@ from pathlib import Path
 
 from bot import texts
 from bot.context import Context
+from bot.flow import Data, Flow, Invalid, Step
 from bot.messages import Choice, Message, text
 from bot.privacy import erase_person, full_text, load_privacy_text, my_data_text, notice_text
 from bot.registry import registry
-from bot.thai import match_key
+from bot.thai.text import match_key
 from handlers.basics import menu_reply
 
 ERASE_FLOW = "privacy_erase"
@@ -48,12 +49,12 @@ def _one_to_one(ctx: Context) -> bool:
     return True
 
 
-@registry.intent("privacy_notice", phrases=texts.PRIVACY_WORDS, priority=20)
+@registry.intent("privacy_notice", phrases=texts.PRIVACY_WORDS)
 def privacy_notice(ctx: Context) -> None:
     ctx.reply(text(full_text(ctx.session, ctx.config), [Choice(texts.QR_MY_DATA), Choice(texts.QR_MENU)]))
 
 
-@registry.intent("my_data", phrases=texts.MY_DATA_WORDS, priority=20)
+@registry.intent("my_data", phrases=texts.MY_DATA_WORDS)
 def my_data(ctx: Context) -> None:
     if not _one_to_one(ctx):
         return
@@ -62,27 +63,26 @@ def my_data(ctx: Context) -> None:
     ctx.reply(text(my_data_text(ctx.session, ctx.user, ctx.config), choices))
 
 
-@registry.intent("erase_my_data", phrases=texts.ERASE_WORDS, priority=20)
+@registry.intent("erase_my_data", phrases=texts.ERASE_WORDS)
 def ask_to_erase(ctx: Context) -> None:
     if not _one_to_one(ctx):
         return
-    ctx.start_flow(ERASE_FLOW, "confirm")
-    ctx.reply(text(texts.ERASE_ASK, _confirm_choices()))
+    ERASE.start(ctx)
 
 
-def _confirm_choices() -> list[Choice]:
-    return [Choice(texts.QR_CONFIRM), Choice(texts.QR_CANCEL)]
+def _confirm_choices(ctx: Context, data: Data) -> list[Choice]:
+    return [Choice(texts.QR_CONFIRM)]
 
 
-@registry.flow(ERASE_FLOW)
-def erase_when_confirmed(ctx: Context) -> None:
-    """"ยืนยัน" erases; "ยกเลิก" is the dispatcher's (every flow's cancel); anything else asks again."""
+def _read_confirmation(ctx: Context, data: Data) -> bool | Invalid:
+    """"ยืนยัน" erases; "ยกเลิก" is the dispatcher's (every flow's cancel); anything else gets the step's help."""
+    if ctx.kind == "message:text" and ctx.key in CONFIRM_KEYS:
+        return True
+    return Invalid(texts.ERASE_BAD_ANSWER)
+
+
+def _erase(ctx: Context, data: Data) -> None:
     assert ctx.user is not None
-    if ctx.kind != "message:text" or ctx.key not in CONFIRM_KEYS:
-        ctx.set_step("confirm")
-        ctx.reply(text(texts.ERASE_BAD_ANSWER, _confirm_choices()))
-        return
-    ctx.end_flow()
     done = erase_person(ctx.session, ctx.user, Path(ctx.config["MEDIA_DIR"]), ctx.now)
     body = texts.ERASE_DONE
     if done.kept_loans:
@@ -91,3 +91,10 @@ def erase_when_confirmed(ctx: Context) -> None:
     # The confirmation is not stored next to the LINE id that was just erased.
     ctx.reply_unlinked = True
     menu_reply(ctx, body)
+
+
+ERASE = Flow(
+    ERASE_FLOW,
+    {"confirm": Step(ask=lambda ctx, data: texts.ERASE_ASK, read=_read_confirmation, choices=_confirm_choices)},
+    on_done=_erase,
+).register(registry)

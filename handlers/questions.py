@@ -14,14 +14,15 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.context import Context
-from bot.knowledge import PLACEHOLDER, Entry
+from bot.flow import aside
+from bot.ita.office import current_measures, office_name
 from bot.messages import Choice, Message, text
-from bot.office import current_measures, office_name
-from bot.qa import Decision, Matcher, Verdict, analyzer, matcher_for
+from bot.qa.knowledge import PLACEHOLDER, Entry
+from bot.qa.matcher import Decision, Matcher, Verdict, analyzer, matcher_for
+from bot.qa.services import answer_template, catalogue, decide
+from bot.qa.unanswered import log_unanswered
 from bot.registry import registry
-from bot.services import answer_template, catalogue, decide
-from bot.thai import compact
-from bot.unanswered import log_unanswered
+from bot.thai.text import compact, contains_word
 from handlers.basics import menu_reply
 from handlers.contact import contact_block, setting_value
 from handlers.measures import measure_card, measure_side_text
@@ -30,6 +31,12 @@ from models import Measure, Setting
 log = logging.getLogger(__name__)
 
 ANSWER_POSTBACK = "qa"
+# Intents that only answer (they start nothing and change nothing): asked in the middle of a flow, they are
+# answered and the flow goes on (bot.flow). Any other intent is not taken mid-flow: the step's help is given.
+ANSWER_ONLY_INTENTS = frozenset({
+    "contact", "privacy_notice", "my_data", "measures", "measure_by_number", "money_loan", "borrow_question",
+    "feedback_mine", "my_loans",
+})
 
 
 @registry.on_fallback
@@ -49,6 +56,27 @@ def answer_question(ctx: Context) -> None:
         log_unanswered(ctx.session, ctx.text, decision)
         log.info("unanswered question logged (%s)", decision.verdict)
         menu_reply(ctx, fallback_text(ctx))
+
+
+@aside
+def answer_mid_flow(ctx: Context) -> bool:
+    """A clear question typed where a flow's step wanted an answer (the step did not accept it): answered when an
+    answer-only intent claims it, or when it asks (a question word) and the Q&A is confident; anything less sure is
+    left to the step's help."""
+    intent = registry.match_intent(ctx)
+    if intent is not None:
+        if intent.name not in ANSWER_ONLY_INTENTS:
+            return False
+        intent.handler(ctx)
+        return True
+    if not any(contains_word(ctx.normalized, word) for word in texts.ASKING_WORDS):
+        return False  # an answer the step did not take ("บ้านฉันเอง"), not a question: the step's help
+    matcher = matcher_for(ctx.session)
+    decision = decide(matcher, ctx.text)
+    if decision.verdict is not Verdict.CONFIDENT or decision.answer is None:
+        return False
+    reply_with_entry(ctx, matcher, decision.answer, ctx.text, side=decision.side, runners_up=_runners_up(decision))
+    return True
 
 
 def fallback_text(ctx: Context) -> str:

@@ -9,15 +9,16 @@ from sqlalchemy import update
 from sqlalchemy.orm import selectinload
 
 from bot import texts
-from bot.cards import reminder_card
 from bot.context import Context
+from bot.flow import END, Data, Flow, Invalid, Step
+from bot.ita.office import current_measures
 from bot.media import MediaError, save_message_image
 from bot.messages import Choice, text
-from bot.office import current_measures
 from bot.registry import registry
-from bot.scheduler import SNOOZE, pending_reminders
-from bot.thai import match_key
-from bot.thaidate import thai_datetime
+from bot.reminders.cards import reminder_card
+from bot.reminders.jobs import SNOOZE, pending_reminders
+from bot.thai.dates import thai_datetime
+from bot.thai.text import match_key
 from handlers.basics import reply_work_list
 from models import OccurrenceStatus, ReminderOccurrence, ReminderRule
 
@@ -82,8 +83,7 @@ def mark_done(ctx: Context) -> None:
                        done_by_id=ctx.user.id):
         ctx.reply(text(texts.REMINDER_ALREADY_DONE.format(when=_when(ctx, occurrence))))
         return
-    ctx.start_flow(NOTE_FLOW, "note", {"occurrence_id": occurrence.id})
-    ctx.reply(text(texts.REMINDER_DONE_ASK_NOTE.format(task=occurrence.rule.task), [Choice(texts.QR_SKIP)]))
+    NOTE.start(ctx, {"occurrence_id": occurrence.id, "task": occurrence.rule.task})
 
 
 @registry.postback("reminder_snooze")
@@ -110,42 +110,52 @@ def _when(ctx: Context, occurrence: ReminderOccurrence) -> str:
     return thai_datetime(occurrence.done_at or ctx.now, _tz(ctx))
 
 
-@registry.flow(NOTE_FLOW)
-def note_or_photo(ctx: Context) -> None:
-    assert ctx.conversation is not None
-    occurrence = ctx.session.get(ReminderOccurrence, ctx.conversation.data.get("occurrence_id"))
-    if occurrence is None:
+def _read_note_or_photo(ctx: Context, data: Data) -> object:
+    """A photo (the evidence), a note, or "ข้าม"; the value says which, the work is _save_note's."""
+    if ctx.session.get(ReminderOccurrence, data.get("occurrence_id")) is None:
         ctx.end_flow()
         ctx.reply(text(texts.REMINDER_GONE))
-        return
+        return END
     if ctx.kind == "message:image":
-        _save_photo(ctx, occurrence)
-        return
+        message_id = str((ctx.raw.get("message") or {}).get("id", ""))
+        try:
+            return {"photo": save_message_image(ctx.config, message_id, "evidence", ctx.now)}
+        except MediaError as exc:
+            return Invalid(texts.REMINDER_PHOTO_FAILED.format(reason=exc))
     if ctx.kind != "message:text" or not ctx.has_words:
-        ctx.reply(text(texts.REMINDER_NOTE_PROMPT, [Choice(texts.QR_SKIP)]))
-        return
-    ctx.end_flow()
+        return Invalid(texts.REMINDER_NOTE_PROMPT)
     if ctx.key in SKIP_KEYS:
+        return {"skipped": True}
+    note = ctx.text.strip()
+    return {"text": note[:NOTE_LIMIT], "trimmed": ctx.text_truncated or len(note) > NOTE_LIMIT}
+
+
+def _save_note(ctx: Context, data: Data) -> None:
+    occurrence = ctx.session.get(ReminderOccurrence, data.get("occurrence_id"))
+    assert occurrence is not None  # the reader has just loaded it
+    answer = data["note"]
+    if "photo" in answer:
+        occurrence.evidence_path = answer["photo"]
+        ctx.reply(text(texts.REMINDER_PHOTO_SAVED))
+    elif answer.get("skipped"):
         ctx.reply(text(texts.REMINDER_NOTE_SKIPPED))
-        return
-    occurrence.note = ctx.text.strip()[:NOTE_LIMIT]
-    ctx.reply(text(texts.REMINDER_NOTE_SAVED))
-    if ctx.text_truncated or len(ctx.text.strip()) > NOTE_LIMIT:
-        ctx.reply(text(texts.REMINDER_NOTE_TRIMMED.format(limit=NOTE_LIMIT)))
+    else:
+        occurrence.note = answer["text"]
+        ctx.reply(text(texts.REMINDER_NOTE_SAVED))
+        if answer["trimmed"]:
+            ctx.reply(text(texts.REMINDER_NOTE_TRIMMED.format(limit=NOTE_LIMIT)))
 
 
-def _save_photo(ctx: Context, occurrence: ReminderOccurrence) -> None:
-    message_id = str((ctx.raw.get("message") or {}).get("id", ""))
-    try:
-        occurrence.evidence_path = save_message_image(ctx.config, message_id, "evidence", ctx.now)
-    except MediaError as exc:
-        ctx.reply(text(texts.REMINDER_PHOTO_FAILED.format(reason=exc), [Choice(texts.QR_SKIP)]))
-        return
-    ctx.end_flow()
-    ctx.reply(text(texts.REMINDER_PHOTO_SAVED))
+# Optional, after the work is marked done: "ยกเลิก" would undo nothing, so the step offers "ข้าม" only.
+NOTE = Flow(
+    NOTE_FLOW,
+    {"note": Step(ask=lambda ctx, data: texts.REMINDER_DONE_ASK_NOTE.format(task=data.get("task", "")),
+                  read=_read_note_or_photo, choices=lambda ctx, data: [Choice(texts.QR_SKIP)], cancel=False)},
+    on_done=_save_note,
+).register(registry)
 
 
-@registry.intent("staff_reminders", phrases=texts.STAFF_REMINDERS_WORDS, priority=24)
+@registry.intent("staff_reminders", phrases=texts.STAFF_REMINDERS_WORDS)
 def staff_reminders(ctx: Context) -> None:
     """The unit's reminders not yet done this fiscal year, as the cards they were pushed as (ทำแล้ว / เลื่อน)."""
     titles = {m.number: m.title for m in current_measures(ctx.session)}

@@ -48,7 +48,7 @@ def _code_in(ctx: Context) -> str | None:
     return code
 
 
-@registry.intent("register", match=lambda ctx: ctx.is_one_to_one and _code_in(ctx) is not None, priority=3)
+@registry.intent("register", match=lambda ctx: ctx.is_one_to_one and _code_in(ctx) is not None)
 def register(ctx: Context) -> None:
     code = _code_in(ctx) or ""
     if ctx.user is None or not code:
@@ -71,7 +71,7 @@ def _staff_choices() -> list[Choice]:
             Choice(texts.QR_MENU)]
 
 
-@registry.intent("staff_menu", phrases=texts.STAFF_MENU_WORDS, priority=24)
+@registry.intent("staff_menu", phrases=texts.STAFF_MENU_WORDS)
 def staff_menu(ctx: Context) -> None:
     """Back to the staff menu (after its "เมนูประชาชน" tile switched to the citizens' one)."""
     if ctx.user is None or not ctx.user.is_staff:

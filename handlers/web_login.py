@@ -10,7 +10,7 @@ from bot.registry import registry
 from bot.web.auth import LINK_VALID, create_login_token, login_url
 
 
-@registry.intent("web_login", phrases=texts.WEB_LOGIN_WORDS, priority=23)
+@registry.intent("web_login", phrases=texts.WEB_LOGIN_WORDS)
 def web_login(ctx: Context) -> None:
     if ctx.user is None or not ctx.user.is_staff or not ctx.is_one_to_one:
         ctx.reply(text(texts.WEB_LOGIN_STAFF_ONLY))

@@ -12,7 +12,7 @@ from models.feedback import (
     FeedbackStatus,
     TrackingAttempt,
 )
-from models.loan import HOLDING, LENT, Condition, Loan, LoanEvent, LoanStatus, Movement
+from models.loan import HOLDING, LENT, Condition, Loan, LoanEvent, LoanLine, LoanStatus, Movement
 from models.office import Measure, Setting, Unit, measure_unit
 from models.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from models.question_log import TaughtQuestion, UnansweredQuestion
@@ -30,6 +30,7 @@ __all__ = [
     "LENT",
     "Loan",
     "LoanEvent",
+    "LoanLine",
     "LoanStatus",
     "Movement",
     "Base",

@@ -51,7 +51,7 @@ class FeedbackReport(Base):
     longitude: Mapped[float | None]
     address: Mapped[str | None] = mapped_column(String(300))
     phone: Mapped[str | None] = mapped_column(String(20))
-    # sha256 of "<code>:<PIN>" for an anonymous report (bot.feedback.hash_pin); NULL for a named one.
+    # sha256 of "<code>:<PIN>" for an anonymous report (bot.feedback.service.hash_pin); NULL for a named one.
     secret_hash: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[FeedbackStatus] = mapped_column(str_enum(FeedbackStatus), default=FeedbackStatus.NEW)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -92,7 +92,8 @@ class FeedbackEvent(Base):
 
 class FeedbackCounter(Base):
     """A named counter incremented inside the transaction that uses it: tracking-code numbers per fiscal
-    year ("FB-2570"), reports per user per day ("daily:<keyed hash of the user and the date>", bot.feedback.user_tag).
+    year ("FB-2570"), reports per user per day ("daily:<keyed hash of the user and the date>",
+    bot.feedback.service.user_tag).
     A rolled-back use rolls the count back, so tracking codes have no gaps."""
 
     __tablename__ = "feedback_counter"
@@ -103,7 +104,7 @@ class FeedbackCounter(Base):
 
 class TrackingAttempt(Base):
     """A wrong tracking code or PIN, kept for a while so that guessing is throttled across workers. `who` is a keyed
-    hash of the LINE user (bot.feedback.user_tag): the rows count attempts without saying whose they are."""
+    hash of the LINE user (bot.feedback.service.user_tag): the rows count attempts without saying whose they are."""
 
     __tablename__ = "tracking_attempt"
     __table_args__ = (Index("ix_tracking_attempt_who_at", "who", "attempted_at"),)

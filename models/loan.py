@@ -1,4 +1,5 @@
-"""Loans of government assets and their ledger (สมุดคุมการให้ยืม-คืน): one row per movement, never changed."""
+"""Loans of government assets, their lines (one per item), and their ledger (สมุดคุมการให้ยืม-คืน): one row per
+movement of a line, never changed."""
 
 from __future__ import annotations
 
@@ -44,15 +45,16 @@ class Condition(enum.StrEnum):
 
 
 class Loan(Base):
-    """One request to borrow a quantity of one asset for a period (whole days, the office's time zone)."""
+    """One request to borrow one or more items (its lines) for a period (whole days, the office's time zone).
+
+    start_date is the hand-over (pick-up) day and end_date the return day; both are office working days.
+    """
 
     __tablename__ = "loan"
-    __table_args__ = (Index("ix_loan_asset_status", "asset_id", "status"),)
+    __table_args__ = (Index("ix_loan_status_dates", "status", "start_date", "end_date"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id"))
     borrower_id: Mapped[int] = mapped_column(ForeignKey("line_user.id"))
-    quantity: Mapped[int]
     start_date: Mapped[date]
     end_date: Mapped[date]
     purpose: Mapped[str] = mapped_column(Text)
@@ -65,11 +67,46 @@ class Loan(Base):
     reject_reason: Mapped[str | None] = mapped_column(Text)
     handed_over_at: Mapped[datetime | None]
     returned_at: Mapped[datetime | None]
-    return_condition: Mapped[Condition | None] = mapped_column(str_enum(Condition))
+    # A note on the return as a whole ("คืนช้าเพราะฝนตก"); what was damaged or lost is on each line.
     return_note: Mapped[str | None] = mapped_column(Text)
 
-    asset: Mapped[Asset] = relationship()
     borrower: Mapped[LineUser] = relationship(foreign_keys=[borrower_id])
+    lines: Mapped[list[LoanLine]] = relationship(
+        back_populates="loan", order_by="LoanLine.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def asset_ids(self) -> list[int]:
+        """The ids of its assets, ascending: the order in which a movement locks them (no deadlock)."""
+        return sorted({line.asset_id for line in self.lines})
+
+    @property
+    def unit_id(self) -> int:
+        """The unit that decides: a request holds items of one unit (the flow keeps to the first item's)."""
+        return self.lines[0].asset.unit_id
+
+
+class LoanLine(Base):
+    """One item of a loan: how many of one asset, and on return how many came back damaged or were lost."""
+
+    __tablename__ = "loan_line"
+    __table_args__ = (Index("ix_loan_line_asset", "asset_id", "loan_id"), Index("ix_loan_line_loan", "loan_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loan.id", ondelete="CASCADE"))
+    asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id"))
+    quantity: Mapped[int]
+    damaged: Mapped[int] = mapped_column(default=0)
+    lost: Mapped[int] = mapped_column(default=0)
+    return_note: Mapped[str | None] = mapped_column(Text)
+
+    loan: Mapped[Loan] = relationship(back_populates="lines")
+    asset: Mapped[Asset] = relationship(lazy="joined")
+
+    @property
+    def complete(self) -> int:
+        """How many came back in good order (of a returned loan)."""
+        return self.quantity - self.damaged - self.lost
 
 
 class LoanEvent(Base):
@@ -80,6 +117,8 @@ class LoanEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     loan_id: Mapped[int] = mapped_column(ForeignKey("loan.id"))
+    # The line it moves: one event per line and movement (a return: one per condition found on the line).
+    line_id: Mapped[int] = mapped_column(ForeignKey("loan_line.id"))
     asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id"))
     movement: Mapped[Movement] = mapped_column(str_enum(Movement))
     quantity: Mapped[int]
@@ -89,3 +128,4 @@ class LoanEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     loan: Mapped[Loan] = relationship()
+    asset: Mapped[Asset] = relationship()

@@ -56,7 +56,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def prepare(database_url: str, loans: int) -> tuple[list[int], int]:
     """Two staff of สำนักปลัด, a borrower, and `loans` pending requests for one tent each on overlapping days."""
     from bot.db import make_engine, make_session_factory
-    from models import Asset, LineUser, Loan, Role, Unit
+    from models import Asset, LineUser, Loan, LoanLine, Role, Unit
 
     engine = make_engine(database_url)
     try:
@@ -69,7 +69,7 @@ def prepare(database_url: str, loans: int) -> tuple[list[int], int]:
             session.add(borrower)
             session.flush()
             start = date.today() + timedelta(days=10)
-            rows = [Loan(asset_id=tent.id, borrower_id=borrower.id, quantity=1,
+            rows = [Loan(lines=[LoanLine(asset_id=tent.id, quantity=1, damaged=0, lost=0)], borrower_id=borrower.id,
                          start_date=start + timedelta(days=i % 2), end_date=start + timedelta(days=1 + i % 2),
                          purpose="bench", contact_name="bench", phone="0812345678") for i in range(loans)]
             session.add_all(rows)
@@ -82,7 +82,7 @@ def prepare(database_url: str, loans: int) -> tuple[list[int], int]:
 def overbooked(database_url: str) -> tuple[int, int]:
     """(approved loans, units lent beyond what is held on the busiest day of any asset)."""
     from bot.db import make_engine, make_session_factory
-    from models import LENT, Asset, Loan
+    from models import LENT, Asset, Loan, LoanLine
 
     engine = make_engine(database_url)
     try:
@@ -90,8 +90,8 @@ def overbooked(database_url: str) -> tuple[int, int]:
             approved = session.scalar(select(func.count()).select_from(Loan).where(Loan.status.in_(LENT))) or 0
             over = 0
             for asset in session.scalars(select(Asset)):
-                loans = session.execute(select(Loan.start_date, Loan.end_date, Loan.quantity).where(
-                    Loan.asset_id == asset.id, Loan.status.in_(LENT))).all()
+                loans = session.execute(select(Loan.start_date, Loan.end_date, LoanLine.quantity).join(LoanLine.loan)
+                                        .where(LoanLine.asset_id == asset.id, Loan.status.in_(LENT))).all()
                 days = {s + timedelta(days=n) for s, e, _ in loans for n in range((e - s).days + 1)}
                 busiest = max((sum(q for s, e, q in loans if s <= d <= e) for d in days), default=0)
                 over += max(busiest - asset.quantity, 0)

@@ -25,10 +25,10 @@ sys.path.insert(0, str(ROOT))
 COLD_START = """
 import time
 t0 = time.perf_counter()
-from bot.importer import load_bundled_report
-from bot.knowledge import MeasureText, build_knowledge
-from bot.qa import Matcher, analyzer
-from bot.services import knowledge_entries
+from bot.ita.importer import load_bundled_report
+from bot.qa.knowledge import MeasureText, build_knowledge
+from bot.qa.matcher import Matcher, analyzer
+from bot.qa.services import knowledge_entries
 t1 = time.perf_counter()
 report = load_bundled_report()
 measures = [MeasureText(m.number, m.title, tuple(m.steps), tuple(m.results), tuple(m.outcomes))
@@ -49,10 +49,10 @@ def cold_start() -> tuple[float, float, float]:
 
 
 def real_matcher():  # type: ignore[no-untyped-def]
-    from bot.importer import load_bundled_report
-    from bot.knowledge import MeasureText, build_knowledge
-    from bot.qa import Matcher, analyzer
-    from bot.services import knowledge_entries
+    from bot.ita.importer import load_bundled_report
+    from bot.qa.knowledge import MeasureText, build_knowledge
+    from bot.qa.matcher import Matcher, analyzer
+    from bot.qa.services import knowledge_entries
 
     report = load_bundled_report()
     measures = [
@@ -67,8 +67,8 @@ def synthetic_matcher(size: int, seed: int = 7):  # type: ignore[no-untyped-def]
     pythainlp's dictionary and the knowledge base's own words, so posting lists are long where they would be."""
     from pythainlp.corpus import thai_words
 
-    from bot.knowledge import Entry, Knowledge
-    from bot.qa import Matcher
+    from bot.qa.knowledge import Entry, Knowledge
+    from bot.qa.matcher import Matcher
 
     base = real_matcher()
     rng = random.Random(seed)
@@ -176,9 +176,9 @@ def main() -> None:
 
 
 def print_service_accuracy(matcher) -> None:  # type: ignore[no-untyped-def]
-    """The service questions as the webhook answers them (bot.services.decide asks again without numbers)."""
-    from bot.qa import Verdict
-    from bot.services import decide
+    """The service questions as the webhook answers them (bot.qa.services.decide asks again without numbers)."""
+    from bot.qa.matcher import Verdict
+    from bot.qa.services import decide
     from tests.qa_labelled import SERVICES_FILE, SERVICES_FROZEN_FILE, Judged, load_labelled, score
 
     def judge(question: str) -> Judged:

@@ -49,9 +49,11 @@ from flask import Flask  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bot import create_app, runtime  # noqa: E402
+from bot import create_app  # noqa: E402
 from bot.outbox import SendStats  # noqa: E402
-from bot.scheduler import MARK, TickStats, tick  # noqa: E402
+from bot.reminders.jobs import MARK, ReminderStats  # noqa: E402
+from bot.runtime import runtime  # noqa: E402
+from bot.scheduler import tick  # noqa: E402
 from bot.seed import seed_bundled  # noqa: E402
 from models.office import Unit  # noqa: E402
 from models.outbox import OutboxMessage, OutboxStatus  # noqa: E402
@@ -126,13 +128,13 @@ def make_rules(app: Flask, reminders: int, staff: int) -> int:
     return rules
 
 
-def timed_tick(app: Flask) -> tuple[TickStats, float, tuple[int, int]]:
+def timed_tick(app: Flask) -> tuple[ReminderStats, float, tuple[int, int]]:
     """tick() from MARK_BEFORE to NOW: its stats, seconds, and then (outbox rows, occurrences)."""
     sessions = runtime(app).sessions
     with sessions.begin() as session:
         session.merge(SchedulerMark(name=MARK, until=MARK_BEFORE))
     start = time.perf_counter()
-    stats = tick(sessions, NOW, BKK)
+    stats = tick(sessions, NOW, BKK).jobs["reminders"]
     seconds = time.perf_counter() - start
     with sessions() as session:
         rows = [session.scalar(select(func.count()).select_from(t)) for t in (OutboxMessage, ReminderOccurrence)]

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot import runtime
-from bot.feedback import ReportDraft, submit
-from bot.loans import LoanRequest, create_request
+from bot.feedback.service import ReportDraft, submit
+from bot.loans.service import LoanRequest, create_request
+from bot.runtime import runtime
 from bot.web.auth import create_login_token
 from models import Asset, LineUser, Role, utcnow
 from tests import line_events as ev
@@ -42,7 +42,7 @@ def citizen(session: Any) -> LineUser:
 
 
 def file_report(app: Any, *, anonymous: bool = False, located: bool = True) -> tuple[int, str]:
-    """A report as the citizen's flow files it (bot.feedback.submit); (id, code)."""
+    """A report as the citizen's flow files it (bot.feedback.service.submit); (id, code)."""
     with runtime(app).sessions.begin() as session:
         draft = ReportDraft(category="fix", details=DETAILS, anonymous=anonymous,
                             phone=None if anonymous else CITIZEN_PHONE,
@@ -53,12 +53,12 @@ def file_report(app: Any, *, anonymous: bool = False, located: bool = True) -> t
 
 
 def request_loan(app: Any, *, asset_key: str = "tent", quantity: int = 2, in_days: int = 3) -> int:
-    """A pending request as the citizen's flow makes it (bot.loans.create_request); its id."""
+    """A pending request as the citizen's flow makes it (bot.loans.service.create_request); its id."""
     start = utcnow().astimezone(BKK).date() + timedelta(days=in_days)
     with runtime(app).sessions.begin() as session:
         asset = session.scalar(select(Asset).where(Asset.key == asset_key))
-        draft = LoanRequest(asset_id=asset.id, quantity=quantity, start=start, end=start + timedelta(days=1),
-                            purpose="งานบวช", contact_name="สมชาย ใจดี", phone="0899999999")
+        draft = LoanRequest.one(asset_id=asset.id, quantity=quantity, start=start, end=start + timedelta(days=1),
+                                purpose="งานบวช", contact_name="สมชาย ใจดี", phone="0899999999")
         outcome = create_request(session, citizen(session), draft, utcnow())
         assert outcome.ok, outcome
         return outcome.loan.id

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot import runtime
 from bot.db import make_engine, upgrade
+from bot.runtime import runtime
 from bot.seed import seed_bundled
 from models import Base, clock
 from tests import line_events

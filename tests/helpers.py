@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot import runtime
+from bot.runtime import runtime
 
 # Run a date-sensitive test once on each of the chosen days (tests/conftest.py CHOSEN_DAYS): the 1st of a month, a
 # Sunday, a public holiday, the last and the first day of a fiscal year.

@@ -130,14 +130,14 @@ def score(items: list[Labelled], judge: Callable[[str], Judged]) -> Score:
 def bot_judge(matcher) -> Callable[[str], Judged]:  # type: ignore[no-untyped-def]
     """What the bot does with a text in a one-to-one chat, in bot.dispatch's order, without a database:
     an emergency first, then the intents that start flows or answer a measure by number, then the matcher."""
-    from bot.qa import Verdict
-    from bot.thai import key_of_normalized, normalize
+    from bot.qa.matcher import Verdict
+    from bot.thai.text import key_of_normalized, normalize
     from handlers.feedback import is_feedback_sentence
     from handlers.loans import is_borrow_sentence
     from handlers.measures import measure_asked
 
     try:
-        from bot.emergency import emergency_in
+        from bot.qa.emergency import emergency_in
     except ImportError:  # measuring a version from before emergencies
         def emergency_in(_: str) -> list[object]:
             return []

@@ -6,8 +6,9 @@ import io
 import threading
 import time
 
-from bot import create_app, runtime
+from bot import create_app
 from bot.chat import run_chat
+from bot.runtime import runtime
 from models import Measure, ProcessedEvent
 from tests.helpers import count
 

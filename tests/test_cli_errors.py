@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.db import head_revisions
-from bot.thaidate import fiscal_year_of, parse_fiscal_year
+from bot.thai.dates import fiscal_year_of, parse_fiscal_year
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from bot import runtime, scheduler, texts
-from bot.feedback import (
+from bot import scheduler, texts
+from bot.feedback.notify import remind_unacknowledged, waiting_report_lines
+from bot.feedback.service import (
     FeedbackDataError,
     ReportDraft,
     daily_key,
@@ -27,9 +28,9 @@ from bot.feedback import (
     submit,
     sweep_draft_photos,
 )
-from bot.feedback_notify import remind_unacknowledged, waiting_report_lines
 from bot.media import LINK_VALID, photo_links
-from bot.thaidate import fiscal_year_of
+from bot.runtime import runtime
+from bot.thai.dates import fiscal_year_of
 from models import (
     Base,
     Conversation,
@@ -873,7 +874,7 @@ def test_an_unacknowledged_report_reminds_the_unit_then_its_head_once_each(offic
         send_pushes(office)
         return sent
 
-    assert scheduler.TICK_JOBS["feedback_unacknowledged"] is remind_unacknowledged
+    assert scheduler.TICK_JOBS["feedback_unacknowledged"].run is remind_unacknowledged
     assert waiting_report_lines in scheduler.DIGEST_SECTIONS
     assert tick(1.9) == 0
     assert tick(2.01) == 1 and tick(2.02) == 0

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.datafile import BUNDLED_DIR
-from bot.importer import (
+from bot.ita.importer import (
     REPORT_FILE,
     MeasureRecord,
     ReportFormatError,

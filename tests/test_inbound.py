@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from bot import runtime
 from bot.line_api import LineTransport
 from bot.outbox import CLAIM_LEASE, Sender
+from bot.runtime import runtime
 from bot.seed import seed_bundled
 from models import InboundEvent, InboundStatus, OutboxMessage, OutboxStatus, ProcessedEvent, clock
 from tests import line_events as ev

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot import runtime
-from models import Asset, Condition, LineUser, Loan, LoanEvent, LoanStatus, Movement
+from bot.runtime import runtime
+from models import Asset, Condition, LineUser, Loan, LoanEvent, LoanLine, LoanStatus, Movement
 
 BKK = ZoneInfo("Asia/Bangkok")
 
@@ -22,14 +22,15 @@ def at(y: int, m: int, d: int, h: int = 10) -> datetime:
 
 def _loan(session, asset, borrower, qty, start, end, moves):  # type: ignore[no-untyped-def]
     """A loan with its ledger: moves are (movement, when, condition)."""
-    loan = Loan(asset_id=asset.id, borrower_id=borrower.id, quantity=qty, start_date=start, end_date=end,
+    line = LoanLine(asset_id=asset.id, quantity=qty, damaged=0, lost=0)
+    loan = Loan(lines=[line], borrower_id=borrower.id, start_date=start, end_date=end,
                 purpose="งานบุญ", contact_name="สมศรี", phone="0812345678", status=LoanStatus.PENDING)
     session.add(loan)
     session.flush()
     for movement, when, condition in moves:
         actor = borrower.id if movement is Movement.REQUESTED else None  # the borrower asks; staff unknown here
-        session.add(LoanEvent(loan_id=loan.id, asset_id=asset.id, movement=movement, quantity=qty, at=when,
-                              condition=condition, actor_id=actor))
+        session.add(LoanEvent(loan_id=loan.id, line_id=line.id, asset_id=asset.id, movement=movement, quantity=qty,
+                              at=when, condition=condition, actor_id=actor))
     return loan
 
 

@@ -8,11 +8,24 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot import runtime, texts
-from bot.loan_cards import loan_fields
+from bot import texts
+from bot.loans.cards import loan_fields
+from bot.runtime import runtime
 from bot.scheduler import tick
-from bot.thaidate import thai_date
-from models import Asset, Condition, Conversation, Loan, LoanEvent, LoanStatus, Movement, OutboxMessage, Role, utcnow
+from bot.thai.dates import thai_date
+from models import (
+    Asset,
+    Condition,
+    Conversation,
+    Loan,
+    LoanEvent,
+    LoanLine,
+    LoanStatus,
+    Movement,
+    OutboxMessage,
+    Role,
+    utcnow,
+)
 from tests import line_events as ev
 from tests.helpers import count, on_chosen_days, quick_reply_labels, register, rows
 
@@ -59,13 +72,31 @@ def last_reply(fake_line) -> dict:
     return [m for where, m in fake_line.delivered_messages() if where.startswith("reply")][-1]
 
 
+def open_day(app, day: date) -> date:  # type: ignore[no-untyped-def]
+    """`day`, or the office's next working day after it (no weekend, public or office holiday)."""
+    from bot.loans.office_days import OfficeDays
+
+    with runtime(app).sessions() as session:
+        office = OfficeDays(session, day, day)
+        return day if office.is_open(day) else office.open_after(day)
+
+
+def open_run(app, after: date, length: int) -> date:  # type: ignore[no-untyped-def]
+    """The first day from `after` on that starts `length` working days in a row."""
+    day = after
+    while any(open_day(app, day + timedelta(days=n)) != day + timedelta(days=n) for n in range(length)):
+        day += timedelta(days=1)
+    return day
+
+
 def dates(first: date, last: date) -> str:
     return f"{first.day}/{first.month}/{first.year + 543} - {last.day}/{last.month}/{last.year + 543}"
 
 
 def borrow(webhook, fake_line, quantity: int = 3, first: date | None = None, days: int = 2,
            user_id: str = ev.CITIZEN) -> Loan:
-    first = first or today() + timedelta(days=5)
+    app = webhook.client.application
+    first = open_run(app, first or today() + timedelta(days=5), days)
     assert "กี่หลัง" in say(webhook, fake_line, "ขอยืมเต็นท์", user_id)
     assert "วันไหนถึงวันไหน" in say(webhook, fake_line, str(quantity), user_id)
     assert texts.LOAN_ASK_PURPOSE in say(webhook, fake_line, dates(first, first + timedelta(days=days - 1)), user_id)
@@ -74,6 +105,21 @@ def borrow(webhook, fake_line, quantity: int = 3, first: date | None = None, day
     assert say(webhook, fake_line, "081-234-5678", user_id).startswith("กรุณาตรวจสอบคำขอยืมค่ะ")
     assert say(webhook, fake_line, "ยืนยัน", user_id).startswith("ส่งคำขอยืมเรียบร้อยแล้วค่ะ")
     return rows(webhook.client.application, Loan, order_by=Loan.id)[-1]
+
+
+def tap_confirm(webhook, fake_line, user_id: str) -> list[dict]:
+    """Tap the confirm button (a postback quick reply) of the last reply."""
+    [item] = [i for i in last_reply(fake_line)["quickReply"]["items"] if i["action"]["type"] == "postback"]
+    return tap(webhook, fake_line, item["action"]["data"], user_id)
+
+
+def hand_over_and_take_back(webhook, fake_line, loan_id: int, user_id: str) -> None:
+    """Staff hand the items over (confirming when it is before the start day) and take them all back (2 taps)."""
+    tap(webhook, fake_line, f"action=loan_handover&id={loan_id}", user_id)
+    if texts.BTN_CONFIRM_HANDOVER in quick_reply_labels(last_reply(fake_line)):
+        tap_confirm(webhook, fake_line, user_id)
+    tap(webhook, fake_line, card_buttons(last_reply(fake_line))[texts.BTN_RETURN_COMPLETE], user_id)
+    tap_confirm(webhook, fake_line, user_id)
 
 
 def replied_text(fake_line) -> str:
@@ -91,7 +137,7 @@ def cards_to(fake_line, user_id: str) -> list[dict]:
 
 
 def test_the_phone_is_read_as_people_write_it_and_stored_in_national_form(webhook, fake_line, office):
-    first = today() + timedelta(days=5)
+    first = open_run(office, today() + timedelta(days=5), 1)
     say(webhook, fake_line, "ขอยืมเต็นท์")
     say(webhook, fake_line, "2")
     say(webhook, fake_line, dates(first, first))
@@ -102,6 +148,11 @@ def test_the_phone_is_read_as_people_write_it_and_stored_in_national_form(webhoo
     assert "0812345678" in say(webhook, fake_line, "+๖๖ ๘๑ ๒๓๔ ๕๖๗๘")
     say(webhook, fake_line, "ยืนยัน")
     assert rows(office, Loan)[-1].phone == "0812345678"
+    # In a first sentence too: "+66 89 999 9999" is kept as 0899999999 and not asked again.
+    say(webhook, fake_line, f"ขอยืมเต็นท์ 1 หลัง {dates(first, first)} งานบวช โทร +66 89 999 9999")
+    assert "0899999999" in say(webhook, fake_line, "สมชาย ใจดี")
+    say(webhook, fake_line, "ยืนยัน")
+    assert rows(office, Loan)[-1].phone == "0899999999"
 
 
 def test_catalogue_is_seeded_as_an_example(seeded):
@@ -114,7 +165,7 @@ def test_catalogue_is_seeded_as_an_example(seeded):
 @on_chosen_days
 def test_a_citizen_borrows_and_staff_approve_hand_over_and_take_back(webhook, fake_line, office):
     loan = borrow(webhook, fake_line)
-    assert loan.status is LoanStatus.PENDING and loan.quantity == 3 and loan.phone == "0812345678"
+    assert loan.status is LoanStatus.PENDING and [x.quantity for x in loan.lines] == [3] and loan.phone == "0812345678"
     [card] = cards_to(fake_line, CLERK)
     assert set(card_buttons(card)) == {texts.BTN_APPROVE, texts.BTN_REJECT}
     assert not cards_to(fake_line, FINANCE), "only the responsible unit is asked"
@@ -126,17 +177,26 @@ def test_a_citizen_borrows_and_staff_approve_hand_over_and_take_back(webhook, fa
     handover = card_buttons(last_reply(fake_line))[texts.BTN_HANDED_OVER]
 
     tap(webhook, fake_line, handover, CLERK)
+    early = (loan.start_date - today()).days
+    assert f"ส่งมอบก่อนวันเริ่ม {early} วัน" in replied_text(fake_line), "told before confirming"
+    assert rows(office, Loan)[0].status is LoanStatus.APPROVED
+    tap_confirm(webhook, fake_line, CLERK)
     assert rows(office, Loan)[0].status is LoanStatus.HANDED_OVER
-    returned = card_buttons(last_reply(fake_line))[texts.BTN_RETURN_DAMAGED]
-    tap(webhook, fake_line, returned, CLERK)
-    assert say(webhook, fake_line, "ผ้าใบขาด 1 หลัง", CLERK) == texts.LOAN_NOTE_SAVED
+    tap(webhook, fake_line, card_buttons(last_reply(fake_line))[texts.BTN_RETURN_PROBLEM], CLERK)
+    summary = say(webhook, fake_line, "เต็นท์ ชำรุด 1 ผ้าใบขาด", CLERK)
+    assert "เต็นท์: ครบ 2, ชำรุด 1, สูญหาย 0 หลัง (ผ้าใบขาด)" in summary
+    assert rows(office, Loan)[0].status is LoanStatus.HANDED_OVER, "nothing recorded before the confirmation"
+    assert say(webhook, fake_line, texts.BTN_CONFIRM_RETURN, CLERK).startswith(f"บันทึกรับคืน ยืม-{loan.id:04d}")
+    assert say(webhook, fake_line, "คืนช้าเพราะฝนตก", CLERK) == texts.LOAN_NOTE_SAVED
     [stored] = rows(office, Loan)
-    assert stored.status is LoanStatus.RETURNED and stored.return_condition is Condition.DAMAGED
-    assert stored.return_note == "ผ้าใบขาด 1 หลัง"
+    assert stored.status is LoanStatus.RETURNED and stored.return_note == "คืนช้าเพราะฝนตก"
+    [line] = rows(office, LoanLine)
+    assert (line.quantity, line.damaged, line.lost, line.return_note) == (3, 1, 0, "ผ้าใบขาด")
     ledger = rows(office, LoanEvent, order_by=LoanEvent.id)
     assert [e.movement for e in ledger] == [Movement.REQUESTED, Movement.APPROVED, Movement.HANDED_OVER,
-                                           Movement.RETURNED]
-    assert ledger[-1].condition is Condition.DAMAGED and ledger[-1].note == "ผ้าใบขาด 1 หลัง"
+                                           Movement.RETURNED, Movement.RETURNED]
+    assert [(e.condition, e.quantity) for e in ledger[-2:]] == [(Condition.COMPLETE, 2), (Condition.DAMAGED, 1)]
+    assert ledger[-1].note == "ผ้าใบขาด"
 
 
 def test_staff_list_the_loans_to_act_on_and_act_from_the_list(webhook, fake_line, office):
@@ -197,7 +257,7 @@ def test_the_citizen_lists_and_cancels_and_only_their_own(webhook, fake_line, of
 
 @on_chosen_days
 def test_not_enough_says_how_many_are_free_and_offers_the_nearest_dates(webhook, fake_line, office):
-    first = today() + timedelta(days=10)
+    first = open_run(office, today() + timedelta(days=10), 4)  # 4 working days in a row
     loan = borrow(webhook, fake_line, quantity=8, first=first, days=3)
     tap(webhook, fake_line, f"action=loan_approve&id={loan.id}", CLERK)
     say(webhook, fake_line, "ขอยืมเต็นท์ 5 หลัง", ev.OTHER_CITIZEN)
@@ -228,7 +288,7 @@ def test_bad_dates_are_refused_with_the_reason(webhook, fake_line, office, typed
 
 def test_a_period_longer_than_the_item_allows_is_refused(webhook, fake_line, office):
     say(webhook, fake_line, "ยืมเครื่องเสียง 1 ชุด")
-    first = today() + timedelta(days=5)
+    first = open_run(office, today() + timedelta(days=5), 4)
     assert "ไม่เกิน 3 วัน" in say(webhook, fake_line, dates(first, first + timedelta(days=3)))
 
 
@@ -286,8 +346,8 @@ def test_cancel_and_expiry_of_the_flow(webhook, fake_line, office):
 
 @on_chosen_days
 def test_reminders_before_pickup_on_the_due_date_and_overdue_once_a_day(webhook, fake_line, office):
-    first = today() + timedelta(days=5)
-    loan = borrow(webhook, fake_line, first=first, days=2)
+    loan = borrow(webhook, fake_line, first=today() + timedelta(days=5), days=2)
+    first = loan.start_date
     tap(webhook, fake_line, f"action=loan_approve&id={loan.id}", CLERK)
     sessions = runtime(office).sessions
 
@@ -302,8 +362,8 @@ def test_reminders_before_pickup_on_the_due_date_and_overdue_once_a_day(webhook,
     tick(sessions, at(first - timedelta(days=1)), BKK)
     tick(sessions, at(first - timedelta(days=1), 10), BKK)
     assert count(office, OutboxMessage, OutboxMessage.dedupe_key == f"loan:{loan.id}:pickup") == 1
-    tap(webhook, fake_line, f"action=loan_handover&id={loan.id}", CLERK)
-    end = first + timedelta(days=1)
+    tap(webhook, fake_line, f"action=loan_handover&id={loan.id}&ok=1", CLERK)
+    end = loan.end_date
     tick(sessions, at(end), BKK)
     assert f"loan:{loan.id}:due" in keys()
     for day in (end + timedelta(days=1), end + timedelta(days=1), end + timedelta(days=2)):

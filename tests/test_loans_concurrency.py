@@ -10,9 +10,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from bot import runtime
-from bot.loans import LoanRequest, LoanResult, approve, create_request
-from models import LENT, Asset, LineUser, Loan, LoanEvent, LoanStatus, Movement, Role, Unit, utcnow
+from bot.loans.service import LoanRequest, LoanRequestLine, LoanResult, approve, create_request
+from bot.runtime import runtime
+from models import LENT, Asset, LineUser, Loan, LoanEvent, LoanLine, LoanStatus, Movement, Role, Unit, utcnow
 from tests.helpers import count
 
 RACERS = 50
@@ -53,8 +53,8 @@ def _race(work) -> list[object]:  # type: ignore[no-untyped-def]
 def _lent_on(app, asset_id: int, day: date) -> int:  # type: ignore[no-untyped-def]
     with runtime(app).sessions() as session:
         return session.scalar(
-            select(func.coalesce(func.sum(Loan.quantity), 0)).where(
-                Loan.asset_id == asset_id, Loan.status.in_(LENT), Loan.start_date <= day, Loan.end_date >= day)
+            select(func.coalesce(func.sum(LoanLine.quantity), 0)).join(LoanLine.loan).where(
+                LoanLine.asset_id == asset_id, Loan.status.in_(LENT), Loan.start_date <= day, Loan.end_date >= day)
         ) or 0
 
 
@@ -68,14 +68,15 @@ def test_fifty_requests_and_approvals_for_the_last_tents(seeded):
     def request(i: int) -> LoanResult:
         with sessions.begin() as session:
             citizen = session.get(LineUser, citizen_id)
-            draft = LoanRequest(tent_id, 1 + i % 2, start, start + timedelta(days=1), "งานบุญ", "ชื่อ", "0812345678")
+            draft = LoanRequest.one(tent_id, 1 + i % 2, start, start + timedelta(days=1), "งานบุญ", "ชื่อ", "0812345678")
             return create_request(session, citizen, draft, utcnow()).result
 
     outcomes = _race(request)
     accepted = [o for o in outcomes if o is LoanResult.OK]
     assert accepted and len(accepted) < RACERS
     with sessions() as session:
-        pending = session.scalar(select(func.sum(Loan.quantity)).where(Loan.status == LoanStatus.PENDING))
+        pending = session.scalar(select(func.sum(LoanLine.quantity)).join(LoanLine.loan)
+                                 .where(Loan.status == LoanStatus.PENDING))
     assert held - 1 <= pending <= held, "requests fill the stock, never more"
 
     def approve_one(i: int) -> LoanResult:
@@ -98,7 +99,8 @@ def test_fifty_approvals_of_requests_beyond_the_stock_lend_only_what_is_held(see
     start = date.today() + timedelta(days=30)
     with sessions.begin() as session:
         held = session.get(Asset, tent_id).quantity
-        loans = [Loan(asset_id=tent_id, borrower_id=citizen_id, quantity=1, start_date=start,
+        loans = [Loan(lines=[LoanLine(asset_id=tent_id, quantity=1, damaged=0, lost=0)], borrower_id=citizen_id,
+                      start_date=start,
                       end_date=start + timedelta(days=i % 3), purpose="x", contact_name="x", phone="0812345678")
                  for i in range(RACERS)]
         session.add_all(loans)
@@ -113,3 +115,35 @@ def test_fifty_approvals_of_requests_beyond_the_stock_lend_only_what_is_held(see
     assert sum(r is LoanResult.OK for r in results) == held
     assert sum(r is LoanResult.NOT_ENOUGH for r in results) == RACERS - held
     assert _lent_on(seeded, tent_id, start) == held
+
+
+def test_fifty_requests_of_two_items_named_in_either_order_never_deadlock_nor_overbook(seeded):
+    """Half ask for tents and chairs, half for chairs and tents: every request locks both rows in ascending id
+    order, so none waits for the other in a cycle (PostgreSQL would abort one as a deadlock), and neither item is
+    promised beyond its stock."""
+    citizen_id, staff_id, tent_id = _people(seeded)
+    sessions = runtime(seeded).sessions
+    start = date.today() + timedelta(days=40)
+    with sessions.begin() as session:
+        chair = session.scalar(select(Asset).where(Asset.key == "chair"))
+        chair_id, chairs = chair.id, chair.quantity
+        tents = session.get(Asset, tent_id).quantity
+
+    def request(i: int) -> LoanResult:
+        lines = (LoanRequestLine(tent_id, 1), LoanRequestLine(chair_id, 30))
+        with sessions.begin() as session:
+            draft = LoanRequest(lines if i % 2 else lines[::-1], start, start + timedelta(days=1), "งาน", "ชื่อ",
+                                "0812345678")
+            return create_request(session, session.get(LineUser, citizen_id), draft, utcnow()).result
+
+    outcomes = _race(request)
+    accepted = sum(o is LoanResult.OK for o in outcomes)
+    assert accepted == min(tents, chairs // 30), "as many as the scarcer item allows, no more"
+
+    def approve_one(i: int) -> LoanResult:
+        with sessions.begin() as session:
+            loans = session.scalars(select(Loan.id).order_by(Loan.id)).all()
+            return approve(session, loans[i % len(loans)], session.get(LineUser, staff_id), utcnow()).result
+
+    _race(approve_one)
+    assert _lent_on(seeded, tent_id, start) <= tents and _lent_on(seeded, chair_id, start) <= chairs

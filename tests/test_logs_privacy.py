@@ -12,13 +12,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot import runtime, texts
+from bot import texts
 from bot.context import Context
 from bot.registry import registry
+from bot.runtime import runtime
 from models import LineUser
 from tests import line_events as ev
 from tests.helpers import register, rows
-from tests.test_loans import borrow, card_buttons, cards_to, last_reply, tap
+from tests.test_loans import borrow, card_buttons, cards_to, hand_over_and_take_back, tap
 
 CLERK = "U" + "a" * 32
 FINANCE = "U" + "f" * 32
@@ -45,7 +46,7 @@ def failing_intent() -> Iterator[None]:
         ctx.session.add(LineUser(line_user_id=ctx.user.line_user_id if ctx.user else "", display_name=ctx.text))
         ctx.session.flush()
 
-    registry.intent("test_failing", phrases=(FAILING_WORD,), priority=0)(insert_a_second_account)
+    registry.intent("test_failing", phrases=(FAILING_WORD,))(insert_a_second_account)
     yield
     registry.intents[:] = [i for i in registry.intents if i.name != "test_failing"]
 
@@ -69,8 +70,7 @@ def test_no_personal_data_reaches_the_logs(webhook, seeded, fake_line, captured,
     card = cards_to(fake_line, CLERK)[-1]
     tap(webhook, fake_line, card_buttons(card)[texts.BTN_APPROVE], FINANCE)  # not their unit's: refused, and logged
     tap(webhook, fake_line, card_buttons(card)[texts.BTN_APPROVE], CLERK)
-    tap(webhook, fake_line, card_buttons(last_reply(fake_line))[texts.BTN_HANDED_OVER], CLERK)
-    tap(webhook, fake_line, card_buttons(last_reply(fake_line))[texts.BTN_RETURN_COMPLETE], CLERK)
+    hand_over_and_take_back(webhook, fake_line, loan.id, CLERK)
     assert rows(seeded, type(loan))[0].status.value == "returned"
 
     webhook.post(ev.text("ลงทะเบียน ZZZZ-9999"))  # a refused registration

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot import texts
-from bot.feedback import parse_code, settings
+from bot.feedback.service import parse_code, settings
 from models import FeedbackReport, clock, utcnow
 from tests import line_events as ev
 from tests.fake_line import PROFILE_DISPLAY_NAME

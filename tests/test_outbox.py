@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot import runtime
 from bot.line_api import LineTransport, SendOutcome, SendResult
 from bot.messages import Choice, fit, split_text, text
 from bot.outbox import Sender, enqueue_claimed_reply, enqueue_push
+from bot.runtime import runtime
 from models import OutboxKind, OutboxMessage, OutboxStatus, utcnow
 from tests import line_events as ev
 from tests.helpers import rows

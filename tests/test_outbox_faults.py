@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot import create_app, runtime
+from bot import create_app
 from bot.line_api import LineTransport, SendResult
 from bot.messages import text as text_message
 from bot.outbox import CLAIM_LEASE, REPLY_TAKEN_AS_DELIVERED, Sender, enqueue_claimed_reply
+from bot.runtime import runtime
 from bot.seed import seed_bundled
 from models import OutboxKind, OutboxMessage, OutboxStatus
 from tests import line_events as ev

@@ -1,10 +1,10 @@
-"""The one phone reader (bot.thai.parse_phone), used by the complaint and the loan flows alike."""
+"""The one phone reader (bot.thai.text.parse_phone), used by the complaint and the loan flows alike."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.thai import parse_phone
+from bot.thai.text import parse_phone
 
 
 @pytest.mark.parametrize(("typed", "expected"), [

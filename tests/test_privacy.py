@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, update
 
-from bot import runtime, texts
+from bot import texts
 from bot.datafile import data_file
-from bot.feedback import parse_code
-from bot.feedback_report import complaints_report
-from bot.loan_report import loan_report
+from bot.feedback.report import complaints_report
+from bot.feedback.service import parse_code
+from bot.loans.report import loan_report
 from bot.privacy import PrivacyDataError, Purge, Retention, load_privacy_text, purge_due, run_purge
-from bot.thaidate import fiscal_year_of, thai_date
+from bot.runtime import runtime
+from bot.thai.dates import fiscal_year_of, thai_date
 from models import (
     Conversation,
     FeedbackReport,
@@ -33,7 +34,7 @@ from models import (
 )
 from tests import line_events as ev
 from tests.helpers import quick_reply_labels, register, rows
-from tests.test_loans import borrow, card_buttons, dates, last_reply, tap, today
+from tests.test_loans import borrow, dates, hand_over_and_take_back, tap, today
 
 PUBLIC_URL = "https://bot.example.go.th"
 
@@ -178,9 +179,8 @@ def close_report(app, code: str, at: datetime) -> None:
 
 
 def lend_and_take_back(webhook, fake_line, loan: Loan) -> None:
-    for action in ("loan_approve", "loan_handover"):
-        tap(webhook, fake_line, f"action={action}&id={loan.id}", CLERK)
-    tap(webhook, fake_line, card_buttons(last_reply(fake_line))[texts.BTN_RETURN_COMPLETE], CLERK)
+    tap(webhook, fake_line, f"action=loan_approve&id={loan.id}", CLERK)
+    hand_over_and_take_back(webhook, fake_line, loan.id, CLERK)
     assert rows(webhook.client.application, Loan, Loan.id == loan.id)[0].status is LoanStatus.RETURNED
 
 

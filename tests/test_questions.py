@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot import runtime, texts
-from bot.knowledge import KnowledgeError, load_curated
+from bot import texts
 from bot.messages import MAX_LABEL, utf16_len
-from bot.qa import Verdict, analyzer, matcher_for
-from bot.thai import match_key
+from bot.qa.knowledge import KnowledgeError, load_curated
+from bot.qa.matcher import Verdict, analyzer, matcher_for
+from bot.runtime import runtime
+from bot.thai.text import match_key
 from models import Measure, UnansweredQuestion
 from tests import line_events as ev
 from tests.helpers import quick_reply_labels, rows

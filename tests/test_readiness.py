@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from bot import runtime
 from bot.db import current_revisions, head_revisions, make_engine, upgrade
+from bot.runtime import runtime
 from bot.seed import seed_bundled
 from models import OutboxMessage, ProcessedEvent
 from tests import line_events as ev

@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from bot import runtime, scheduler, texts
+from bot import scheduler, texts
 from bot.messages import text
 from bot.outbox import enqueue_push
-from bot.scheduler import MARK, tick
+from bot.reminders.jobs import MARK
+from bot.runtime import runtime
+from bot.scheduler import TickJob, tick
 from bot.seed import SeedError, seed_bundled
 from models import (
     OccurrenceStatus,
@@ -61,7 +63,7 @@ def set_mark(app, until: datetime) -> None:
 
 
 def run_tick(app, now: datetime):  # type: ignore[no-untyped-def]
-    stats = tick(runtime(app).sessions, now, BKK)
+    stats = tick(runtime(app).sessions, now, BKK).jobs["reminders"]
     runtime(app).sender.send_due()
     return stats
 
@@ -235,9 +237,10 @@ def test_a_failing_tick_job_does_not_stop_the_others_or_the_reminders(office, fa
         enqueue_push(session, to=CLERK, messages=[text("งานอื่น")], dedupe_key=f"job:{now.date()}")
         return 1
 
-    monkeypatch.setattr(scheduler, "TICK_JOBS", {"broken": broken, "greets": greets})
-    stats = run_tick(office, at(9 + 1 / 60))
-    assert stats.sent == 2 and stats.jobs == {"greets": 1}
+    jobs = {"reminders": scheduler.TICK_JOBS["reminders"], "broken": TickJob(broken), "greets": TickJob(greets)}
+    monkeypatch.setattr(scheduler, "TICK_JOBS", jobs)
+    stats = tick(runtime(office).sessions, at(9 + 1 / 60), BKK)
+    assert stats.jobs["reminders"].sent == 2 and "broken" not in stats.jobs and stats.jobs["greets"] == 1
     run_tick(office, at(9 + 2 / 60))  # the job runs again; its dedupe key keeps it to one message
     assert [m["text"] for where, m in fake_line.delivered_messages() if m.get("text") == "งานอื่น"] == ["งานอื่น"]
 
@@ -268,7 +271,7 @@ def test_a_bad_rule_is_refused_with_its_line_and_nothing_is_imported(app, tmp_pa
 
 
 def test_a_rule_for_an_unknown_unit_is_refused(tmp_path):
-    from bot.reminder_rules import RuleError, load_rules
+    from bot.reminders.rules import RuleError, load_rules
 
     bad = tmp_path / "rules.toml"
     bad.write_text('[[rule]]\nkey = "x"\nunits = ["กองช่าง"]\ntask = "t"\nschedule = { every = "day" }\n',

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot import runtime, texts
+from bot import texts
 from bot.datafile import BUNDLED_DIR
 from bot.richmenu import SIZES, load_menus, tile_texts
+from bot.runtime import runtime
 from models import Role
 from tests import line_events as ev
 from tests.fake_line import schema_errors

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.reminder_rules import load_holidays
-from bot.schedule import RuleTiming, ScheduleError, due_reminders, lateness, parse_schedule
+from bot.reminders.rules import load_holidays
+from bot.reminders.schedule import RuleTiming, ScheduleError, due_reminders, lateness, parse_schedule
 
 BKK = ZoneInfo("Asia/Bangkok")
 # The bundled list: 2026-12-05 (Saturday), 2026-12-10 (Thursday), 2026-12-31 (Thursday), 2027-01-01 (Friday) ...

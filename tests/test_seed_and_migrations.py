@@ -7,10 +7,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 
-from bot import runtime
 from bot.db import current_revisions, head_revisions, make_engine, upgrade
-from bot.importer import load_bundled_report
-from bot.seed import SeedError, load_contacts, seed, seed_bundled
+from bot.ita.importer import load_bundled_report
+from bot.ita.seed import load_contacts, seed
+from bot.runtime import runtime
+from bot.seed import SeedError, seed_bundled
 from models import Base, Measure, Setting, Unit
 from tests import line_events as ev
 from tests.conftest import Webhook
@@ -131,7 +132,7 @@ def test_the_wsgi_entry_point_refuses_to_start_on_a_broken_data_file_with_its_re
     from pathlib import Path
 
     import bot
-    from bot.feedback import FeedbackDataError
+    from bot.feedback.service import FeedbackDataError
 
     def broken_app():  # type: ignore[no-untyped-def]
         raise FeedbackDataError("feedback.toml: category #1: unknown unit 'กองไม่มี'")

@@ -1,6 +1,6 @@
 """Seeding a catalogue never leaves the loans holding more of an item than the office has.
 
-Loans are booked the way the bot books them: through the LINE chat, or through bot.loans, which the
+Loans are booked the way the bot books them: through the LINE chat, or through bot.loans.service, which the
 staff's buttons call. Most tests go by a fixed office date (TODAY), given to the seed as the CLI gives it.
 """
 
@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot import runtime
 from bot.datafile import BUNDLED_DIR
-from bot.loans import LoanRequest, approve, cancel, create_request, hand_over, record_return, reject
+from bot.loans.service import LoanRequest, approve, cancel, create_request, hand_over, record_return, reject
+from bot.runtime import runtime
 from bot.seed import SeedError, seed_bundled
-from models import Asset, Condition, LineUser, Loan, Role, Setting, Unit, utcnow
+from models import Asset, LineUser, Loan, Role, Setting, Unit, utcnow
 from tests import line_events as ev
 from tests.helpers import rows
 
@@ -52,7 +52,7 @@ def book(app, people, key: str, quantity: int, first: date, last: date, *steps: 
     with runtime(app).sessions.begin() as session:
         citizen, clerk = session.get(LineUser, citizen_id), session.get(LineUser, clerk_id)
         asset_id = session.scalar(select(Asset.id).where(Asset.key == key))
-        draft = LoanRequest(asset_id, quantity, first, last, "งานบุญ", "สมศรี ดีใจ", "0812345678")
+        draft = LoanRequest.one(asset_id, quantity, first, last, "งานบุญ", "สมศรี ดีใจ", "0812345678")
         outcome = create_request(session, citizen, draft, NOW)
         assert outcome.ok, outcome
         loan_id = outcome.loan.id
@@ -60,7 +60,7 @@ def book(app, people, key: str, quantity: int, first: date, last: date, *steps: 
             moved = {
                 "approve": lambda: approve(session, loan_id, clerk, NOW),
                 "hand_over": lambda: hand_over(session, loan_id, clerk, NOW),
-                "return": lambda: record_return(session, loan_id, clerk, Condition.COMPLETE, NOW),
+                "return": lambda: record_return(session, loan_id, clerk, NOW),
                 "reject": lambda: reject(session, loan_id, clerk, "ไม่ว่าง", NOW),
                 "cancel": lambda: cancel(session, loan_id, citizen, NOW),
             }[step]()
@@ -223,7 +223,7 @@ def test_a_request_made_while_the_seed_waits_for_the_asset_is_counted(seeded, pe
 
     with sessions.begin() as session:
         tent_id = session.scalar(select(Asset.id).where(Asset.key == "tent"))
-        draft = LoanRequest(tent_id, 8, day(3), day(4), "งานบุญ", "สมศรี ดีใจ", "0812345678")
+        draft = LoanRequest.one(tent_id, 8, day(3), day(4), "งานบุญ", "สมศรี ดีใจ", "0812345678")
         assert create_request(session, session.get(LineUser, citizen_id), draft, NOW).ok
         seeding = threading.Thread(target=seed_now)
         seeding.start()

@@ -8,12 +8,13 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot import runtime, texts
+from bot import texts
 from bot.datafile import data_file
-from bot.qa import Verdict, analyzer, matcher_for
+from bot.qa.matcher import Verdict, analyzer, matcher_for
+from bot.qa.services import ServiceError, catalogue, decide, load_catalogue, load_units
+from bot.runtime import runtime
 from bot.seed import seed_bundled
-from bot.services import ServiceError, catalogue, decide, load_catalogue, load_units
-from bot.thai import match_key
+from bot.thai.text import match_key
 from models import FeedbackReport, LineUser, Role, Setting, Unit
 from tests import line_events as ev
 from tests.helpers import quick_reply_labels, register, rows

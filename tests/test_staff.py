@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot import runtime, texts
+from bot import texts
+from bot.runtime import runtime
 from bot.staff import THROTTLE_FAILURES, create_invite
 from models import LineUser, RegistrationAttempt, Role, StaffInvite, utcnow
 from tests import line_events as ev

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import make_url
 
-from bot import runtime, texts
-from bot.teaching import TeachingError, teach
-from bot.thaidate import thai_date
+from bot import texts
+from bot.qa.teaching import TeachingError, teach
+from bot.runtime import runtime
+from bot.thai.dates import thai_date
 from models import TaughtQuestion, UnansweredQuestion, clock
 from tests import line_events as ev
 from tests.conftest import Webhook

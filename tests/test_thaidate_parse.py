@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.thaidate_parse import DateError, DateProblem, DateRange, parse_date, parse_range
+from bot.thai.parse import DateError, DateProblem, DateRange, parse_date, parse_range
 
 TODAY = date(2026, 11, 25)  # a Wednesday; 2569 BE
 

@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import runtime, texts
-from bot.feedback_report import complaints_report
-from bot.loan_report import fiscal_months, month_label
-from bot.scheduler import MARK, tick
-from bot.thaidate import fiscal_year_of
+from bot import texts
+from bot.feedback.report import complaints_report
+from bot.loans.report import fiscal_months, month_label
+from bot.reminders.jobs import MARK
+from bot.runtime import runtime
+from bot.scheduler import tick
+from bot.thai.dates import fiscal_year_of
 from models import FeedbackReport, LineUser, Role, SchedulerMark, clock, utcnow
 from tests import line_events as ev
 from tests.fake_line import PROFILE_DISPLAY_NAME

@@ -11,9 +11,10 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
-from bot import create_app, runtime, texts
+from bot import create_app, texts
 from bot.config import office_today
-from bot.thaidate import fiscal_year_of
+from bot.runtime import runtime
+from bot.thai.dates import fiscal_year_of
 from models import AuditEntry, FeedbackReport, FeedbackStatus, LineUser, Loan, LoanStatus, WebLoginToken, clock
 from tests import line_events as ev
 from tests.admin_support import (
@@ -380,10 +381,16 @@ def test_hand_over_and_return(office):
     token = csrf(client.get("/admin/loans").get_data(as_text=True))
     client.post(f"/admin/loans/{loan_id}/approve", data={"csrf_token": token})
     client.post(f"/admin/loans/{loan_id}/handover", data={"csrf_token": token})
-    client.post(f"/admin/loans/{loan_id}/return", data={"condition": "damaged", "note": "ขาหัก 1", "csrf_token": token})
     loan = rows(office, Loan, Loan.id == loan_id)[0]
-    assert loan.status is LoanStatus.RETURNED and loan.return_condition.value == "damaged"
-    assert loan.return_note == "ขาหัก 1"
+    [line] = loan.lines
+    page = client.get("/admin/loans").get_data(as_text=True)
+    assert f'name="damaged_{line.id}"' in page and f'name="lost_{line.id}"' in page, "a return is per item"
+    client.post(f"/admin/loans/{loan_id}/return", data={
+        f"damaged_{line.id}": "1", f"lost_{line.id}": "0", f"note_{line.id}": "ขาหัก 1", "note": "คืนครบจำนวน",
+        "csrf_token": token})
+    loan = rows(office, Loan, Loan.id == loan_id)[0]
+    assert loan.status is LoanStatus.RETURNED and loan.return_note == "คืนครบจำนวน"
+    assert [(x.quantity, x.damaged, x.lost, x.return_note) for x in loan.lines] == [(2, 1, 0, "ขาหัก 1")]
 
 
 def test_the_calendar_shows_booked_quantities_per_day(office):

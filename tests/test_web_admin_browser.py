@@ -20,7 +20,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from bot import texts
-from bot.thaidate import fiscal_year_of
+from bot.thai.dates import fiscal_year_of
 from models import Asset, FeedbackReport, FeedbackStatus, Loan, LoanStatus, utcnow
 from tests import line_events as ev
 from tests.admin_support import ADMIN, BKK, CLERK, HEAD, file_report, login_token, make_office, request_loan, week_start

@@ -12,11 +12,12 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
-from bot import runtime, texts
+from bot import texts
 from bot.config import office_today
-from bot.loan_cards import loan_code
-from bot.office import current_measures
-from bot.thaidate import thai_date, thai_month
+from bot.ita.office import current_measures
+from bot.loans.cards import loan_code
+from bot.runtime import runtime
+from bot.thai.dates import thai_date, thai_month
 from models import (
     Asset,
     AuditEntry,

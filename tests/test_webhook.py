@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot import create_app, runtime, texts
+from bot import create_app, texts
 from bot.registry import Intent, registry
+from bot.runtime import runtime
 from models import LineUser, OutboxMessage, OutboxStatus, ProcessedEvent
 from tests import line_events as ev
 from tests.helpers import count, quick_reply_labels, rows
@@ -70,7 +71,7 @@ def test_a_failing_event_gets_an_apology_and_the_others_still_run(webhook, fake_
         ctx.session.add(LineUser(line_user_id="Ushould-be-rolled-back"))
         raise RuntimeError("handler bug")
 
-    boom = Intent("boom", explode, lambda ctx: ctx.key == "ระเบิด", priority=0)
+    boom = Intent("boom", explode, lambda ctx: ctx.key == "ระเบิด")
     monkeypatch.setattr(registry, "intents", [boom, *registry.intents])
     events = [ev.text("สวัสดี"), ev.text("ระเบิด", user_id=ev.OTHER_CITIZEN), ev.text("เมนู")]
     response = webhook.post(*events)
@@ -155,7 +156,7 @@ def test_reply_with_too_many_messages_is_split_within_line_limits(webhook, fake_
         ctx.reply(*(text(f"ข้อความ {i}") for i in range(6)))
         ctx.reply(text("ยาว " * 3000, [Choice(f"ตัวเลือกที่ยาวมากเกินยี่สิบตัวอักษร {i}") for i in range(15)]))
 
-    monkeypatch.setattr(registry, "intents", [Intent("chatty", chatty, lambda c: c.key == "พูดมาก", 0)])
+    monkeypatch.setattr(registry, "intents", [Intent("chatty", chatty, lambda c: c.key == "พูดมาก")])
     webhook.post(ev.text("พูดมาก"))
     delivered = fake_line.delivered()
     assert [d.path for d in delivered] == ["/v2/bot/message/reply", "/v2/bot/message/push"]
@@ -169,7 +170,7 @@ def test_reply_with_too_many_messages_is_split_within_line_limits(webhook, fake_
 
 
 def test_measures_are_listed_from_the_imported_report(webhook, fake_line, seeded):
-    from bot.office import current_measures
+    from bot.ita.office import current_measures
 
     webhook.post(ev.text("มีมาตรการอะไรบ้างคะ"))
     [delivered] = fake_line.delivered()
@@ -226,7 +227,7 @@ def test_flows_take_the_next_message_and_obey_cancel_menu_and_expiry(webhook, fa
         ctx.end_flow()
         ctx.reply(text(f"ชื่อ {ctx.text}"))
 
-    monkeypatch.setattr(registry, "intents", [Intent("echo", start, lambda c: c.key == "เริ่ม", 0), *registry.intents])
+    monkeypatch.setattr(registry, "intents", [Intent("echo", start, lambda c: c.key == "เริ่ม"), *registry.intents])
     monkeypatch.setitem(registry.flows, "echo", step)
     said = lambda: fake_line.texts()[-1]  # noqa: E731
 

@@ -24,8 +24,9 @@ from flask import (
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from bot import runtime, texts
-from bot.loan_report import FONT_FILE
+from bot import texts
+from bot.loans.report import FONT_FILE
+from bot.runtime import runtime
 from bot.web.auth import (
     audit,
     check_csrf,

@@ -1,7 +1,8 @@
 """/admin/assets (admins, and heads of the unit that lends an item): the catalogue of assets lent to citizens, and
 changing an item's quantity, longest loan and lead time.
 
-A lower quantity goes through the check `seed` uses (bot.assets.stock_shortfall), under the asset's lock as a loan
+A lower quantity goes through the check `seed` uses (bot.loans.catalogue.stock_shortfall), under the asset's lock as
+a loan
 approval takes it, so a change never leaves fewer than the loans already hold on a day to come. Each change is an
 audit row with the values before and after, which is also the item's history shown on its page. The data file stays
 the source for `seed`, which writes its values back: the page says so.
@@ -14,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot import texts
-from bot.assets import LEAD_DAYS_RANGE, MAX_DAYS_RANGE, QUANTITY_RANGE, stock_shortfall
 from bot.config import office_today, office_tz
-from bot.loan_cards import loan_code
-from bot.loans import Peak, lock_asset
-from bot.thaidate import thai_date, thai_datetime
+from bot.loans.cards import loan_code
+from bot.loans.catalogue import LEAD_DAYS_RANGE, MAX_DAYS_RANGE, QUANTITY_RANGE, stock_shortfall
+from bot.loans.service import Peak, lock_asset
+from bot.thai.dates import thai_date, thai_datetime
 from bot.web.admin import bp, flash_note, require, take_note
 from bot.web.auth import audit, roles_required
 from models import Asset, AuditEntry, Role

@@ -1,7 +1,8 @@
 """/admin/loans: requests to decide, hand-overs and returns; the week calendar per asset; the printable ledger
 (สมุดคุม); the year-end downloads; the audit log.
 
-Each action calls what the LINE buttons call (bot.loans, then handlers.loans' notice to the borrower), so stock is
+Each action calls what the LINE buttons call (bot.loans.service, then handlers.loans' notice to the borrower), so
+stock is
 checked under the asset's lock and the borrower hears the same words. Staff see their unit's assets; admins all.
 """
 
@@ -18,16 +19,29 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot import texts
 from bot.config import office_today, office_tz
-from bot.feedback_report import complaints_report
-from bot.loan_cards import loan_code, loan_fields
-from bot.loan_report import loan_report, report_csv, write_report_xlsx
-from bot.loans import LoanOutcome, LoanResult, approve, hand_over, loans_to_act_on, may_act_on, record_return, reject
-from bot.reports import measure_report, write_csv, write_xlsx
-from bot.thaidate import fiscal_year_of, parse_fiscal_year, thai_date, thai_datetime, thai_month
+from bot.feedback.report import complaints_report
+from bot.ita.report import measure_report
+from bot.loans.cards import loan_code, loan_fields, return_summary
+from bot.loans.notify import tell_borrower
+from bot.loans.report import loan_report, report_csv, write_report_xlsx
+from bot.loans.service import (
+    TEXT_LIMIT,
+    LineReturn,
+    LoanOutcome,
+    LoanResult,
+    approve,
+    early_or_late,
+    hand_over,
+    loans_to_act_on,
+    may_act_on,
+    record_return,
+    reject,
+)
+from bot.reports import write_csv, write_xlsx
+from bot.thai.dates import fiscal_year_of, parse_fiscal_year, thai_date, thai_datetime, thai_month
 from bot.web.admin import bp, commit_and_send, flash_note, newest_outbox_id, require, take_note
 from bot.web.auth import audit, roles_required, staff_required
-from handlers.loans import TEXT_LIMIT, _tell_borrower
-from models import HOLDING, Asset, AuditEntry, Condition, LineUser, Loan, LoanStatus, Role, utcnow
+from models import HOLDING, Asset, AuditEntry, LineUser, Loan, LoanLine, LoanStatus, Role, utcnow
 
 WEEK = 7
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -49,22 +63,28 @@ def _loan_or_404(loan_id: int) -> Loan:
 
 
 def _row(loan: Loan) -> dict[str, object]:
-    return {"loan": loan, "code": loan_code(loan), **loan_fields(loan)}
+    """A loan as the pages show it, with what staff must know before they act: a hand-over before or after the
+    start day, a return after the end day (the page is drawn when they look, so the count is today's)."""
+    timing = early_or_late(loan, office_today())
+    shown = texts.LOAN_TIMING[timing[0]].format(days=timing[1], start=thai_date(loan.start_date),
+                                                end=thai_date(loan.end_date)) if timing else None
+    return {"loan": loan, "code": loan_code(loan), "timing": shown, **loan_fields(loan)}
 
 
 @bp.get("/loans")
 @staff_required
 def loans():  # type: ignore[no-untyped-def]
     to_act = loans_to_act_on(g.db, g.staff)
-    recent_query = select(Loan).join(Asset).where(Loan.status.not_in(
+    recent_query = select(Loan).where(Loan.status.not_in(
         (LoanStatus.PENDING, LoanStatus.APPROVED, LoanStatus.HANDED_OVER)))
     if g.staff.role is not Role.ADMIN:
-        recent_query = recent_query.where(Asset.unit_id == g.staff.unit_id)
+        recent_query = recent_query.where(Loan.id.in_(
+            select(LoanLine.loan_id).join(LoanLine.asset).where(Asset.unit_id == g.staff.unit_id)))
     recent = g.db.scalars(recent_query.order_by(Loan.id.desc()).limit(30)).all()
     # The list shows borrowers' names and phone numbers.
     audit(g.db, g.staff, "view_loans")
     return render_template("admin/loans.html", to_act=[_row(x) for x in to_act], recent=[_row(x) for x in recent],
-                           conditions=texts.CONDITION_NAMES, reasons=texts.LOAN_REJECT_REASONS, note=take_note())
+                           reasons=texts.LOAN_REJECT_REASONS, note=take_note())
 
 
 def _act(loan_id: int, act: Callable[[], LoanOutcome], notice: str | None, cause: str, **fields: object) -> Response:
@@ -76,12 +96,16 @@ def _act(loan_id: int, act: Callable[[], LoanOutcome], notice: str | None, cause
     if outcome.result is LoanResult.WRONG_STATE and loan is not None:
         flash_note(texts.WEB["already"].format(status=texts.LOAN_STATUS_NAMES[loan.status.value]))
     elif outcome.result is LoanResult.NOT_ENOUGH:
-        flash_note(texts.WEB["not_enough"].format(free=outcome.free))
+        name = outcome.asset.name if outcome.asset else ""
+        flash_note(texts.WEB["not_enough"].format(free=outcome.free, name=name))
+    elif outcome.result is LoanResult.INVALID:
+        flash_note(texts.WEB["return_invalid"])
     elif not outcome.ok or loan is None:
         abort(404)
     else:
         if notice is not None:
-            _tell_borrower(g.db, loan, notice.format(**loan_fields(loan), **fields), cause)
+            values = {name: value() if callable(value) else value for name, value in fields.items()}
+            tell_borrower(g.db, loan, notice.format(**loan_fields(loan), **values), cause)
         audit(g.db, g.staff, f"loan_{cause}", f"loan:{loan.id}")
         commit_and_send(mark)
         flash_note(f"{loan_code(loan)}: {texts.LOAN_STATUS_NAMES[loan.status.value]}")
@@ -122,14 +146,30 @@ def hand_over_loan(loan_id: int) -> Response:
 @bp.post("/loans/<int:loan_id>/return")
 @staff_required
 def take_back(loan_id: int) -> Response:
-    try:
-        condition = Condition(request.form.get("condition", ""))
-    except ValueError:
-        abort(400)
+    """Per line: how many came back damaged, how many were lost, a note (fields damaged_<line>, lost_<line>,
+    note_<line>); nothing filled in is the common case, all complete."""
+    loan = _loan_or_404(loan_id)
+    found: dict[int, LineReturn] = {}
+    for line in loan.lines:
+        try:
+            damaged = int(request.form.get(f"damaged_{line.id}") or 0)
+            lost = int(request.form.get(f"lost_{line.id}") or 0)
+        except ValueError:
+            abort(400)
+        line_note = request.form.get(f"note_{line.id}", "").strip()[:TEXT_LIMIT] or None
+        if damaged or lost or line_note:
+            found[line.id] = LineReturn(damaged, lost, line_note)
     note = request.form.get("note", "").strip()[:TEXT_LIMIT * 2] or None
-    shown = texts.CONDITION_NAMES[condition.value]
-    return _act(loan_id, lambda: record_return(g.db, loan_id, g.staff, condition, utcnow(), note),
-                texts.LOAN_NOTICE_RETURNED, "returned", condition=shown)
+    outcome_loan: list[Loan] = []
+
+    def act() -> LoanOutcome:
+        outcome = record_return(g.db, loan_id, g.staff, utcnow(), found, note)
+        if outcome.loan is not None:
+            outcome_loan.append(outcome.loan)
+        return outcome
+
+    return _act(loan_id, act, texts.LOAN_NOTICE_RETURNED, "returned",
+                condition=lambda: return_summary(outcome_loan[0]))
 
 
 # -- the week calendar --------------------------------------------------------------------------------------
@@ -143,9 +183,12 @@ def _week_start(requested: str | None) -> date:
 
 
 def _holding_loans(assets: list[Asset], days: list[date]) -> list[Loan]:
+    """The loans holding any of these assets on any of these days (each with all its lines)."""
     return list(g.db.scalars(
-        select(Loan).where(Loan.asset_id.in_([a.id for a in assets]), Loan.status.in_(HOLDING),
-                           Loan.start_date <= days[-1], Loan.end_date >= days[0]).order_by(Loan.start_date, Loan.id)
+        select(Loan).where(
+            Loan.id.in_(select(LoanLine.loan_id).where(LoanLine.asset_id.in_([a.id for a in assets]))),
+            Loan.status.in_(HOLDING), Loan.start_date <= days[-1], Loan.end_date >= days[0],
+        ).order_by(Loan.start_date, Loan.id)
     ))
 
 
@@ -155,9 +198,11 @@ def _booked_grid(assets: list[Asset], days: list[date], loans: list[Loan]) -> li
     for asset in assets:
         cells = []
         for day in days:
-            holding = [x for x in loans if x.asset_id == asset.id and x.start_date <= day <= x.end_date]
-            cells.append({"booked": sum(x.quantity for x in holding),
-                          "pending": sum(x.quantity for x in holding if x.status is LoanStatus.PENDING)})
+            holding = [(loan, line) for loan in loans if loan.start_date <= day <= loan.end_date
+                       for line in loan.lines if line.asset_id == asset.id]
+            cells.append({"booked": sum(line.quantity for _, line in holding),
+                          "pending": sum(line.quantity for loan, line in holding
+                                         if loan.status is LoanStatus.PENDING)})
         grid.append({"asset": asset, "cells": cells})
     return grid
 
@@ -214,7 +259,7 @@ def calendar_month():  # type: ignore[no-untyped-def]
 # -- the ledger and the year-end reports --------------------------------------------------------------------
 
 def _fiscal_year() -> int:
-    """The ?fy= asked for (bot.thaidate.parse_fiscal_year), else the current one."""
+    """The ?fy= asked for (bot.thai.dates.parse_fiscal_year), else the current one."""
     return parse_fiscal_year(request.args.get("fy", "")) or fiscal_year_of(office_today())
 
 

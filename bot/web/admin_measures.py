@@ -1,8 +1,8 @@
 """/admin/measures (all staff, read-only): each measure of the ITA report beside what its reminders became in a
 fiscal year (done, missed, snoozed, still to do) with the notes, who did them and when, and the year's progress.
 
-The measures are those the year-end report lists (bot.office.current_measures); the reminders are those that fell
-due in the chosen fiscal year, matched to a measure by its number as bot.reports.measure_report matches them.
+The measures are those the year-end report lists (bot.ita.office.current_measures); the reminders are those that fell
+due in the chosen fiscal year, matched to a measure by its number as bot.ita.report.measure_report matches them.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from sqlalchemy.orm import selectinload
 
 from bot import texts
 from bot.config import office_tz
-from bot.office import current_measures
-from bot.thaidate import fiscal_year_bounds, thai_datetime
+from bot.ita.office import current_measures
+from bot.thai.dates import fiscal_year_bounds, thai_datetime
 from bot.web.admin import bp
 from bot.web.admin_loans import _fiscal_year
 from bot.web.auth import staff_required

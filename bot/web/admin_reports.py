@@ -1,6 +1,7 @@
 """/admin/reports: the queue of feedback and complaints, one report's page, and the staff's four actions.
 
-The actions call what the LINE buttons call (bot.feedback.change_status and forward, bot.feedback_notify's pushes),
+The actions call what the LINE buttons call (bot.feedback.service.change_status and forward, bot.feedback.notify's
+pushes),
 so the citizen hears exactly what they would have heard had staff tapped the card. A report of another unit is
 404, as if it did not exist. An anonymous report has no reporter to show: its row holds nobody.
 """
@@ -16,11 +17,11 @@ from sqlalchemy.orm import selectinload
 
 from bot import texts
 from bot.config import office_tz
-from bot.feedback import NOTE_LIMIT, change_status, forward, settings
-from bot.feedback_card import staff_card, status_name, unit_name
-from bot.feedback_notify import forwarded_message, push_to_reporter, push_to_unit, status_message
+from bot.feedback.cards import staff_card, status_name, unit_name
+from bot.feedback.notify import forwarded_message, push_to_reporter, push_to_unit, status_message
+from bot.feedback.service import NOTE_LIMIT, change_status, forward, settings
 from bot.media import photo_links
-from bot.thaidate import thai_datetime
+from bot.thai.dates import thai_datetime
 from bot.web.admin import bp, commit_and_send, flash_note, int_arg, newest_outbox_id, require, take_note
 from bot.web.auth import audit, staff_required
 from models import FeedbackReport, FeedbackStatus, LineUser, Role, Unit, utcnow

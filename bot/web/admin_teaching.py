@@ -12,11 +12,11 @@ from werkzeug.wrappers import Response
 
 from bot import texts
 from bot.config import office_tz
-from bot.knowledge import Entry
-from bot.qa import matcher_for
-from bot.teaching import TeachingError, taught_by_key, teach, untaught
-from bot.thaidate import thai_date
-from bot.unanswered import OUT_OF_SCOPE_LABEL, UnansweredSummary, review
+from bot.qa.knowledge import Entry
+from bot.qa.matcher import matcher_for
+from bot.qa.teaching import TeachingError, taught_by_key, teach, untaught
+from bot.qa.unanswered import OUT_OF_SCOPE_LABEL, UnansweredSummary, review
+from bot.thai.dates import thai_date
 from bot.web.admin import bp, flash_note, take_note
 from bot.web.auth import audit, roles_required
 from models import Role, utcnow

@@ -13,9 +13,9 @@ from flask import Response, g, render_template, request
 
 from bot import texts
 from bot.config import office_tz
-from bot.feedback_report import complaints_report
-from bot.loan_report import loan_report, write_chart
-from bot.reports import measure_report
+from bot.feedback.report import complaints_report
+from bot.ita.report import measure_report
+from bot.loans.report import loan_report, write_chart
 from bot.web.admin import bp
 from bot.web.admin_loans import _fiscal_year
 from bot.web.auth import audit, roles_required

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.config import office_tz
-from bot.feedback import Category, settings
+from bot.feedback.service import Category, settings
+from bot.runtime import runtime
 from models import OPEN_STATUSES, FeedbackEvent, FeedbackReport, FeedbackStatus, Unit, utcnow
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
@@ -208,8 +209,6 @@ def fetch(session: Session, query: Select[Any], tz: ZoneInfo) -> list[dict[str, 
 
 @bp.get("/requests.json")
 def requests() -> Response:
-    from bot import runtime
-
     tz = office_tz()
     query = requests_query(tz)
     with runtime(current_app).sessions() as session:
@@ -218,8 +217,6 @@ def requests() -> Response:
 
 @bp.get("/requests/<code>.json")
 def one_request(code: str) -> Response:
-    from bot import runtime
-
     tz = office_tz()
     with runtime(current_app).sessions() as session:
         found = fetch(session, public_requests().where(FeedbackReport.code == code), tz)

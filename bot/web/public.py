@@ -1,7 +1,7 @@
 """/transparency: what the office did this fiscal year, for anyone, without signing in.
 
 The ITA asks an office to publish how its measures, its complaint channel and its asset loans are going. This page
-shows the same figures as the year-end reports (bot.reports, bot.feedback_report, bot.loan_report), computed by
+shows the same figures as the year-end reports (bot.reports, bot.feedback.report, bot.loans.report), computed by
 them, and only their aggregates: counts, medians, averages. No name, phone number, LINE id, location or text a citizen
 or a clerk typed is ever handed to the template, so none can appear on the page. Corruption reports are counted like
 the others and never described.
@@ -17,12 +17,13 @@ from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import feedback_report
 from bot.config import office_today, office_tz
-from bot.loan_report import fiscal_months, loan_report, month_label
-from bot.office import current_measures, office_name
+from bot.feedback import report as feedback_report
+from bot.ita.office import current_measures, office_name
+from bot.loans.report import fiscal_months, loan_report, month_label
 from bot.reports import Table
-from bot.thaidate import FISCAL_YEARS, fiscal_year_bounds, fiscal_year_of, parse_fiscal_year, thai_datetime
+from bot.runtime import runtime
+from bot.thai.dates import FISCAL_YEARS, fiscal_year_bounds, fiscal_year_of, parse_fiscal_year, thai_datetime
 from models import FeedbackReport, OccurrenceStatus, ReminderOccurrence, ReminderRule, utcnow
 
 bp = Blueprint("public", __name__, template_folder="templates")
@@ -58,14 +59,14 @@ def bars(pairs: list[tuple[str, int]]) -> list[Bar]:
 
 
 def requested_fiscal_year(current: int) -> int | None:
-    """The ?fy= asked for (bot.thaidate.parse_fiscal_year), the current one when none is; None when it is no year."""
+    """The ?fy= asked for (bot.thai.dates.parse_fiscal_year), the current one when none is; None when it is no year."""
     asked = request.args.get("fy", "").strip()
     return parse_fiscal_year(asked) if asked else current
 
 
 def measure_progress(session: Session, fiscal_year: int, tz: ZoneInfo) -> list[MeasureProgress]:
     """Per measure of the report, the reminders that fell due in the fiscal year so far and how many were done
-    (the occurrences bot.reports.measure_report lists as evidence)."""
+    (the occurrences bot.ita.report.measure_report lists as evidence)."""
     start, end = fiscal_year_bounds(fiscal_year, tz)
     counts = session.execute(
         select(ReminderRule.measure_number, ReminderOccurrence.status, func.count())
@@ -83,7 +84,7 @@ def measure_progress(session: Session, fiscal_year: int, tz: ZoneInfo) -> list[M
 
 
 def complaint_sections(table: Table) -> dict[str, list[tuple[str, str]]]:
-    """bot.feedback_report's rows, grouped by their section: {section: [(item, value), ...]}."""
+    """bot.feedback.report's rows, grouped by their section: {section: [(item, value), ...]}."""
     sections: dict[str, list[tuple[str, str]]] = {}
     for section, item, value in table.rows:
         sections.setdefault(section, []).append((item, value))
@@ -91,7 +92,7 @@ def complaint_sections(table: Table) -> dict[str, list[tuple[str, str]]]:
 
 
 def complaints_by_month(session: Session, fiscal_year: int, tz: ZoneInfo) -> list[Bar]:
-    """Reports of the fiscal year (by their code's year, as bot.feedback_report counts them) per month received."""
+    """Reports of the fiscal year (by their code's year, as bot.feedback.report counts them) per month received."""
     per_month = Counter[tuple[int, int]]()
     for created_at in session.scalars(select(FeedbackReport.created_at)
                                       .where(FeedbackReport.fiscal_year == fiscal_year)):
@@ -112,8 +113,6 @@ def years_offered(session: Session, current: int) -> list[int]:
 
 @bp.get("/transparency")
 def transparency():  # type: ignore[no-untyped-def]
-    from bot import runtime
-
     tz = office_tz()
     current = fiscal_year_of(office_today())
     fiscal_year = requested_fiscal_year(current)

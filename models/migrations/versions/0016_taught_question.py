@@ -1,4 +1,4 @@
-"""taught_question: unanswered questions staff attached to an entry or marked out of scope (bot.teaching)
+"""taught_question: unanswered questions staff attached to an entry or marked out of scope (bot.qa.teaching)
 
 Revision ID: 0016
 Revises: 0015

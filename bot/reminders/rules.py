@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.datafile import DataFileError, data_file, read_toml, table_records
-from bot.schedule import RuleTiming, Schedule, ScheduleError, parse_schedule
+from bot.reminders.schedule import RuleTiming, Schedule, ScheduleError, parse_schedule
+from bot.seed import SeedStep, seed_step
 from models import Holiday, ReminderRule, Unit
 
 RULES_FILE = "reminder_rules.toml"
@@ -134,3 +135,10 @@ def timing_of(rule: ReminderRule) -> RuleTiming:
 
 def schedule_of(rule: ReminderRule) -> Schedule:
     return parse_schedule(rule.schedule)
+
+
+def _load_step(known_units: frozenset[str]) -> tuple[list[RuleRecord], dict[date, str]]:
+    return load_rules(known_units=set(known_units)), load_holidays()
+
+
+seed_step(SeedStep("reminders", 50, _load_step, lambda session, loaded, today: seed_rules(session, *loaded)))

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.datafile import DataFileError, data_file, read_toml
-from bot.knowledge import PLACEHOLDER, SIMPLE_FIELDS, Entry, load_curated
 from bot.messages import MAX_LABEL, utf16_len
-from bot.thai import clean
+from bot.qa.knowledge import PLACEHOLDER, SIMPLE_FIELDS, Entry, load_curated
+from bot.seed import SeedStats, SeedStep, seed_step, unit_named, upsert_setting
+from bot.thai.text import clean
 
 SERVICES_FILE = "services.toml"
 UNITS_FILE = "units.toml"
@@ -305,7 +306,7 @@ def with_services(curated: Sequence[Entry], services: Catalogue) -> list[Entry]:
 def decide(matcher: Any, text: str) -> Any:
     """The matcher's decision; a question unsure only because of the numbers in it ("แม่อายุ 72 ได้เบี้ย
     เท่าไหร่": no way of asking holds 72) is asked again without them."""
-    from bot.qa import Verdict
+    from bot.qa.matcher import Verdict
 
     decision = matcher.decide(text)
     if decision.verdict is Verdict.CONFIDENT or not _NUMBER.search(clean(text)):
@@ -402,12 +403,21 @@ SETTING_POSITION = 100
 
 def seed_catalogue(session: Session, services: Catalogue) -> list[str]:
     """Every unit of units.toml and every service setting into the database; returns what changed."""
-    from bot.seed import SeedStats, _unit, _upsert_setting
-
     stats = SeedStats()
     for unit in services.units:
-        _unit(session, stats, unit.name)
+        unit_named(session, stats, unit.name)
     for position, setting in enumerate(services.settings, SETTING_POSITION):
-        _upsert_setting(session, stats, setting.key, setting.label, setting.value, setting.example, position)
+        upsert_setting(session, stats, setting.key, setting.label, setting.value, setting.example, position)
     session.flush()
     return stats.changed
+
+
+def _load_step(known_units: frozenset[str]) -> Catalogue:
+    units = load_units()
+    return load_catalogue(units=units, known_units=set(known_units) | {u.name for u in units})
+
+
+seed_step(SeedStep(
+    "services", 20, _load_step, lambda session, services, today: seed_catalogue(session, services),
+    units=lambda services: {u.name for u in services.units},
+))

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.knowledge import OUT_OF_SCOPE_PREFIX, Entry, Knowledge
+from bot.qa.knowledge import OUT_OF_SCOPE_PREFIX, Entry, Knowledge
 from models import TaughtQuestion, UnansweredQuestion
 
 MAX_TAUGHT_TEXT = 1000
@@ -40,7 +40,7 @@ def teach(
     `report unanswered` lists it). Raises TeachingError for an unknown entry or group, or a bad combination.
     The caller commits.
     """
-    from bot.qa import matcher_for
+    from bot.qa.matcher import matcher_for
 
     if out_of_scope == (entry_id is not None):
         raise TeachingError("give either an entry id or out-of-scope, not both and not neither")

@@ -5,7 +5,7 @@ vocabulary mapped informal forms to standard ones) and character 3-grams of thos
 survive typos, missing spaces and a tokenizer that split a misspelled word into syllables). Every way of
 asking an entry is its own document; an entry scores as its best document.
 
-The index is built once per process and rebuilt only when the knowledge version changes (bot.knowledge).
+The index is built once per process and rebuilt only when the knowledge version changes (bot.qa.knowledge).
 """
 
 from __future__ import annotations
@@ -21,14 +21,15 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from bot.datafile import data_file
-from bot.knowledge import (
+from bot.qa.knowledge import (
     Entry,
     Knowledge,
     build_knowledge,
     knowledge_version,
     measure_texts,
 )
-from bot.thai import VOCABULARY_FILE, Analyzer, char_ngrams, compact, load_vocabulary, skeleton
+from bot.registry import registry
+from bot.thai.text import VOCABULARY_FILE, Analyzer, char_ngrams, compact, load_vocabulary, skeleton
 
 # The weight of the word space against the character space in the combined score.
 WORD_WEIGHT = 0.55
@@ -209,7 +210,7 @@ class Matcher:
         A word that also names a topic (an entry's label, a service's name: "ขยะ" of "ค่าขยะ") stays a topic."""
         if not any(entry.service for entry in self.entries):
             return frozenset()
-        from bot.services import catalogue
+        from bot.qa.services import catalogue
 
         services = catalogue()
         words = {w for asks in services.asks.values() for phrase in asks for w in self._content(phrase)}
@@ -411,14 +412,15 @@ def analyzer() -> Analyzer:
         return _analyzers[version]
 
 
+@registry.warm_up
 def matcher_for(session: Session) -> Matcher:
     """The matcher for this database's knowledge, built on first use and when the knowledge version changes.
 
     Per-process state, but only a cache of what the database and the bundled files hold: any number of
-    workers each build their own and agree. A question staff teach (bot.teaching) changes the version too,
+    workers each build their own and agree. A question staff teach (bot.qa.teaching) changes the version too,
     so every worker answers it from its next question on, without a restart.
     """
-    from bot.teaching import taught_questions, taught_version, with_taught
+    from bot.qa.teaching import taught_questions, taught_version, with_taught
 
     measures = measure_texts(session)
     version = f"{knowledge_version(measures)}:{taught_version(session)}"
@@ -430,7 +432,7 @@ def matcher_for(session: Session) -> Matcher:
     with _lock:
         cached = _matchers.get(database)
         if cached is None or cached[0] != version:
-            from bot.services import knowledge_entries
+            from bot.qa.services import knowledge_entries
 
             curated, refusals = knowledge_entries()
             knowledge = with_taught(build_knowledge(curated, refusals, measures), taught_questions(session))

@@ -1,5 +1,7 @@
 """The year-end loan report (measure 5): the ledger (สมุดคุม), statistics per item and month, and a chart.
 
+The ledger has a row per item (loan line) and movement, so a loan of tents and chairs counts for each item.
+
 Everything is computed from the ledger rows of the fiscal year, so the report says what was recorded then.
 """
 
@@ -16,11 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot import texts
+from bot.datafile import BUNDLED_DIR
 from bot.reports import Table, write_csv
-from bot.thaidate import BE_OFFSET, fiscal_year_bounds, thai_datetime
+from bot.thai.dates import BE_OFFSET, fiscal_year_bounds, thai_datetime
 from models import Asset, Condition, LineUser, Loan, LoanEvent, Movement
 
-FONT_FILE = Path(__file__).resolve().parent / "data" / "fonts" / "Loma.ttf"
+FONT_FILE = BUNDLED_DIR / "fonts" / "Loma.ttf"
 LEDGER_COLUMNS = ("วันที่", "เลขที่คำขอ", "รายการ", "จำนวน", "หน่วยนับ", "รายการเคลื่อนไหว", "ผู้ยืม", "โทรศัพท์",
                   "ผู้บันทึก", "สภาพเมื่อคืน", "หมายเหตุ")
 STATS_COLUMNS = ("รายการ", "หน่วยงานที่รับผิดชอบ", "จำนวนที่มี", "คำขอ", "อนุมัติ", "ไม่อนุมัติ", "ยกเลิก", "ให้ยืม (ครั้ง)",
@@ -53,8 +56,7 @@ def loan_report(session: Session, fiscal_year: int, tz: ZoneInfo) -> LoanReport:
     start, end = fiscal_year_bounds(fiscal_year, tz)
     events = session.scalars(
         select(LoanEvent).where(LoanEvent.at >= start, LoanEvent.at < end).order_by(LoanEvent.at, LoanEvent.id)
-        .options(selectinload(LoanEvent.loan).selectinload(Loan.asset), selectinload(LoanEvent.loan)
-                 .selectinload(Loan.borrower))
+        .options(selectinload(LoanEvent.asset), selectinload(LoanEvent.loan).selectinload(Loan.borrower))
     ).all()
     actors = {u.id: u for u in session.scalars(select(LineUser).where(
         LineUser.id.in_({e.actor_id for e in events if e.actor_id is not None})))}
@@ -72,9 +74,9 @@ def _ledger_row(event: LoanEvent, actors: dict[int, LineUser], tz: ZoneInfo) -> 
     return [
         thai_datetime(event.at, tz),
         texts.LOAN_CODE.format(id=loan.id),
-        loan.asset.name,
+        event.asset.name,
         str(event.quantity),
-        loan.asset.count_unit,
+        event.asset.count_unit,
         texts.MOVEMENT_NAMES[event.movement.value],
         loan.contact_name,
         loan.phone,
@@ -104,14 +106,16 @@ def _stats(events: list[LoanEvent], assets: list[Asset], fiscal_year: int, tz: Z
     for asset in assets:
         mine = [e for e in events if e.asset_id == asset.id]
         moves = Counter(e.movement for e in mine)
+        # A return writes a row per condition found on a line: a line returned counts once.
         returned = [e for e in mine if e.movement is Movement.RETURNED]
-        on_time = sum(_on_time(e, tz) for e in returned)
+        returned_lines = {e.line_id: e for e in returned}
+        on_time = sum(_on_time(e, tz) for e in returned_lines.values())
         figures = {
             "requested": moves[Movement.REQUESTED], "approved": moves[Movement.APPROVED],
             "rejected": moves[Movement.REJECTED], "cancelled": moves[Movement.CANCELLED],
             "lent": moves[Movement.HANDED_OVER],
             "lent_qty": sum(e.quantity for e in mine if e.movement is Movement.HANDED_OVER),
-            "returned": len(returned), "on_time": on_time,
+            "returned": len(returned_lines), "on_time": on_time,
             "damaged": sum(e.quantity for e in returned if e.condition is Condition.DAMAGED),
             "lost": sum(e.quantity for e in returned if e.condition is Condition.LOST),
         }
@@ -135,7 +139,7 @@ def _by_month(events: list[LoanEvent], fiscal_year: int, tz: ZoneInfo) -> list[t
     for event in events:
         if event.movement is Movement.HANDED_OVER:
             local = event.at.astimezone(tz)
-            counts[(local.year, local.month)][event.loan.asset.name] += 1
+            counts[(local.year, local.month)][event.asset.name] += 1
     return [(month_label(*ym), dict(c)) for ym, c in counts.items()]
 
 

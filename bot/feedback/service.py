@@ -1,5 +1,5 @@
 """Feedback and complaints: the office's settings (bot/data/feedback.toml), tracking codes, and the changes a
-report goes through. Handlers (handlers/feedback*.py) and the scheduler (bot/feedback_jobs.py) call these.
+report goes through. Handlers (handlers/feedback*.py) and the scheduler's jobs (bot/feedback/notify.py) call these.
 
 Tracking codes are FB-<fiscal year>-<6 digits>, numbered by a counter row per fiscal year that is incremented
 in the same transaction that inserts the report: concurrent submissions queue on that row (PostgreSQL's
@@ -32,8 +32,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.datafile import DataFileError, data_file, read_toml
 from bot.db import read_only, upsert
 from bot.media import remove_orphans
-from bot.thai import clean, contains_word, match_key
-from bot.thaidate import fiscal_year_of
+from bot.seed import SeedStep, seed_step
+from bot.thai.dates import fiscal_year_of
+from bot.thai.text import clean, contains_word, match_key
 from models import (
     OPEN_STATUSES,
     Conversation,
@@ -52,7 +53,7 @@ log = logging.getLogger(__name__)
 FEEDBACK_FILE = "feedback.toml"
 PHOTO_FOLDER = "feedback"  # under MEDIA_DIR
 CODE_PREFIX = "FB"
-# "FB-2570-000123", forgiving of case, spaces, a missing dash and Thai digits (read from bot.thai.clean).
+# "FB-2570-000123", forgiving of case, spaces, a missing dash and Thai digits (read from bot.thai.text.clean).
 CODE_PATTERN = re.compile(r"\bfb\s*-?\s*(\d{4})\s*-?\s*(\d{1,6})\b", re.IGNORECASE)
 PIN_DIGITS = 6
 # Wrong tracking codes or PINs one user may send in the window before being asked to wait.
@@ -415,3 +416,9 @@ def reports_of(session: Session, user: LineUser, limit: int = 5) -> list[Feedbac
         select(FeedbackReport).where(FeedbackReport.reporter_id == user.id)
         .order_by(FeedbackReport.created_at.desc(), FeedbackReport.id.desc()).limit(limit)
     ))
+
+
+# Checked only: the settings are read from the file at start-up.
+seed_step(SeedStep(
+    "feedback", 30, lambda known_units: load_settings(known_units=set(known_units)), lambda session, _, today: [],
+))

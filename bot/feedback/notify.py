@@ -4,20 +4,23 @@ and then its head when nobody acknowledges it (a scheduler tick job), and the he
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot import texts
-from bot.feedback import settings
-from bot.feedback_card import staff_card, status_name, unit_name
+from bot.feedback.cards import staff_card, status_name, unit_name
+from bot.feedback.service import settings, sweep_draft_photos
 from bot.messages import Choice, Message, text
 from bot.outbox import enqueue_push
-from bot.scheduler import DIGEST_SECTIONS, tick_job
+from bot.scheduler import digest_section, hourly_job, tick_job
 from bot.staff import staff_of_units
-from bot.thaidate import thai_date
+from bot.thai.dates import thai_date
 from models import OPEN_STATUSES, FeedbackReport, FeedbackStatus, LineUser, Role
 
 log = logging.getLogger(__name__)
@@ -53,7 +56,7 @@ def status_message(report: FeedbackReport) -> Message:
 def rating_choices(report: FeedbackReport, token: str | None = None) -> list[Choice]:
     """The 1-5 buttons. A named report's rating is checked against the reporter's account; an anonymous report has
     no account to check, so its buttons (given after its PIN, handlers.feedback.track) carry its code and the token
-    bot.feedback.rating_token computed from the PIN's hash, which nobody without the PIN can make."""
+    bot.feedback.service.rating_token computed from the PIN's hash, which nobody without the PIN can make."""
     proof = f"&code={report.code}&t={token}" if token else ""
     return [Choice(texts.FB_RATING_LABEL.format(score=score), text=str(score),
                    data=f"action=fb_rate&id={report.id}&score={score}{proof}") for score in range(5, 0, -1)]
@@ -121,6 +124,7 @@ def _heads_of(session: Session, unit_id: int | None) -> list[LineUser]:
     return list(session.scalars(query.order_by(LineUser.id)))
 
 
+@digest_section
 def waiting_report_lines(session: Session, head: LineUser, now: datetime, tz: ZoneInfo) -> list[str]:
     """The head's digest: the unit's reports that are not done yet, oldest first."""
     reports = session.scalars(
@@ -135,4 +139,6 @@ def waiting_report_lines(session: Session, head: LineUser, now: datetime, tz: Zo
     ]
 
 
-DIGEST_SECTIONS.append(waiting_report_lines)
+@hourly_job("draft_photos")
+def remove_abandoned_draft_photos(sessions: sessionmaker[Session], config: Mapping[str, Any], now: datetime) -> None:
+    sweep_draft_photos(sessions, Path(config["MEDIA_DIR"]), now)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot import texts
-from bot.feedback import settings
+from bot.feedback.service import settings
 from bot.reports import Table
 from models import FeedbackReport, FeedbackStatus, Unit
 

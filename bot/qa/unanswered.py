@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.qa import Decision
+from bot.qa.matcher import Decision
 from models import UnansweredQuestion
 
 MAX_LOGGED_TEXT = 1000
@@ -71,7 +71,7 @@ def unanswered_summary(session: Session, limit: int | None = None) -> list[Unans
 
 def review(session: Session) -> tuple[list[UnansweredSummary], list[UnansweredSummary]]:
     """The groups still to teach and those already taught (with the entry), each the most frequent first."""
-    from bot.teaching import taught_by_key
+    from bot.qa.teaching import taught_by_key
 
     taught = taught_by_key(session)
     to_teach: list[UnansweredSummary] = []

@@ -9,7 +9,10 @@ or "จนถึง" ("5-7 ธ.ค.", "30 ธ.ค. - 2 ม.ค.", "พรุ่�
 
 Years: four digits from 2400 are Buddhist era (BE = CE + 543), others Christian era; "พ.ศ." or "ค.ศ."
 says so outright. Two digits are whichever reading lies nearer today ("69" is 2569 BE, "26" is 2026 CE).
-A date without a year is its next occurrence from today.
+A date without a year is its next occurrence from today (today or later); `far_ahead` says when that is
+months away, so a bot can say so ("1 พ.ย." typed on 1 December is next November).
+
+find_range() finds a date or a range inside a longer sentence ("ขอยืมเต็นท์ 2 หลัง เสาร์นี้ถึงอาทิตย์").
 
 pythainlp's thai_strptime reads one fixed format; people type many, and ranges, so this module matches
 the forms itself and leaves calendar arithmetic to datetime.
@@ -22,7 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.thai import clean
+from bot.thai.text import clean
 
 BE_OFFSET = 543
 MAX_DAYS_AHEAD = 366
@@ -109,6 +112,23 @@ _RELATIVE = {"วันนี้": 0, "พรุ่งนี้": 1, "พรุ�
 
 
 @dataclass(frozen=True)
+class FoundRange:
+    """What find_range() found in a sentence: the range, or the problem with the date that is there, and
+    where it was (so the rest of the sentence can be read for other things)."""
+
+    range: DateRange | None
+    problem: DateProblem | None
+    span: tuple[int, int]
+    text: str
+
+
+def far_ahead(day: date, today: date, months: int = 2) -> int | None:
+    """The number of months (rounded) to `day` when it is more than `months` months after today, else None."""
+    days = (day - today).days
+    return round(days / 30.4) if days > months * 30.4 else None
+
+
+@dataclass(frozen=True)
 class _Partial:
     """One side of what was typed: a day with the month and year it named, or a date it named outright."""
 
@@ -116,6 +136,7 @@ class _Partial:
     month: int | None = None
     year: int | None = None  # CE
     exact: date | None = None
+    weekday_only: bool = False  # "อาทิตย์" without นี้/หน้า: at the end of a range, the one on or after the start
 
 
 def parse_date(text: str, today: date) -> date:
@@ -162,7 +183,8 @@ def _parse_partial(text: str, today: date) -> _Partial | None:
         return _exact(today + timedelta(days=_RELATIVE[compact]))
     weekday = _WEEKDAY.match(compact)
     if weekday:
-        return _exact(_weekday_date(today, _WEEKDAYS[weekday["weekday"]], weekday["which"] == "หน้า"))
+        day = _weekday_date(today, _WEEKDAYS[weekday["weekday"]], weekday["which"] == "หน้า")
+        return _Partial(day.day, day.month, day.year, exact=day, weekday_only=weekday["which"] is None)
     iso = _ISO.match(text)
     if iso:
         return _Partial(int(iso["day"]), int(iso["month"]), int(iso["year"]))
@@ -268,6 +290,9 @@ def _complete_range(left: _Partial, right: _Partial, today: date) -> tuple[date,
         if right.month is None:
             right = _Partial(right.day, left.month, right.year if right.year is not None else left.year)
     start = _complete(left, today)
+    if right.exact is not None and right.weekday_only and right.exact < start:
+        # "เสาร์นี้ถึงอาทิตย์" typed on a Sunday: the Sunday after that Saturday, not today.
+        return start, right.exact + timedelta(days=7 * ((start - right.exact).days // 7 + 1))
     if right.exact is not None or right.year is not None:
         return start, _complete(right, today)
     if right.month is None:
@@ -285,3 +310,43 @@ def _check(day: date, today: date, text: str, max_days_ahead: int = MAX_DAYS_AHE
     if day > today + timedelta(days=max_days_ahead):
         raise DateError(DateProblem.TOO_FAR, text)
     return day
+
+
+# -- a date inside a sentence -------------------------------------------------------------------------------
+
+_ATOM = (
+    r"(?:\d{4}-\d{1,2}-\d{1,2}"
+    r"|\d{1,2}[/.]\d{1,2}(?:[/.](?:\d{4}|\d{2}))?(?!\d)"
+    r"|\d{1,2}\s?(?:" + "|".join(pattern for pattern, _ in _MONTH_TABLE) + r")(?:\s?(?:(?:พ\.?\s?ศ\.?|ค\.?\s?ศ\.?)\s?)?"
+    r"(?:\d{4}|\d{2})(?!\d))?"
+    r"|(?:วัน)?(?:" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r")(?:นี้|หน้า)?(?!ๆ|หน้า|นี้)"
+    r"|วันนี้|พรุ่งนี้|มะรืนนี้|มะรืน|today|tomorrow"
+    r"|วันที่\s?\d{1,2}(?![\d/.])"
+    r")"
+)
+_DAY = r"(?:วันที่\s?)?\d{1,2}"
+_SEP = r"\s*(?:จนถึง|ถึง|–|—|-|~)\s*(?:วันที่\s?|วัน)?"
+# A range (of two dates, or a bare day and a date: "5-7 ธ.ค."), else one date; "ตั้งแต่"/"วันที่" before it.
+_IN_SENTENCE = re.compile(
+    r"(?:ตั้งแต่\s?)?(?:วันที่\s?)?(?:(?:" + _ATOM + "|" + _DAY + ")" + _SEP + _ATOM + "|" + _ATOM + ")"
+)
+
+
+def find_range(text: str, today: date, *, max_days_ahead: int = MAX_DAYS_AHEAD) -> FoundRange | None:
+    """The first date or range in a sentence, read as parse_range() reads it; None when there is none.
+
+    `text` is read as clean() gives it, and the span is in that cleaned text. A bare number is not a date
+    here ("เต็นท์ 2 หลัง"): only with "วันที่" before it, or as the first day of a range ("5-7 ธ.ค.").
+    """
+    cleaned = clean(text)
+    for found in _IN_SENTENCE.finditer(cleaned):
+        if found.start() > 0 and cleaned[found.start() - 1].isdigit():
+            continue
+        piece = found.group(0)
+        try:
+            return FoundRange(parse_range(piece, today, max_days_ahead=max_days_ahead), None, found.span(), piece)
+        except DateError as exc:
+            if exc.problem is DateProblem.UNREADABLE:
+                continue
+            return FoundRange(None, exc.problem, found.span(), piece)
+    return None

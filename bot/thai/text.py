@@ -103,7 +103,7 @@ def _is_thai_mark(ch: str) -> bool:
 
 
 # -- matching questions -------------------------------------------------------------------------------
-# Everything below serves the question matcher (bot.qa): words as the knowledge base spells them.
+# Everything below serves the question matcher (bot.qa.matcher): words as the knowledge base spells them.
 
 VOCABULARY_FILE = "vocabulary.toml"
 # Punctuation separates words; a hyphen inside a word does not ("e-service" is "eservice").

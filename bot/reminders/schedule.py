@@ -23,6 +23,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.thai.dates import clock_time
+
 EVERY = ("day", "week", "month", "year", "once", "fiscal_year_start", "fiscal_year_end")
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 NON_WORKING = ("skip", "next", "previous", "keep")
@@ -89,13 +91,9 @@ def parse_schedule(spec: dict[str, Any]) -> Schedule:
 
 def parse_time(value: Any) -> time:
     try:
-        # Seconds are allowed (HH:MM:SS) for one-off rules set a moment ahead, as tests and drills do.
-        parts = [int(part) for part in str(value).split(":")]
-        if len(parts) not in (2, 3):
-            raise ValueError(value)
-        return time(*parts)
-    except (TypeError, ValueError):
-        raise ScheduleError(f"'time' must be HH:MM, such as \"09:00\"; got {value!r}") from None
+        return clock_time(value)
+    except ValueError as exc:
+        raise ScheduleError(str(exc)) from None
 
 
 def _int(spec: dict[str, Any], name: str, low: int, high: int) -> int:

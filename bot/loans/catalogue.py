@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.datafile import DataFileError, data_file, read_toml, table_records
-from bot.loan_cards import loan_code
-from bot.loans import Peak, peak_from
-from bot.thai import match_key
+from bot.loans.cards import loan_code
+from bot.loans.service import Peak, peak_from
+from bot.seed import SeedStep, seed_step
+from bot.thai.text import match_key
 from models import Asset, Unit
 
 ASSETS_FILE = "assets.toml"
@@ -224,3 +225,8 @@ def assets_named(assets: list[Asset], typed: str) -> list[Asset]:
     """Every item a sentence names, in catalogue order ("ยืมโต๊ะ เก้าอี้" names two)."""
     key = match_key(typed)
     return [a for a in assets if any(match_key(w) and match_key(w) in key for w in (a.name, *a.aliases))]
+
+
+seed_step(SeedStep(
+    "assets", 40, lambda known_units: load_catalogue(known_units=set(known_units)), seed_assets,
+))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pythainlp.util import thai_strftime
@@ -64,3 +65,15 @@ def parse_fiscal_year(typed: str) -> int | None:
 def thai_month(day: date) -> str:
     """พฤศจิกายน 2569: the month in full, as a month view's title names it."""
     return thai_strftime(datetime(day.year, day.month, 1), "%B %Y")
+
+
+def clock_time(value: Any) -> time:
+    """A time of day written HH:MM ("09:00"); ValueError, saying so, for anything else."""
+    try:
+        # Seconds are allowed (HH:MM:SS) for one-off rules set a moment ahead, as tests and drills do.
+        parts = [int(part) for part in str(value).split(":")]
+        if len(parts) not in (2, 3):
+            raise ValueError(value)
+        return time(*parts)
+    except (TypeError, ValueError):
+        raise ValueError(f"'time' must be HH:MM, such as \"09:00\"; got {value!r}") from None

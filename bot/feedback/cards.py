@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.cards import ACCENT, MUTED, _postback_button, _text
-from bot.feedback import settings
+from bot.cards import ACCENT, MUTED, postback_button, text_block
+from bot.feedback.service import settings
 from bot.messages import Message, clip
-from bot.thaidate import thai_date, thai_datetime
+from bot.thai.dates import thai_date, thai_datetime
 from models import FeedbackReport, Unit
 
 ALT_DETAILS = 120
@@ -30,32 +30,32 @@ def status_name(report: FeedbackReport) -> str:
 def staff_card(report: FeedbackReport, tz: ZoneInfo, *, forwarded_from: str | None = None,
                waiting_days: int | None = None, photo_links: Sequence[str] = ()) -> Message:
     category = settings().label_of(report.category)
-    header = [_text(texts.FB_CARD_TITLE, weight="bold", size="sm", color=ACCENT),
-              _text(f"{report.code} · {category}", size="xs", color=MUTED)]
+    header = [text_block(texts.FB_CARD_TITLE, weight="bold", size="sm", color=ACCENT),
+              text_block(f"{report.code} · {category}", size="xs", color=MUTED)]
     if forwarded_from:
-        header.append(_text(texts.FB_CARD_FORWARDED.format(unit=forwarded_from), size="xs", color=MUTED))
+        header.append(text_block(texts.FB_CARD_FORWARDED.format(unit=forwarded_from), size="xs", color=MUTED))
     if waiting_days is not None:
-        header.append(_text(texts.FB_CARD_REMINDER.format(days=waiting_days), size="xs", color="#B00020"))
+        header.append(text_block(texts.FB_CARD_REMINDER.format(days=waiting_days), size="xs", color="#B00020"))
     body = [
-        _text(clip(report.details, CARD_DETAILS), size="sm"),
-        _text(texts.FB_CARD_WHEN.format(when=thai_datetime(report.created_at, tz)), size="xs", color=MUTED),
-        _text(texts.FB_CARD_REPORTER.format(who=_reporter(report)), size="xs", color=MUTED),
+        text_block(clip(report.details, CARD_DETAILS), size="sm"),
+        text_block(texts.FB_CARD_WHEN.format(when=thai_datetime(report.created_at, tz)), size="xs", color=MUTED),
+        text_block(texts.FB_CARD_REPORTER.format(who=_reporter(report)), size="xs", color=MUTED),
     ]
     if report.phone:
-        body.append(_text(texts.FB_CARD_PHONE.format(phone=report.phone), size="xs", color=MUTED))
+        body.append(text_block(texts.FB_CARD_PHONE.format(phone=report.phone), size="xs", color=MUTED))
     if report.photos:
-        body.append(_text(texts.FB_CARD_PHOTOS.format(n=len(report.photos)), size="xs", color=MUTED))
+        body.append(text_block(texts.FB_CARD_PHOTOS.format(n=len(report.photos)), size="xs", color=MUTED))
         body.extend(_link_button(texts.FB_CARD_PHOTO_LINK.format(n=i), uri) for i, uri in enumerate(photo_links, 1))
     if report.latitude is not None and report.longitude is not None:
         place = report.address or f"{report.latitude:.5f}, {report.longitude:.5f}"
-        body.append(_text(texts.FB_CARD_LOCATION.format(place=place), size="xs", color=MUTED))
+        body.append(text_block(texts.FB_CARD_LOCATION.format(place=place), size="xs", color=MUTED))
         body.append(_map_button(report.latitude, report.longitude))
     data = f"id={report.id}"
     buttons = [
-        _postback_button(texts.BTN_FB_ACK, f"action=fb_status&to=acknowledged&{data}", "primary"),
-        _postback_button(texts.BTN_FB_PROGRESS, f"action=fb_status&to=in_progress&{data}", "secondary"),
-        _postback_button(texts.BTN_FB_DONE, f"action=fb_done&{data}", "secondary"),
-        _postback_button(texts.BTN_FB_FORWARD, f"action=fb_forward&{data}", "secondary"),
+        postback_button(texts.BTN_FB_ACK, f"action=fb_status&to=acknowledged&{data}", "primary"),
+        postback_button(texts.BTN_FB_PROGRESS, f"action=fb_status&to=in_progress&{data}", "secondary"),
+        postback_button(texts.BTN_FB_DONE, f"action=fb_done&{data}", "secondary"),
+        postback_button(texts.BTN_FB_FORWARD, f"action=fb_forward&{data}", "secondary"),
     ]
     if waiting_days is not None:
         alt = texts.FB_CARD_ALT_REMINDER.format(code=report.code, category=category)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.datafile import DataFileError, data_file, read_toml
-from bot.thai import compact, normalize
+from bot.thai.text import compact, normalize
 
 EMERGENCY_FILE = "emergency.toml"
 KINDS = ("medical", "fire", "police", "disaster")
@@ -37,7 +37,7 @@ class EmergencyWords:
     not_emergency: tuple[str, ...]
 
     def detect(self, key: str) -> list[Kind]:
-        """The kinds of emergency a compacted message (bot.thai.compact) speaks of, the one named first first."""
+        """The kinds of emergency a compacted message (bot.thai.text.compact) speaks of, the one named first first."""
         for phrase in self.not_emergency:
             key = key.replace(phrase, "|")
         urgent = any(word in key for word in self.urgent)

@@ -101,7 +101,7 @@ class _Snapshot:
 
 _OFFICE_MODELS = (Setting, Measure, Unit)
 _OFFICE_TABLES = frozenset({Setting.__table__, Measure.__table__, Unit.__table__, measure_unit})
-_CHANGED = "bot.office.changed"  # in Session.info: this session has written office rows
+_CHANGED = "bot.ita.office.changed"  # in Session.info: this session has written office rows
 _snapshots: weakref.WeakKeyDictionary[Engine, _Snapshot] = weakref.WeakKeyDictionary()
 _generation = [0]
 _generation_lock = threading.Lock()

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.datafile import DataFileError, data_file, read_toml
+from bot.ita.office import current_fiscal_year
 from bot.messages import MAX_LABEL, utf16_len
-from bot.office import current_fiscal_year
-from bot.thai import VOCABULARY_FILE
+from bot.thai.text import VOCABULARY_FILE
 from models import Measure
 
 KNOWLEDGE_FILE = "knowledge.toml"
@@ -48,7 +48,7 @@ class Entry:
     # Text the matcher may search but that is not a way of asking (a measure's steps and results).
     background: tuple[str, ...] = ()
     out_of_scope: bool = False
-    # The service of data/services.toml whose fields answer it (bot.services).
+    # The service of data/services.toml whose fields answer it (bot.qa.services).
     service: str | None = None
 
     def placeholders(self) -> list[str]:
@@ -122,7 +122,7 @@ def measure_texts(session: Session) -> list[MeasureText]:
     return [MeasureText(n, t, tuple(s or ()), tuple(r or ()), tuple(o or ())) for n, t, s, r, o in rows]
 
 
-# services.toml and units.toml (bot.services) are entries and answers too.
+# services.toml and units.toml (bot.qa.services) are entries and answers too.
 DATA_FILES = (KNOWLEDGE_FILE, VOCABULARY_FILE, "services.toml", "units.toml")
 
 
