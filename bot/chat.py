@@ -22,7 +22,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from bot import texts
-from bot.line_api import Outcome, Result, choices_of, render_messages
+from bot.line_api import SendOutcome, SendResult, choices_of, render_messages
 from bot.runtime import runtime
 from models import Measure, OutboxKind, OutboxMessage, OutboxStatus
 
@@ -42,17 +42,17 @@ class ChatTransport:
         self.shown_retry_keys: set[str] = set()
         self._lock = threading.Lock()
 
-    def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> Outcome:
+    def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> SendOutcome:
         self.show(messages)
-        return Outcome(Result.DELIVERED)
+        return SendOutcome(SendResult.DELIVERED)
 
-    def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> Outcome:
+    def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> SendOutcome:
         if to == self.user_id:
             self.shown_retry_keys.add(retry_key)
             self.show(messages)
         else:
             self.out.write(texts.CONSOLE_PUSH_TO.format(to=to) + "\n" + render_messages(messages) + "\n")
-        return Outcome(Result.DELIVERED)
+        return SendOutcome(SendResult.DELIVERED)
 
     def show(self, messages: list[dict[str, Any]]) -> None:
         with self._lock:

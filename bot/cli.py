@@ -1,4 +1,6 @@
-"""Operator commands: `flask --app wsgi db | seed | chat | sender | scheduler | staff | report | qa`."""
+"""The engine's operator commands: `flask --app wsgi db | seed | chat | sender | scheduler | staff | report |
+richmenu`. Others come with their module's init_app: `qa` (bot.qa.cli), `privacy` (bot.privacy) and each `report`
+subcommand (bot/<capability>/cli.py)."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from bot.config import ConfigError, office_today, office_tz
 from bot.datafile import DataFileError
 from bot.db import current_revisions, head_revisions, upgrade
 from bot.runtime import runtime
-from bot.thai.dates import BE_OFFSET, clock_time, fiscal_year_of
+from bot.thai.dates import BE_OFFSET, clock_time, fiscal_year_of, parse_fiscal_year
 
 DEBUG_HINT = "run with --debug for details"
 
@@ -99,7 +101,8 @@ class OperatorGroup(AppGroup):
 
 
 db_group = OperatorGroup("db", help="Database migrations (Alembic).")
-# Year-end and review reports; each capability adds its own subcommand (`report loans`, `report measures`...).
+# Year-end and review reports; each capability adds its own subcommand (`report loans`, `report measures`...) in
+# its bot/<capability>/cli.py, through its init_app.
 report_group = OperatorGroup("report", help="Reports for the office and the ITA.")
 
 
@@ -273,28 +276,10 @@ def scheduler_command() -> None:
 
 
 # -- fiscal year and output options ---------------------------------------------------------------------------
-# A year as typed: four digits in this range are Buddhist era; in CE_YEARS, Christian era; two digits are 25xx.
-BE_YEARS = range(2500, 2700)
-CE_YEARS = range(BE_YEARS.start - BE_OFFSET, BE_YEARS.stop - BE_OFFSET)
 FISCAL_YEAR_HELP = (
     "Fiscal year; default: the current one. Buddhist era as 2570 or 70; a Christian-era year Y means the fiscal "
     "year ending 30 Sep Y, so 2027 is 2570 (1 Oct 2026 to 30 Sep 2027)."
 )
-
-
-def parse_fiscal_year(text: str) -> int | None:
-    """The Buddhist-era fiscal year an operator meant by 2570, 70 or 2027; None when it is none of these."""
-    text = text.strip()
-    if not text.isdigit():
-        return None
-    number = int(text)
-    if len(text) == 2:
-        return BE_YEARS.start + number
-    if number in BE_YEARS:
-        return number
-    if number in CE_YEARS:
-        return number + BE_OFFSET
-    return None
 
 
 def current_fiscal_year() -> int:

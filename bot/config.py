@@ -1,4 +1,4 @@
-"""Settings from the environment (see the interfaces table in DESIGN.md)."""
+"""Settings from the environment (each is explained in the table under "Run on LINE" in README.md)."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from bot import texts
 log = logging.getLogger(__name__)
 
 
-class Result(enum.Enum):
+class SendResult(enum.Enum):
     DELIVERED = "delivered"
     # Worth trying again later, and LINE did not act on it: 5xx, 429, or the connection was never made.
     RETRY = "retry"
@@ -33,23 +33,23 @@ class Result(enum.Enum):
 
 
 @dataclass(frozen=True)
-class Outcome:
-    result: Result
+class SendOutcome:
+    result: SendResult
     detail: str = ""
 
     @property
     def retryable(self) -> bool:
-        return self.result in (Result.RETRY, Result.RETRY_MAYBE_DELIVERED)
+        return self.result in (SendResult.RETRY, SendResult.RETRY_MAYBE_DELIVERED)
 
 
 class Transport(Protocol):
-    def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> Outcome: ...
+    def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> SendOutcome: ...
 
-    def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> Outcome: ...
+    def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> SendOutcome: ...
 
-    def link_rich_menu(self, user_id: str, rich_menu_id: str) -> Outcome: ...
+    def link_rich_menu(self, user_id: str, rich_menu_id: str) -> SendOutcome: ...
 
-    def unlink_rich_menu(self, user_id: str) -> Outcome: ...
+    def unlink_rich_menu(self, user_id: str) -> SendOutcome: ...
 
 
 class LineTransport:
@@ -70,25 +70,25 @@ class LineTransport:
         # retries here: the outbox decides what is sent again (a read error may mean LINE acted on the request).
         self._http = urllib3.PoolManager(maxsize=pool_size, block=False, retries=False)
 
-    def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> Outcome:
+    def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> SendOutcome:
         return self._call("POST", "/v2/bot/message/reply", {"replyToken": reply_token, "messages": messages},
                           is_reply=True)
 
-    def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> Outcome:
+    def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> SendOutcome:
         return self._call("POST", "/v2/bot/message/push", {"to": to, "messages": messages}, is_reply=False,
                           headers={"X-Line-Retry-Key": retry_key})
 
-    def link_rich_menu(self, user_id: str, rich_menu_id: str) -> Outcome:
+    def link_rich_menu(self, user_id: str, rich_menu_id: str) -> SendOutcome:
         path = f"/v2/bot/user/{quote(user_id, safe='')}/richmenu/{quote(rich_menu_id, safe='')}"
         return self._call("POST", path, None, is_reply=False)
 
-    def unlink_rich_menu(self, user_id: str) -> Outcome:
+    def unlink_rich_menu(self, user_id: str) -> SendOutcome:
         return self._call("DELETE", f"/v2/bot/user/{quote(user_id, safe='')}/richmenu", None, is_reply=False)
 
     def _call(
         self, method: str, path: str, payload: dict[str, Any] | None, *, is_reply: bool,
         headers: dict[str, str] | None = None,
-    ) -> Outcome:
+    ) -> SendOutcome:
         all_headers = {"Authorization": self._auth, **(headers or {})}
         body = None
         if payload is not None:
@@ -100,11 +100,11 @@ class LineTransport:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             return classify_network_error(exc)
         if 200 <= response.status < 300:
-            return Outcome(Result.DELIVERED)
+            return SendOutcome(SendResult.DELIVERED)
         return classify_api_error(response.status, response.data, is_reply=is_reply)
 
 
-def classify_network_error(exc: BaseException) -> Outcome:
+def classify_network_error(exc: BaseException) -> SendOutcome:
     """A connection that was never made (refused, DNS, connect timeout; urllib3 raises these as
     ConnectTimeoutError or its subclasses NewConnectionError and NameResolutionError, possibly inside a
     MaxRetryError) means LINE never saw the request. Anything else (read timeout, reset, closed without an
@@ -112,22 +112,22 @@ def classify_network_error(exc: BaseException) -> Outcome:
     reason = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) else exc
     detail = f"network: {exc}"[:500]
     if isinstance(reason, urllib3.exceptions.ConnectTimeoutError):
-        return Outcome(Result.RETRY, detail)
-    return Outcome(Result.RETRY_MAYBE_DELIVERED, detail)
+        return SendOutcome(SendResult.RETRY, detail)
+    return SendOutcome(SendResult.RETRY_MAYBE_DELIVERED, detail)
 
 
-def classify_api_error(status: int | None, body: bytes | str | None, *, is_reply: bool) -> Outcome:
+def classify_api_error(status: int | None, body: bytes | str | None, *, is_reply: bool) -> SendOutcome:
     message = _line_error_message(body)
     detail = f"HTTP {status}: {message}"
     if status == 409 and not is_reply:
         # LINE answers 409 to a retry key it has already accepted: the push was delivered before.
-        return Outcome(Result.DELIVERED, detail)
+        return SendOutcome(SendResult.DELIVERED, detail)
     if is_reply and status == 400 and "reply token" in message.lower():
-        return Outcome(Result.REPLY_TOKEN_INVALID, detail)
+        return SendOutcome(SendResult.REPLY_TOKEN_INVALID, detail)
     # No status: the SDK could not make the request (a TLS handshake failed); LINE never saw it.
     if not status or status == 429 or status >= 500:
-        return Outcome(Result.RETRY, detail)
-    return Outcome(Result.FAILED, detail)
+        return SendOutcome(SendResult.RETRY, detail)
+    return SendOutcome(SendResult.FAILED, detail)
 
 
 def _line_error_message(body: bytes | str | None) -> str:
@@ -151,21 +151,21 @@ class ConsoleTransport:
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
 
-    def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> Outcome:
+    def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> SendOutcome:
         self._write(render_messages(messages))
-        return Outcome(Result.DELIVERED)
+        return SendOutcome(SendResult.DELIVERED)
 
-    def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> Outcome:
+    def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> SendOutcome:
         self._write(texts.CONSOLE_PUSH_TO.format(to=to) + "\n" + render_messages(messages))
-        return Outcome(Result.DELIVERED)
+        return SendOutcome(SendResult.DELIVERED)
 
-    def link_rich_menu(self, user_id: str, rich_menu_id: str) -> Outcome:
+    def link_rich_menu(self, user_id: str, rich_menu_id: str) -> SendOutcome:
         self._write(texts.CONSOLE_MENU_LINKED.format(to=user_id, menu=rich_menu_id))
-        return Outcome(Result.DELIVERED)
+        return SendOutcome(SendResult.DELIVERED)
 
-    def unlink_rich_menu(self, user_id: str) -> Outcome:
+    def unlink_rich_menu(self, user_id: str) -> SendOutcome:
         self._write(texts.CONSOLE_MENU_UNLINKED.format(to=user_id))
-        return Outcome(Result.DELIVERED)
+        return SendOutcome(SendResult.DELIVERED)
 
     def _write(self, rendered: str) -> None:
         stream = self._stream or sys.stdout

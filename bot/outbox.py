@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Executable
 
 from bot.db import is_disconnect, read_only
-from bot.line_api import Outcome, Result, Transport
+from bot.line_api import SendOutcome, SendResult, Transport
 from bot.messages import Message, fit
 from models import OutboxKind, OutboxMessage, OutboxStatus, utcnow
 
@@ -52,35 +52,6 @@ MAX_BACKOFF_SECONDS = 15 * 60
 # Sends in flight at once per process: a webhook body of 100 events must be answered within LINE's 2 s, and
 # a LINE call is mostly waiting. LineTransport keeps as many connections.
 SEND_THREADS = 16
-
-
-def enqueue_reply(
-    session: Session,
-    *,
-    reply_token: str,
-    to: str | None,
-    messages: Sequence[Message],
-    source_event_id: str | None = None,
-) -> list[OutboxMessage]:
-    """A reply: the first five messages use the token; any more follow as pushes to the same chat."""
-    batches = fit(messages)
-    rows: list[OutboxMessage] = []
-    for i, batch in enumerate(batches):
-        if i > 0 and not to:
-            log.warning("dropping %d messages beyond 5: no recipient id to push to", len(batch))
-            break
-        rows.append(
-            OutboxMessage(
-                kind=OutboxKind.REPLY if i == 0 else OutboxKind.PUSH,
-                reply_token=reply_token if i == 0 else None,
-                to=to,
-                messages=batch,
-                source_event_id=source_event_id,
-            )
-        )
-    session.add_all(rows)
-    session.flush()
-    return rows
 
 
 @dataclass(frozen=True)
@@ -108,9 +79,10 @@ def enqueue_claimed_reply(
     source_event_id: str | None = None,
     now: datetime | None = None,
 ) -> list[ClaimedRow]:
-    """As enqueue_reply, but the rows are claimed by the caller from the start (status "sending", a lease
-    of CLAIM_LEASE, attempts 1), so that it sends them with Sender.send_claimed once the transaction has
-    committed, with no claim of its own. Plain INSERTs, without the ORM's unit of work."""
+    """A reply: the first five messages use the token; any more follow as pushes to the same chat. The rows are
+    claimed by the caller from the start (status "sending", a lease of CLAIM_LEASE, attempts 1), so that it sends
+    them with Sender.send_claimed once the transaction has committed, with no claim of its own. Plain INSERTs,
+    without the ORM's unit of work."""
     now = now or utcnow()
     rows: list[ClaimedRow] = []
     for i, batch in enumerate(fit(messages)):
@@ -355,14 +327,14 @@ class Sender:
             return SendStats(skipped=1)
         return self._settle(row, self._deliver(row))
 
-    def _record_outcomes(self, sent: Sequence[tuple[ClaimedRow, Outcome]]) -> SendStats:
+    def _record_outcomes(self, sent: Sequence[tuple[ClaimedRow, SendOutcome]]) -> SendStats:
         """Mark the delivered rows sent in one statement and settle the others one by one. Were that record lost,
         the rows stay claimed until their lease runs out: a push sent again is refused by its retry key (409) and
         a reply's refused token then counts as delivered (the claim marks it uncertain), so nothing goes twice."""
         stats = SendStats()
         delivered: list[tuple[int, str]] = []
         for row, outcome in sent:
-            if outcome.result is Result.DELIVERED:
+            if outcome.result is SendResult.DELIVERED:
                 delivered.append((row.id, outcome.detail))
                 stats.delivered += 1
             else:
@@ -388,7 +360,7 @@ class Sender:
         except Exception:  # noqa: BLE001 - delivered is delivered; the lease keeps them from going twice
             log.exception("outbox: could not mark %d delivered rows sent; their leases will run out", len(delivered))
 
-    def _settle_or_leave(self, row: ClaimedRow, outcome: Outcome) -> SendStats:
+    def _settle_or_leave(self, row: ClaimedRow, outcome: SendOutcome) -> SendStats:
         """_settle, but a database that stays away leaves the row claimed (see _record_outcomes) instead of raising."""
         try:
             return self._settle(row, outcome)
@@ -396,18 +368,18 @@ class Sender:
             log.exception("outbox %s: could not record %s; its lease will run out", row.id, outcome.result.value)
             return SendStats(retrying=1)
 
-    def _start(self, row: ClaimedRow, after: Future[Outcome] | None = None) -> Future[Outcome]:
+    def _start(self, row: ClaimedRow, after: Future[SendOutcome] | None = None) -> Future[SendOutcome]:
         """Send the row on the pool's threads, once `after` is done; with one thread, here and now.
 
         Waiting on `after` cannot deadlock the pool: it was submitted earlier, so a thread has taken it before
         any thread takes this row, and it waits for nothing later."""
         if self._threads > 1:
             return self._executor().submit(self._deliver_after, row, after)
-        done: Future[Outcome] = Future()
+        done: Future[SendOutcome] = Future()
         done.set_result(self._deliver(row))
         return done
 
-    def _deliver_after(self, row: ClaimedRow, after: Future[Outcome] | None) -> Outcome:
+    def _deliver_after(self, row: ClaimedRow, after: Future[SendOutcome] | None) -> SendOutcome:
         if after is not None:
             wait([after])
         return self._deliver(row)
@@ -420,7 +392,7 @@ class Sender:
                 self._pool_pid = os.getpid()
             return self._pool
 
-    def _settle(self, row: ClaimedRow, outcome: Outcome) -> SendStats:
+    def _settle(self, row: ClaimedRow, outcome: SendOutcome) -> SendStats:
         """Record the outcome of sending a claimed row, and count it."""
         stats = SendStats()
         # A refused reply token turns the row into a push; that is claimed again and tried at once.
@@ -432,9 +404,9 @@ class Sender:
             row = claimed
             outcome = self._deliver(row)
             self._record(row, outcome)
-        if outcome.result is Result.DELIVERED:
+        if outcome.result is SendResult.DELIVERED:
             stats.delivered += 1
-        elif outcome.result is Result.REPLY_TOKEN_INVALID and _token_may_have_been_used_by_us(row):
+        elif outcome.result is SendResult.REPLY_TOKEN_INVALID and _token_may_have_been_used_by_us(row):
             stats.delivered += 1
         elif outcome.retryable and row.attempts < self._max_attempts:
             stats.retrying += 1
@@ -515,13 +487,13 @@ class Sender:
                     raise
                 log.warning("outbox: database connection lost while recording an outcome, retrying: %s", exc.orig)
 
-    def _deliver(self, row: ClaimedRow) -> Outcome:
+    def _deliver(self, row: ClaimedRow) -> SendOutcome:
         messages: list[dict[str, Any]] = row.messages
         try:
             if row.kind is OutboxKind.REPLY and row.reply_token:
                 return self.transport.reply(row.reply_token, messages)
             if not row.to:
-                return Outcome(Result.FAILED, "push without a recipient")
+                return SendOutcome(SendResult.FAILED, "push without a recipient")
             # Linking is idempotent at LINE, so a retry after a lost answer does no harm.
             if row.kind is OutboxKind.LINK_MENU:
                 return self.transport.link_rich_menu(row.to, str(messages[0]["richMenuId"]))
@@ -530,22 +502,22 @@ class Sender:
             return self.transport.push(row.to, messages, row.retry_key)
         except Exception as exc:  # noqa: BLE001 - a transport's bug must not lose the batch; LINE may have it
             log.exception("outbox %s: the transport raised", row.id)
-            return Outcome(Result.RETRY_MAYBE_DELIVERED, f"{type(exc).__name__}: {exc}"[:500])
+            return SendOutcome(SendResult.RETRY_MAYBE_DELIVERED, f"{type(exc).__name__}: {exc}"[:500])
 
-    def _record(self, row: ClaimedRow, outcome: Outcome) -> bool:
+    def _record(self, row: ClaimedRow, outcome: SendOutcome) -> bool:
         """Store the outcome; True when the row was turned into a push and should be tried again now."""
-        if outcome.result is Result.DELIVERED:
+        if outcome.result is SendResult.DELIVERED:
             self._record_delivered([(row.id, outcome.detail)])
             return False
         now = self._clock()
         values: dict[str, Any] = {"updated_at": now, "last_error": outcome.detail or None}
         retry_now = False
-        if outcome.result is Result.REPLY_TOKEN_INVALID and _token_may_have_been_used_by_us(row):
+        if outcome.result is SendResult.REPLY_TOKEN_INVALID and _token_may_have_been_used_by_us(row):
             log.info("outbox %s: reply token refused after an attempt whose outcome was lost; taken as delivered",
                      row.id)
             values.update(status=OutboxStatus.SENT, sent_at=now,
                           last_error=f"{REPLY_TAKEN_AS_DELIVERED} ({outcome.detail})")
-        elif outcome.result is Result.REPLY_TOKEN_INVALID and row.to:
+        elif outcome.result is SendResult.REPLY_TOKEN_INVALID and row.to:
             log.warning("outbox %s: reply token refused (%s); sending as a push", row.id, outcome.detail)
             values.update(
                 kind=OutboxKind.PUSH, reply_token=None, status=OutboxStatus.PENDING, next_attempt_at=now
@@ -557,7 +529,7 @@ class Sender:
         else:
             values.update(status=OutboxStatus.FAILED)
             log.error("outbox %s: failed for good: %s", row.id, outcome.detail)
-        if outcome.result is Result.RETRY_MAYBE_DELIVERED and row.kind is OutboxKind.REPLY:
+        if outcome.result is SendResult.RETRY_MAYBE_DELIVERED and row.kind is OutboxKind.REPLY:
             began = literal(row.claimed_at or now, _TABLE.c.uncertain_at.type)
             values["uncertain_at"] = func.coalesce(_TABLE.c.uncertain_at, began)
         self._write(
@@ -593,8 +565,8 @@ class Sending:
 
     def __init__(self, sender: Sender) -> None:
         self._sender = sender
-        self._started: list[tuple[ClaimedRow, Future[Outcome]]] = []
-        self._last_of_chat: dict[str, Future[Outcome]] = {}
+        self._started: list[tuple[ClaimedRow, Future[SendOutcome]]] = []
+        self._last_of_chat: dict[str, Future[SendOutcome]] = {}
         self.stats = SendStats()
 
     def send(self, rows: Iterable[ClaimedRow]) -> None:
@@ -621,7 +593,7 @@ class Sending:
         delivered: list[tuple[int, str]] = []
         for row, future in ended:
             outcome = future.result()
-            if outcome.result is Result.DELIVERED:
+            if outcome.result is SendResult.DELIVERED:
                 delivered.append((row.id, outcome.detail))
                 self.stats.delivered += 1
             else:

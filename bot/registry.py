@@ -29,14 +29,14 @@ if TYPE_CHECKING:
     from bot.context import Context
 
 Handler = Callable[["Context"], None]
-Matcher = Callable[["Context"], bool]
+IntentPredicate = Callable[["Context"], bool]
 
 
 @dataclass(frozen=True)
 class Intent:
     name: str
     handler: Handler
-    matcher: Matcher
+    matcher: IntentPredicate
     phrases: tuple[str, ...] = ()
 
 
@@ -52,7 +52,7 @@ class Registry:
     warm_ups: list[Callable[[Session], object]] = field(default_factory=list)
 
     def intent(
-        self, name: str, *, phrases: tuple[str, ...] = (), match: Matcher | None = None
+        self, name: str, *, phrases: tuple[str, ...] = (), match: IntentPredicate | None = None
     ) -> Callable[[Handler], Handler]:
         """A text intent: matched by exact phrases (compared by match_key) and/or a matcher function. Its place
         among the others is its name's in handlers.INTENT_ORDER. Flow triggers register here with their phrases.
@@ -69,7 +69,7 @@ class Registry:
 
         return register
 
-    def interrupt(self, name: str, *, match: Matcher) -> Callable[[Handler], Handler]:
+    def interrupt(self, name: str, *, match: IntentPredicate) -> Callable[[Handler], Handler]:
         """A text that is answered before anything else, in a flow too (whose state is kept for afterwards): an
         emergency. Kept for what cannot wait; everything else is an intent."""
 

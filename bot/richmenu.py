@@ -43,7 +43,6 @@ MAX_CHAT_BAR = 14
 MAX_AREAS = 20
 MAX_ACTION_LABEL = 20
 MAX_MESSAGE_TEXT = 300
-MAX_IMAGE_BYTES = 1024 * 1024
 ALIAS_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 COLOUR_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 AUDIENCES = ("citizens", "staff")

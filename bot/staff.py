@@ -49,7 +49,7 @@ def hash_code(code: str) -> str:
     return hashlib.sha256(normalise_code(code).encode()).hexdigest()
 
 
-def format_code(code: str) -> str:
+def format_invite_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
@@ -73,7 +73,7 @@ def create_invite(
         )
     )
     session.flush()
-    return format_code(code)
+    return format_invite_code(code)
 
 
 def register_with_code(session: Session, user: LineUser, code: str, now: datetime) -> RegistrationResult:

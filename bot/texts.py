@@ -1,4 +1,11 @@
-"""Everything a citizen or a clerk reads, in one polite voice, in one place for review.
+"""Every sentence the bot says to a citizen or a clerk, in the chat and in the back-office's notes and labels (WEB),
+in one polite voice, in one place for review.
+
+Not here, and reviewed where they are: the words the bot listens for (the handlers' `phrases=` and patterns, and
+bot/data/vocabulary.toml, knowledge.toml, services.toml, feedback.toml); the office's answers and settings (the
+data files); the year-end reports' column headers and sections, in the ITA's own wording (bot/ita/report.py,
+bot/feedback/report.py, bot/loans/report.py; the loan report's titles are here); the text of the web pages'
+templates (bot/web/templates/); and the terminal chat's labels (bot/chat.py, bot/line_api.py's console).
 
 The voice: the office speaking, short sentences, the polite particle ค่ะ/คะ, no jargon.
 Templates use str.format fields; keep the field names when rewording.
@@ -29,14 +36,6 @@ MEASURES_HEADER = "มาตรการส่งเสริมคุณธร�
 MEASURES_FOOTER = "แตะหมายเลขด้านล่างเพื่อดูรายละเอียดของแต่ละมาตรการได้ค่ะ"
 MEASURES_MISSING = "ขออภัยค่ะ ระบบยังไม่มีข้อมูลมาตรการ เจ้าหน้าที่กำลังนำเข้าข้อมูล โปรดลองใหม่ภายหลังค่ะ"
 MEASURE_NOT_FOUND = "ขออภัยค่ะ ไม่พบมาตรการที่ {number} มีมาตรการที่ 1 ถึง {count} ค่ะ"
-MEASURE_DETAIL = (
-    "มาตรการที่ {number}: {title}\n\n"
-    "ขั้นตอนหรือวิธีปฏิบัติ\n{steps}\n\n"
-    "ช่วงเวลา: {period}\n"
-    "ผู้รับผิดชอบ: {responsible}\n\n"
-    "ผลการดำเนินการ\n{results}\n\n"
-    "ผลลัพธ์\n{outcomes}"
-)
 
 CONTACT_HEADER = "ช่องทางติดต่อ{office}ค่ะ"
 CONTACT_LINE = "{label}: {value}"
@@ -360,14 +359,14 @@ FB_MY_HEADER = "เรื่องที่ท่านแจ้งไว้ล�
 FB_MY_LINE = "• {code} {category}: {status} (แจ้ง {when})"
 FB_MY_FOOTER = "แตะรหัสด้านล่างเพื่อดูความคืบหน้าค่ะ"
 
-# Reminders of reports nobody acknowledged (bot/feedback_jobs.py), and the head's digest.
+# Reminders of reports nobody acknowledged (bot/feedback/notify.py), and the head's digest.
 FB_REMIND_HEAD = (
     "เรื่อง {code} ({category}) ของ{unit} แจ้งมาแล้ว {days} วัน ยังไม่มีผู้รับเรื่องค่ะ "
     "กรุณาติดตามให้เจ้าหน้าที่รับเรื่องด้วยนะคะ"
 )
 DIGEST_FEEDBACK_LINE = "• เรื่อง {code} {category}: {status} (แจ้ง {when})"
 
-# -- borrowing assets (handlers/loans.py, bot/loans.py, bot/loan_cards.py, bot/loan_report.py) ----------------
+# -- borrowing assets (handlers/loans.py, bot/loans/: service.py, cards.py, notify.py, report.py) -------------
 QR_BORROW = "ยืมของ"
 QR_MY_LOANS = "รายการยืมของฉัน"
 QR_CHANGE_QUANTITY = "เปลี่ยนจำนวน"
@@ -563,14 +562,14 @@ LOAN_REMIND_OVERDUE_STAFF = (
     "{code}: {items} ของ{contact_name} (โทร {phone}) เลยกำหนดคืน ({end}) มาแล้ว {days} วันค่ะ"
 )
 DIGEST_LOAN_LINE = "• คำขอยืม {code}: {items} วันที่ {start} - {end} (รอพิจารณา)"
-# The year-end report (bot/loan_report.py)
+# The year-end report (bot/loans/report.py)
 LOAN_REPORT_LEDGER_TITLE = "สมุดคุมการให้ยืม-คืนทรัพย์สินของทางราชการ ปีงบประมาณ {fiscal_year}"
 LOAN_REPORT_STATS_TITLE = "สถิติการให้ยืม-คืนทรัพย์สินของทางราชการ ปีงบประมาณ {fiscal_year}"
 LOAN_REPORT_MONTHS_TITLE = "จำนวนครั้งที่ให้ยืม รายเดือน ปีงบประมาณ {fiscal_year}"
 LOAN_REPORT_CHART_TITLE = "จำนวนครั้งที่ให้ยืมทรัพย์สิน รายเดือน ปีงบประมาณ {fiscal_year}"
 LOAN_REPORT_CHART_Y = "จำนวนครั้ง"
 
-# -- everyday services (bot/services.py, bot/data/services.toml) ---------------------------------------------------
+# -- everyday services (bot/qa/services.py, bot/data/services.toml) ------------------------------------------------
 SERVICE_HEADER = "{name}ค่ะ"
 SERVICE_UNIT = "หน่วยงานที่รับผิดชอบ: {unit}"
 # The name of each side of a service, in the order a whole answer shows them.
@@ -665,7 +664,7 @@ ERASED_NAME = "(ลบตามคำขอ)"
 ERASED_PHONE = "-"
 PRIVACY_ONE_TO_ONE = "เรื่องข้อมูลส่วนตัวทำได้ในแชตส่วนตัวกับบัญชีนี้เท่านั้นค่ะ กรุณาทักแชตส่วนตัวแล้วพิมพ์ \"ข้อมูลของฉัน\" นะคะ"
 
-# Emergencies (bot/emergency.py, data/emergency.toml): the right number first, short, sure.
+# Emergencies (bot/qa/emergency.py, bot/data/emergency.toml): the right number first, short, sure.
 EMERGENCY_LEAD = {
     "medical": "🚑 เจ็บป่วยฉุกเฉิน โทร 1669 ทันทีค่ะ",
     "fire": "🔥 ไฟไหม้ โทร 199 ทันทีค่ะ",

@@ -27,10 +27,9 @@ from bot.feedback.service import MIN_DETAILS_CHARS as MIN_DETAILS
 from bot.feedback.service import (
     PHOTO_FOLDER,
     TRACKING_WINDOW,
-    Draft,
+    ReportDraft,
     issue_pin,
     parse_code,
-    parse_phone,
     parse_pin,
     pin_matches,
     rating_token,
@@ -49,7 +48,7 @@ from bot.media import MediaError, photo_links, save_message_image
 from bot.messages import Choice, Message, text
 from bot.outbox import withdraw
 from bot.registry import registry
-from bot.thai.text import clean, compact, is_request, key_of_normalized, match_key, normalize
+from bot.thai.text import clean, compact, is_request, key_of_normalized, match_key, normalize, parse_phone
 from handlers.basics import menu_reply
 from handlers.privacy import notice_before_personal_data
 from models import FeedbackReport, FeedbackStatus
@@ -352,7 +351,7 @@ def _submit(ctx: Context, data: dict[str, Any]) -> None:
     if not take_daily_quota(ctx.session, _secret(ctx), ctx.user, ctx.now, tz, config.daily_cap):
         menu_reply(ctx, texts.FB_DAILY_CAP.format(cap=config.daily_cap))
         return
-    draft = Draft(
+    draft = ReportDraft(
         category=data["category"], details=data["details"], anonymous=bool(data.get("anonymous")),
         photos=list(data.get("photos", [])), latitude=data.get("latitude"), longitude=data.get("longitude"),
         address=data.get("address"), phone=data.get("phone"),

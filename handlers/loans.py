@@ -30,11 +30,11 @@ from bot.loans.office_days import OfficeDays
 from bot.loans.parse import ParsedRequest, RequestedItem, parse_request, parse_return_problems
 from bot.loans.service import (
     TEXT_LIMIT,
-    Draft,
-    DraftLine,
     LineReturn,
-    Outcome,
-    Result,
+    LoanOutcome,
+    LoanRequest,
+    LoanRequestLine,
+    LoanResult,
     add_return_note,
     approve,
     cancel,
@@ -53,7 +53,7 @@ from bot.messages import MAX_LABEL, Choice, clip, text
 from bot.registry import registry
 from bot.thai.dates import thai_date
 from bot.thai.parse import DateError, DateProblem, far_ahead, find_range, parse_range
-from bot.thai.text import clean, compact, contains_word, is_request, match_key, normalize
+from bot.thai.text import clean, compact, contains_word, is_request, match_key, normalize, parse_phone
 from handlers.basics import menu_reply, reply_work_list
 from handlers.privacy import notice_before_personal_data
 from models import Asset, LineUser, Loan, LoanStatus
@@ -69,7 +69,6 @@ SKIP_KEYS = frozenset(match_key(w) for w in texts.SKIP_WORDS)
 CHANGE_QUANTITY_KEY = match_key(texts.QR_CHANGE_QUANTITY)
 ADD_ITEM_KEY = match_key(texts.QR_ADD_ITEM)
 CONFIRM_RETURN_KEYS = CONFIRM_KEYS | {match_key(texts.BTN_CONFIRM_RETURN)}
-_PHONE = re.compile(r"^(?:\+66|66|0)\d{8,9}$")
 _NUMBER = re.compile(r"\d+")
 MONEY_LOAN_KEYS = tuple(compact(normalize(word)) for word in texts.MONEY_LOAN_WORDS)
 
@@ -147,7 +146,7 @@ def start_borrowing(ctx: Context) -> None:
     parsed = parse_request(ctx.text, assets, _today(ctx))
     data: Data = {"items": []}
     _absorb(ctx, data, parsed)
-    if parsed.phone and _PHONE.match(parsed.phone):
+    if parsed.phone:
         notice_before_personal_data(ctx)  # collected now: the notice goes first (PDPA s.23)
         data["phone"] = parsed.phone
     if parsed.purpose:
@@ -473,8 +472,8 @@ def _read_name(ctx: Context, data: Data) -> str | Invalid:
 
 
 def _read_phone(ctx: Context, data: Data) -> str | Invalid:
-    phone = re.sub(r"[\s\-()]", "", ctx.cleaned) if ctx.kind == "message:text" else ""
-    return phone if _PHONE.match(phone) else Invalid(texts.LOAN_BAD_PHONE)
+    phone = parse_phone(ctx.text) if ctx.kind == "message:text" else None
+    return phone if phone is not None else Invalid(texts.LOAN_BAD_PHONE)
 
 
 def _summary(ctx: Context, data: Data) -> str:
@@ -505,11 +504,11 @@ def _read_confirm(ctx: Context, data: Data) -> Any:
 def _submit(ctx: Context, data: Data) -> None:
     """Confirmed: the request, if everything is still free once the assets are locked; else back to the dates."""
     assert ctx.user is not None
-    draft = Draft(tuple(DraftLine(asset_id, int(quantity)) for asset_id, quantity in data["items"]),
-                  date.fromisoformat(data["start"]), date.fromisoformat(data["end"]), data["purpose"], data["name"],
-                  data["phone"])
+    draft = LoanRequest(tuple(LoanRequestLine(asset_id, int(quantity)) for asset_id, quantity in data["items"]),
+                              date.fromisoformat(data["start"]), date.fromisoformat(data["end"]), data["purpose"],
+                        data["name"], data["phone"])
     outcome = create_request(ctx.session, ctx.user, draft, ctx.now)
-    if outcome.result is Result.NOT_ENOUGH and outcome.asset is not None:
+    if outcome.result is LoanResult.NOT_ENOUGH and outcome.asset is not None:
         for key in ("start", "end", "confirmed"):
             data.pop(key, None)
         _note(data, texts.LOAN_TAKEN_MEANWHILE.format(name=outcome.asset.name, free=outcome.free,
@@ -583,11 +582,11 @@ def cancel_loan(ctx: Context) -> None:
         return
     outcome = cancel(ctx.session, _loan_id(ctx), ctx.user, ctx.now)
     loan = outcome.loan
-    if outcome.result is Result.NOT_FOUND or loan is None:
+    if outcome.result is LoanResult.NOT_FOUND or loan is None:
         menu_reply(ctx, texts.LOAN_GONE)
-    elif outcome.result is Result.NOT_ALLOWED:
+    elif outcome.result is LoanResult.NOT_ALLOWED:
         menu_reply(ctx, texts.LOAN_NOT_YOUR_REQUEST)
-    elif outcome.result is Result.WRONG_STATE:
+    elif outcome.result is LoanResult.WRONG_STATE:
         menu_reply(ctx, texts.LOAN_CANCEL_NOT_POSSIBLE.format(**loan_fields(loan)))
     else:
         menu_reply(ctx, texts.LOAN_CANCELLED.format(code=loan_code(loan)))
@@ -597,23 +596,23 @@ def cancel_loan(ctx: Context) -> None:
 
 # -- staff buttons ------------------------------------------------------------------------------------
 
-def _refused(ctx: Context, outcome: Outcome) -> bool:
+def _refused(ctx: Context, outcome: LoanOutcome) -> bool:
     """Replies why nothing was done (gone, not yours, already done) and says True; False when it went through."""
     loan = outcome.loan
-    if outcome.result is Result.NOT_FOUND or loan is None:
+    if outcome.result is LoanResult.NOT_FOUND or loan is None:
         ctx.reply(text(texts.LOAN_GONE))
-    elif outcome.result is Result.NOT_ALLOWED:
+    elif outcome.result is LoanResult.NOT_ALLOWED:
         log.warning("user #%s may not act on loan %s", ctx.user and ctx.user.id, loan.id)
         ctx.reply(text(texts.LOAN_NOT_YOURS.format(unit=loan_fields(loan)["unit_name"])))
-    elif outcome.result is Result.WRONG_STATE:
+    elif outcome.result is LoanResult.WRONG_STATE:
         ctx.reply(text(texts.LOAN_ALREADY.format(**loan_fields(loan))))
-    elif outcome.result is Result.NOT_ENOUGH:
+    elif outcome.result is LoanResult.NOT_ENOUGH:
         short = outcome.asset or loan.lines[0].asset
         quantity = sum(line.quantity for line in loan.lines if line.asset_id == short.id)
         ctx.reply(text(texts.LOAN_APPROVE_NOT_ENOUGH.format(**{
             **loan_fields(loan), "free": outcome.free, "name": short.name, "unit": short.count_unit,
             "quantity": quantity})))
-    elif outcome.result is Result.INVALID:
+    elif outcome.result is LoanResult.INVALID:
         ctx.reply(text(texts.BUTTON_EXPIRED))
     else:
         return False
@@ -633,7 +632,11 @@ def approve_loan(ctx: Context) -> None:
 
 
 def _act_and_tell(
-    ctx: Context, act: Callable[[Session, int, LineUser, datetime], Outcome], staff_text: str, notice: str, event: str
+    ctx: Context,
+    act: Callable[[Session, int, LineUser, datetime], LoanOutcome],
+    staff_text: str,
+    notice: str,
+    event: str,
 ) -> None:
     """A one-tap staff step on the loan of the button: do it, show the card as it now is, tell the borrower."""
     user = _staff_user(ctx)
@@ -658,10 +661,10 @@ def ask_reject_reason(ctx: Context) -> None:
         ctx.reply(text(texts.LOAN_GONE))
         return
     if not may_act_on(user, loan):
-        _refused(ctx, Outcome(Result.NOT_ALLOWED, loan))
+        _refused(ctx, LoanOutcome(LoanResult.NOT_ALLOWED, loan))
         return
     if loan.status is not LoanStatus.PENDING:
-        _refused(ctx, Outcome(Result.WRONG_STATE, loan))
+        _refused(ctx, LoanOutcome(LoanResult.WRONG_STATE, loan))
         return
     REJECT.start(ctx, {"loan_id": loan.id, "code": loan_code(loan)})
 
@@ -713,13 +716,13 @@ def _loan_to_move(ctx: Context, status: LoanStatus) -> Loan | None:
         return None
     loan = ctx.session.get(Loan, _loan_id(ctx))
     if loan is None:
-        _refused(ctx, Outcome(Result.NOT_FOUND))
+        _refused(ctx, LoanOutcome(LoanResult.NOT_FOUND))
         return None
     if not may_act_on(user, loan):
-        _refused(ctx, Outcome(Result.NOT_ALLOWED, loan))
+        _refused(ctx, LoanOutcome(LoanResult.NOT_ALLOWED, loan))
         return None
     if loan.status is not status:
-        _refused(ctx, Outcome(Result.WRONG_STATE, loan))
+        _refused(ctx, LoanOutcome(LoanResult.WRONG_STATE, loan))
         return None
     return loan
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, Index, String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, utcnow
+from models.base import Base, str_enum, utcnow
 
 
 class ProcessedEvent(Base):
@@ -43,10 +43,7 @@ class InboundEvent(Base):
     webhook_event_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     chat_key: Mapped[str] = mapped_column(String(80))
     raw: Mapped[str] = mapped_column(Text)
-    status: Mapped[InboundStatus] = mapped_column(
-        Enum(InboundStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
-        default=InboundStatus.PENDING,
-    )
+    status: Mapped[InboundStatus] = mapped_column(str_enum(InboundStatus), default=InboundStatus.PENDING)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
     lease_until: Mapped[datetime | None]

@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, utcnow
+from models.base import Base, str_enum, utcnow
 from models.office import Unit
 
 
@@ -21,10 +21,6 @@ class FeedbackStatus(enum.StrEnum):
 
 
 OPEN_STATUSES = (FeedbackStatus.NEW, FeedbackStatus.ACKNOWLEDGED, FeedbackStatus.IN_PROGRESS)
-
-
-def _enum(cls: type[enum.Enum], length: int = 16) -> Enum:
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class FeedbackReport(Base):
@@ -57,7 +53,7 @@ class FeedbackReport(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     # sha256 of "<code>:<PIN>" for an anonymous report (bot.feedback.service.hash_pin); NULL for a named one.
     secret_hash: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[FeedbackStatus] = mapped_column(_enum(FeedbackStatus), default=FeedbackStatus.NEW)
+    status: Mapped[FeedbackStatus] = mapped_column(str_enum(FeedbackStatus), default=FeedbackStatus.NEW)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When it reached its current unit (creation, or the last forward): the reminders count from here.
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)

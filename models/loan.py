@@ -6,16 +6,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.asset import Asset
-from models.base import Base, utcnow
+from models.base import Base, str_enum, utcnow
 from models.user import LineUser
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 
 class LoanStatus(enum.StrEnum):
@@ -64,7 +60,7 @@ class Loan(Base):
     purpose: Mapped[str] = mapped_column(Text)
     contact_name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(20))
-    status: Mapped[LoanStatus] = mapped_column(_enum(LoanStatus), default=LoanStatus.PENDING)
+    status: Mapped[LoanStatus] = mapped_column(str_enum(LoanStatus), default=LoanStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("line_user.id", ondelete="SET NULL"))
@@ -124,11 +120,11 @@ class LoanEvent(Base):
     # The line it moves: one event per line and movement (a return: one per condition found on the line).
     line_id: Mapped[int] = mapped_column(ForeignKey("loan_line.id"))
     asset_id: Mapped[int] = mapped_column(ForeignKey("asset.id"))
-    movement: Mapped[Movement] = mapped_column(_enum(Movement))
+    movement: Mapped[Movement] = mapped_column(str_enum(Movement))
     quantity: Mapped[int]
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("line_user.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
-    condition: Mapped[Condition | None] = mapped_column(_enum(Condition))
+    condition: Mapped[Condition | None] = mapped_column(str_enum(Condition))
     note: Mapped[str | None] = mapped_column(Text)
 
     loan: Mapped[Loan] = relationship()

@@ -5,10 +5,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, Index, String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, utcnow
+from models.base import Base, str_enum, utcnow
 
 
 class OutboxKind(enum.StrEnum):
@@ -26,10 +26,6 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
-
-
 class OutboxMessage(Base):
     """One LINE API call to make: written in the same transaction as the change that caused it."""
 
@@ -37,7 +33,7 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[OutboxKind] = mapped_column(_enum(OutboxKind))
+    kind: Mapped[OutboxKind] = mapped_column(str_enum(OutboxKind))
     to: Mapped[str | None] = mapped_column(String(64))
     reply_token: Mapped[str | None] = mapped_column(String(255))
     messages: Mapped[list[Any]]
@@ -45,7 +41,7 @@ class OutboxMessage(Base):
     # Set for pushes that must exist once per cause, e.g. a reminder's (rule, due time).
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     source_event_id: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), default=OutboxStatus.PENDING)
+    status: Mapped[OutboxStatus] = mapped_column(str_enum(OutboxStatus), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)

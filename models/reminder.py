@@ -4,10 +4,10 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Enum, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, utcnow
+from models.base import Base, str_enum, utcnow
 from models.office import Unit
 
 reminder_rule_unit = Table(
@@ -51,9 +51,7 @@ class ReminderOccurrence(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     rule_id: Mapped[int] = mapped_column(ForeignKey("reminder_rule.id", ondelete="CASCADE"))
     due_at: Mapped[datetime]
-    status: Mapped[OccurrenceStatus] = mapped_column(
-        Enum(OccurrenceStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
-    )
+    status: Mapped[OccurrenceStatus] = mapped_column(str_enum(OccurrenceStatus))
     sent_late: Mapped[bool] = mapped_column(default=False)
     recipients: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

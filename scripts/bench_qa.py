@@ -114,7 +114,7 @@ class KeywordBaseline:
             self.keywords += [(entry.id, w) for w in words if len(w) >= 3]
 
     def judge(self, question: str):  # type: ignore[no-untyped-def]
-        from tests.qa_labelled import Outcome
+        from tests.qa_labelled import Judged
 
         text = question.lower()
         hits: dict[str, int] = {}
@@ -122,8 +122,8 @@ class KeywordBaseline:
             if word in text:
                 hits[entry] = hits.get(entry, 0) + len(word)
         if not hits:
-            return Outcome(None, False)
-        return Outcome(max(hits, key=lambda e: hits[e]), True)
+            return Judged(None, False)
+        return Judged(max(hits, key=lambda e: hits[e]), True)
 
 
 def accuracy(matcher, path) -> tuple[object, object]:  # type: ignore[no-untyped-def]
@@ -179,11 +179,11 @@ def print_service_accuracy(matcher) -> None:  # type: ignore[no-untyped-def]
     """The service questions as the webhook answers them (bot.qa.services.decide asks again without numbers)."""
     from bot.qa.matcher import Verdict
     from bot.qa.services import decide
-    from tests.qa_labelled import SERVICES_FILE, SERVICES_FROZEN_FILE, Outcome, load_labelled, score
+    from tests.qa_labelled import SERVICES_FILE, SERVICES_FROZEN_FILE, Judged, load_labelled, score
 
-    def judge(question: str) -> Outcome:
+    def judge(question: str) -> Judged:
         decision = decide(matcher, question)
-        return Outcome(decision.top.id if decision.top else None, decision.verdict is Verdict.CONFIDENT)
+        return Judged(decision.top.id if decision.top else None, decision.verdict is Verdict.CONFIDENT)
 
     print(f"\n{'service questions':<28}{'n':>5}{'top-1 acc':>10}{'answered':>10}{'sure+wrong':>12}")
     results = []

@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.feedback.service import Draft, submit
-from bot.loans.service import Draft as LoanDraft
-from bot.loans.service import create_request
+from bot.feedback.service import ReportDraft, submit
+from bot.loans.service import LoanRequest, create_request
 from bot.runtime import runtime
 from bot.web.auth import create_login_token
 from models import Asset, LineUser, Role, utcnow
@@ -45,10 +44,10 @@ def citizen(session: Any) -> LineUser:
 def file_report(app: Any, *, anonymous: bool = False, located: bool = True) -> tuple[int, str]:
     """A report as the citizen's flow files it (bot.feedback.service.submit); (id, code)."""
     with runtime(app).sessions.begin() as session:
-        draft = Draft(category="fix", details=DETAILS, anonymous=anonymous,
-                      phone=None if anonymous else CITIZEN_PHONE,
-                      latitude=15.123456 if located else None, longitude=102.654321 if located else None,
-                      address="หมู่ 3 ตำบลดอนกลาง" if located else None)
+        draft = ReportDraft(category="fix", details=DETAILS, anonymous=anonymous,
+                            phone=None if anonymous else CITIZEN_PHONE,
+                            latitude=15.123456 if located else None, longitude=102.654321 if located else None,
+                            address="หมู่ 3 ตำบลดอนกลาง" if located else None)
         report = submit(session, draft, citizen(session), utcnow(), BKK)
         return report.id, report.code
 
@@ -58,8 +57,8 @@ def request_loan(app: Any, *, asset_key: str = "tent", quantity: int = 2, in_day
     start = utcnow().astimezone(BKK).date() + timedelta(days=in_days)
     with runtime(app).sessions.begin() as session:
         asset = session.scalar(select(Asset).where(Asset.key == asset_key))
-        draft = LoanDraft.one(asset_id=asset.id, quantity=quantity, start=start, end=start + timedelta(days=1),
-                          purpose="งานบวช", contact_name="สมชาย ใจดี", phone="0899999999")
+        draft = LoanRequest.one(asset_id=asset.id, quantity=quantity, start=start, end=start + timedelta(days=1),
+                                purpose="งานบวช", contact_name="สมชาย ใจดี", phone="0899999999")
         outcome = create_request(session, citizen(session), draft, utcnow())
         assert outcome.ok, outcome
         return outcome.loan.id

@@ -37,7 +37,7 @@ class Labelled:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Judged:
     """What the bot made of one question: its top entry or route label (None for none), whether it would
     answer without asking back, and for a measure the number and the side it would answer."""
 
@@ -57,7 +57,7 @@ class TopicScore:
 @dataclass
 class Score:
     topics: dict[str, TopicScore] = field(default_factory=dict)
-    misses: list[tuple[Labelled, Outcome]] = field(default_factory=list)
+    misses: list[tuple[Labelled, Judged]] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -98,7 +98,7 @@ def load_labelled(path: Path = LABELLED_FILE) -> list[Labelled]:
     return items
 
 
-def is_right(label: str, outcome: Outcome) -> bool:
+def is_right(label: str, outcome: Judged) -> bool:
     if label == OUT_OF_SCOPE:
         return not outcome.confident
     if label.startswith(MEASURE_PREFIX):
@@ -108,7 +108,7 @@ def is_right(label: str, outcome: Outcome) -> bool:
     return outcome.confident and outcome.top == label
 
 
-def score(items: list[Labelled], judge: Callable[[str], Outcome]) -> Score:
+def score(items: list[Labelled], judge: Callable[[str], Judged]) -> Score:
     """In scope: right when the labelled entry (or route) is answered. Out of scope: right unless answered.
 
     "sure+wrong" counts confident answers that were wrong: for out-of-scope questions, any confident answer.
@@ -127,7 +127,7 @@ def score(items: list[Labelled], judge: Callable[[str], Outcome]) -> Score:
     return result
 
 
-def bot_judge(matcher) -> Callable[[str], Outcome]:  # type: ignore[no-untyped-def]
+def bot_judge(matcher) -> Callable[[str], Judged]:  # type: ignore[no-untyped-def]
     """What the bot does with a text in a one-to-one chat, in bot.dispatch's order, without a database:
     an emergency first, then the intents that start flows or answer a measure by number, then the matcher."""
     from bot.qa.matcher import Verdict
@@ -147,24 +147,24 @@ def bot_judge(matcher) -> Callable[[str], Outcome]:  # type: ignore[no-untyped-d
         def asks_for_money(_: str) -> bool:
             return False
 
-    def judge(question: str) -> Outcome:
+    def judge(question: str) -> Judged:
         normalized = normalize(question)
         if emergency_in(normalized):
-            return Outcome(EMERGENCY, True)
+            return Judged(EMERGENCY, True)
         asked = measure_asked(key_of_normalized(normalized))
         if asked is not None:
             number, side = asked
-            return Outcome(f"measure-{number}", True, number, side)
+            return Judged(f"measure-{number}", True, number, side)
         if asks_for_money(normalized):
-            return Outcome(MONEY_LOAN, True)
+            return Judged(MONEY_LOAN, True)
         if is_feedback_sentence(normalized):
-            return Outcome(FLOW_FEEDBACK, True)
+            return Judged(FLOW_FEEDBACK, True)
         if is_borrow_sentence(normalized):
-            return Outcome(FLOW_LOAN, True)
+            return Judged(FLOW_LOAN, True)
         decision = matcher.decide(question)
         top = decision.top
         confident = decision.verdict is Verdict.CONFIDENT
         side = getattr(decision, "side", None)
-        return Outcome(top.id if top else None, confident, top.measure if top else None, side)
+        return Judged(top.id if top else None, confident, top.measure if top else None, side)
 
     return judge

@@ -18,9 +18,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from bot.cli import parse_fiscal_year
 from bot.db import head_revisions
-from bot.thai.dates import fiscal_year_of
+from bot.thai.dates import fiscal_year_of, parse_fiscal_year
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -203,7 +202,8 @@ def test_any_other_failure_of_a_command_is_one_line_and_debug_shows_it_whole(sql
 @pytest.mark.parametrize(("typed", "year"), [
     ("2570", 2570), ("70", 2570), ("2027", 2570), ("69", 2569), ("2569", 2569), ("2026", 2569), ("2500", 2500),
     ("00", 2500), (" 2570 ", 2570), ("5", None), ("570", None), ("99999", None), ("abc", None), ("", None),
-    ("1956", None), ("2700", None), ("-70", None), ("-7", None), ("๗๐", 2570),
+    ("1956", None), ("2700", None), ("-70", None), ("-7", None), ("๗๐", 2570), ("๒๕๖๙", 2569), ("1957", 2500),
+    ("2156", 2699), ("2157", None), ("2699", 2699), ("2499", None), ("²⁵⁷⁰", None), ("25 70", None), ("2570.0", None),
 ])
 def test_the_fiscal_year_rule(typed, year):
     assert parse_fiscal_year(typed) == year

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.datafile import BUNDLED_DIR
 from bot.ita.importer import (
-    BUNDLED_REPORT_PATH,
+    REPORT_FILE,
     MeasureRecord,
     ReportFormatError,
     ReportRecord,
@@ -217,7 +218,7 @@ def fixes() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def bundled_text() -> str:
-    return BUNDLED_REPORT_PATH.read_text(encoding="utf-8")
+    return (BUNDLED_DIR / REPORT_FILE).read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +243,7 @@ def _all_texts(report: ReportRecord) -> list[str]:
 def test_bundled_report_is_the_shared_report_verbatim() -> None:
     if not SOURCE_REPORT.exists():
         pytest.skip("the shared reports folder is not on this machine")
-    assert BUNDLED_REPORT_PATH.read_bytes() == SOURCE_REPORT.read_bytes()
+    assert (BUNDLED_DIR / REPORT_FILE).read_bytes() == SOURCE_REPORT.read_bytes()
 
 
 def test_header_fields(report: ReportRecord) -> None:

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -238,7 +238,9 @@ def test_the_scheduler_and_the_sender_take_up_an_event_no_worker_processed(async
     if not database_url.startswith("sqlite"):
         pytest.skip("one backend is enough for the process test")
     event = ev.text("สวัสดี")
-    # Stored on the pinned clock, long before the processes' system clock: stranded from their point of view.
+    # The processes run on the system clock, which no test can pin: the event is stored an hour before it, whatever
+    # day the suite is pinned to, so that it is stranded from their point of view.
+    clock.pin(datetime.now(UTC) - timedelta(hours=1))
     runtime(async_app).inbound.store([event], claim=False)
     env = {**os.environ, "DATABASE_URL": database_url, "LINE_CHANNEL_SECRET": SECRET,
            "LINE_CHANNEL_ACCESS_TOKEN": fake_line.access_token, "LINE_API_BASE_URL": fake_line.base_url,

@@ -88,6 +88,7 @@ def test_an_item_without_a_quantity_is_asked_for_the_rest_is_kept(webhook, fake_
 
 
 def test_weekend_dates_in_the_first_sentence_are_offered_as_working_days_not_asked_again(webhook, fake_line, office):  # noqa: F811
+    clock.pin(datetime(2026, 11, 18, 10, 0, tzinfo=BKK))  # this week's calendar, whatever day the suite runs on
     # Wednesday 18 November 2569: "เสาร์นี้ถึงอาทิตย์" is 21-22 November; the office is closed both days.
     reply = say(webhook, fake_line, "ขอยืมเต็นท์ 2 หลัง เสาร์นี้ถึงอาทิตย์")
     assert "วันไหนถึงวันไหน" not in reply
@@ -103,6 +104,7 @@ def test_weekend_dates_in_the_first_sentence_are_offered_as_working_days_not_ask
 
 
 def test_a_saturday_that_is_a_public_holiday_is_never_a_pick_up_day(webhook, fake_line, office):  # noqa: F811
+    clock.pin(datetime(2026, 11, 18, 10, 0, tzinfo=BKK))  # "ธ.ค." is December 2569, whatever day the suite runs on
     # 5 December 2569 is a Saturday and วันพ่อแห่งชาติ; Monday 7 December is its substitute day (ชดเชย), which the
     # hand-kept holidays.toml does not list: the `holidays` package does.
     reply = say(webhook, fake_line, "ขอยืมเต็นท์ 2 หลัง 5-7 ธ.ค.")
@@ -116,6 +118,7 @@ def test_a_saturday_that_is_a_public_holiday_is_never_a_pick_up_day(webhook, fak
 
 
 def test_an_office_day_off_from_holidays_toml_counts_too(webhook, fake_line, office):  # noqa: F811
+    clock.pin(datetime(2026, 11, 18, 10, 0, tzinfo=BKK))  # "ธ.ค." is December 2569, whatever day the suite runs on
     # 10 December 2569 (Thursday) is วันรัฐธรรมนูญ; a one-day loan that day is moved to Wednesday 9.
     reply = say(webhook, fake_line, "ขอยืมเต็นท์ 1 หลัง 10 ธ.ค.")
     assert "วันพฤหัสบดี 10 ธ.ค. 2569 สำนักงานปิด (วันรัฐธรรมนูญ)" in reply

@@ -136,6 +136,25 @@ def cards_to(fake_line, user_id: str) -> list[dict]:
     return [m for where, m in fake_line.delivered_messages() if where == f"push:{user_id}" and m["type"] == "flex"]
 
 
+def test_the_phone_is_read_as_people_write_it_and_stored_in_national_form(webhook, fake_line, office):
+    first = open_run(office, today() + timedelta(days=5), 1)
+    say(webhook, fake_line, "ขอยืมเต็นท์")
+    say(webhook, fake_line, "2")
+    say(webhook, fake_line, dates(first, first))
+    say(webhook, fake_line, "งานบุญประจำปี หมู่ 3")
+    assert say(webhook, fake_line, "สมศรี ดีใจ") == texts.LOAN_ASK_PHONE
+    assert say(webhook, fake_line, "12345") == texts.LOAN_BAD_PHONE
+    assert say(webhook, fake_line, "+66 (0)81-234-5678 ต่อ 2") == texts.LOAN_BAD_PHONE
+    assert "0812345678" in say(webhook, fake_line, "+๖๖ ๘๑ ๒๓๔ ๕๖๗๘")
+    say(webhook, fake_line, "ยืนยัน")
+    assert rows(office, Loan)[-1].phone == "0812345678"
+    # In a first sentence too: "+66 89 999 9999" is kept as 0899999999 and not asked again.
+    say(webhook, fake_line, f"ขอยืมเต็นท์ 1 หลัง {dates(first, first)} งานบวช โทร +66 89 999 9999")
+    assert "0899999999" in say(webhook, fake_line, "สมชาย ใจดี")
+    say(webhook, fake_line, "ยืนยัน")
+    assert rows(office, Loan)[-1].phone == "0899999999"
+
+
 def test_catalogue_is_seeded_as_an_example(seeded):
     assets = {a.key: a for a in rows(seeded, Asset)}
     assert set(assets) == {"tent", "table", "chair", "sound"}

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from bot.loans.service import Draft, DraftLine, Result, approve, create_request
+from bot.loans.service import LoanRequest, LoanRequestLine, LoanResult, approve, create_request
 from bot.runtime import runtime
 from models import LENT, Asset, LineUser, Loan, LoanEvent, LoanLine, LoanStatus, Movement, Role, Unit, utcnow
 from tests.helpers import count
@@ -65,21 +65,21 @@ def test_fifty_requests_and_approvals_for_the_last_tents(seeded):
     with sessions.begin() as session:
         held = session.get(Asset, tent_id).quantity
 
-    def request(i: int) -> Result:
+    def request(i: int) -> LoanResult:
         with sessions.begin() as session:
             citizen = session.get(LineUser, citizen_id)
-            draft = Draft.one(tent_id, 1 + i % 2, start, start + timedelta(days=1), "งานบุญ", "ชื่อ", "0812345678")
+            draft = LoanRequest.one(tent_id, 1 + i % 2, start, start + timedelta(days=1), "งานบุญ", "ชื่อ", "0812345678")
             return create_request(session, citizen, draft, utcnow()).result
 
     outcomes = _race(request)
-    accepted = [o for o in outcomes if o is Result.OK]
+    accepted = [o for o in outcomes if o is LoanResult.OK]
     assert accepted and len(accepted) < RACERS
     with sessions() as session:
         pending = session.scalar(select(func.sum(LoanLine.quantity)).join(LoanLine.loan)
                                  .where(Loan.status == LoanStatus.PENDING))
     assert held - 1 <= pending <= held, "requests fill the stock, never more"
 
-    def approve_one(i: int) -> Result:
+    def approve_one(i: int) -> LoanResult:
         with sessions.begin() as session:
             loans = session.scalars(select(Loan.id).order_by(Loan.id)).all()
             staff = session.get(LineUser, staff_id)
@@ -88,7 +88,7 @@ def test_fifty_requests_and_approvals_for_the_last_tents(seeded):
     results = _race(approve_one)
     assert _lent_on(seeded, tent_id, start) <= held
     assert count(seeded, LoanEvent, LoanEvent.movement == Movement.APPROVED) == len(accepted)
-    assert sum(r is Result.OK for r in results) == len(accepted), "each loan approved once, double taps no-ops"
+    assert sum(r is LoanResult.OK for r in results) == len(accepted), "each loan approved once, double taps no-ops"
 
 
 def test_fifty_approvals_of_requests_beyond_the_stock_lend_only_what_is_held(seeded):
@@ -107,13 +107,13 @@ def test_fifty_approvals_of_requests_beyond_the_stock_lend_only_what_is_held(see
         session.flush()
         loan_ids = [loan.id for loan in loans]
 
-    def approve_one(i: int) -> Result:
+    def approve_one(i: int) -> LoanResult:
         with sessions.begin() as session:
             return approve(session, loan_ids[i], session.get(LineUser, staff_id), utcnow()).result
 
     results = _race(approve_one)
-    assert sum(r is Result.OK for r in results) == held
-    assert sum(r is Result.NOT_ENOUGH for r in results) == RACERS - held
+    assert sum(r is LoanResult.OK for r in results) == held
+    assert sum(r is LoanResult.NOT_ENOUGH for r in results) == RACERS - held
     assert _lent_on(seeded, tent_id, start) == held
 
 
@@ -129,17 +129,18 @@ def test_fifty_requests_of_two_items_named_in_either_order_never_deadlock_nor_ov
         chair_id, chairs = chair.id, chair.quantity
         tents = session.get(Asset, tent_id).quantity
 
-    def request(i: int) -> Result:
-        lines = (DraftLine(tent_id, 1), DraftLine(chair_id, 30))
+    def request(i: int) -> LoanResult:
+        lines = (LoanRequestLine(tent_id, 1), LoanRequestLine(chair_id, 30))
         with sessions.begin() as session:
-            draft = Draft(lines if i % 2 else lines[::-1], start, start + timedelta(days=1), "งาน", "ชื่อ", "0812345678")
+            draft = LoanRequest(lines if i % 2 else lines[::-1], start, start + timedelta(days=1), "งาน", "ชื่อ",
+                                "0812345678")
             return create_request(session, session.get(LineUser, citizen_id), draft, utcnow()).result
 
     outcomes = _race(request)
-    accepted = sum(o is Result.OK for o in outcomes)
+    accepted = sum(o is LoanResult.OK for o in outcomes)
     assert accepted == min(tents, chairs // 30), "as many as the scarcer item allows, no more"
 
-    def approve_one(i: int) -> Result:
+    def approve_one(i: int) -> LoanResult:
         with sessions.begin() as session:
             loans = session.scalars(select(Loan.id).order_by(Loan.id)).all()
             return approve(session, loans[i % len(loans)], session.get(LineUser, staff_id), utcnow()).result

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.line_api import LineTransport, Outcome, Result
+from bot.line_api import LineTransport, SendOutcome, SendResult
 from bot.messages import Choice, fit, split_text, text
-from bot.outbox import Sender, enqueue_push, enqueue_reply
+from bot.outbox import Sender, enqueue_claimed_reply, enqueue_push
 from bot.runtime import runtime
 from models import OutboxKind, OutboxMessage, OutboxStatus, utcnow
 from tests import line_events as ev
@@ -170,12 +170,12 @@ def test_a_push_with_a_dedupe_key_is_created_once(app):
 
 def test_reply_beyond_five_messages_without_a_recipient_keeps_the_first_five(app):
     with runtime(app).sessions.begin() as session:
-        created = enqueue_reply(session, reply_token="t", to=None, messages=[text(str(i)) for i in range(7)])
+        created = enqueue_claimed_reply(session, reply_token="t", to=None, messages=[text(str(i)) for i in range(7)])
     assert [len(r.messages) for r in created] == [5]
 
 
 class ScriptedTransport:
-    def __init__(self, *outcomes: Outcome) -> None:
+    def __init__(self, *outcomes: SendOutcome) -> None:
         self.outcomes = list(outcomes)
         self.calls: list[str] = []
 
@@ -192,7 +192,7 @@ def test_a_409_for_an_accepted_retry_key_counts_as_delivered(app):
     from bot.line_api import classify_api_error
 
     outcome = classify_api_error(409, b'{"message":"The retry key is already accepted"}', is_reply=False)
-    assert outcome.result is Result.DELIVERED
+    assert outcome.result is SendResult.DELIVERED
     transport = ScriptedTransport(outcome)
     [row_id] = _push_rows(app, 1)
     Sender(runtime(app).sessions, transport).send_ids([row_id])
@@ -201,9 +201,9 @@ def test_a_409_for_an_accepted_retry_key_counts_as_delivered(app):
 
 def test_a_refused_reply_token_without_a_recipient_fails_instead_of_looping(app):
     with runtime(app).sessions.begin() as session:
-        [row] = enqueue_reply(session, reply_token="t", to=None, messages=[text("x")])
-    transport = ScriptedTransport(Outcome(Result.REPLY_TOKEN_INVALID, "HTTP 400: Invalid reply token"))
-    Sender(runtime(app).sessions, transport).send_ids([row.id])
+        [row] = enqueue_claimed_reply(session, reply_token="t", to=None, messages=[text("x")])
+    transport = ScriptedTransport(SendOutcome(SendResult.REPLY_TOKEN_INVALID, "HTTP 400: Invalid reply token"))
+    Sender(runtime(app).sessions, transport).send_claimed([row])
     assert transport.calls == ["reply"]
     assert rows(app, OutboxMessage)[0].status is OutboxStatus.FAILED
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot import create_app
-from bot.line_api import LineTransport, Result
+from bot.line_api import LineTransport, SendResult
 from bot.messages import text as text_message
 from bot.outbox import CLAIM_LEASE, REPLY_TAKEN_AS_DELIVERED, Sender, enqueue_claimed_reply
 from bot.runtime import runtime
@@ -97,7 +97,7 @@ def test_a_reply_sent_by_a_request_that_died_before_recording_it_is_not_sent_aga
             session, reply_token=uuid.uuid4().hex, to=ev.CITIZEN, messages=[text_message("สวัสดีค่ะ")]
         )
     transport = LineTransport(fake_line.access_token, fake_line.base_url, timeout_seconds=5)
-    assert transport.reply(row.reply_token, row.messages).result is Result.DELIVERED
+    assert transport.reply(row.reply_token, row.messages).result is SendResult.DELIVERED
     clock = Clock()
     clock.advance(seconds=CLAIM_LEASE.total_seconds() + 1)
     _later_sender(app, fake_line, clock).send_due()

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.datafile import BUNDLED_DIR
-from bot.loans.service import Draft, approve, cancel, create_request, hand_over, record_return, reject
+from bot.loans.service import LoanRequest, approve, cancel, create_request, hand_over, record_return, reject
 from bot.runtime import runtime
 from bot.seed import SeedError, seed_bundled
 from models import Asset, LineUser, Loan, Role, Setting, Unit, utcnow
@@ -52,7 +52,7 @@ def book(app, people, key: str, quantity: int, first: date, last: date, *steps: 
     with runtime(app).sessions.begin() as session:
         citizen, clerk = session.get(LineUser, citizen_id), session.get(LineUser, clerk_id)
         asset_id = session.scalar(select(Asset.id).where(Asset.key == key))
-        draft = Draft.one(asset_id, quantity, first, last, "งานบุญ", "สมศรี ดีใจ", "0812345678")
+        draft = LoanRequest.one(asset_id, quantity, first, last, "งานบุญ", "สมศรี ดีใจ", "0812345678")
         outcome = create_request(session, citizen, draft, NOW)
         assert outcome.ok, outcome
         loan_id = outcome.loan.id
@@ -223,7 +223,7 @@ def test_a_request_made_while_the_seed_waits_for_the_asset_is_counted(seeded, pe
 
     with sessions.begin() as session:
         tent_id = session.scalar(select(Asset.id).where(Asset.key == "tent"))
-        draft = Draft.one(tent_id, 8, day(3), day(4), "งานบุญ", "สมศรี ดีใจ", "0812345678")
+        draft = LoanRequest.one(tent_id, 8, day(3), day(4), "งานบุญ", "สมศรี ดีใจ", "0812345678")
         assert create_request(session, session.get(LineUser, citizen_id), draft, NOW).ok
         seeding = threading.Thread(target=seed_now)
         seeding.start()

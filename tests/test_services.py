@@ -18,7 +18,7 @@ from bot.thai.text import match_key
 from models import FeedbackReport, LineUser, Role, Setting, Unit
 from tests import line_events as ev
 from tests.helpers import quick_reply_labels, register, rows
-from tests.qa_labelled import SERVICES_FILE, SERVICES_FROZEN_FILE, Outcome, load_labelled, score
+from tests.qa_labelled import SERVICES_FILE, SERVICES_FROZEN_FILE, Judged, load_labelled, score
 
 MIN_SERVICE_ACCURACY = 0.85
 WORKS = "กองช่าง"
@@ -42,9 +42,9 @@ def test_service_questions_are_answered_on_each_set(seeded, path):
     with runtime(seeded).sessions() as session:
         matcher = matcher_for(session)
 
-    def judge(question: str) -> Outcome:
+    def judge(question: str) -> Judged:
         decision = decide(matcher, question)
-        return Outcome(decision.top.id if decision.top else None, decision.verdict is Verdict.CONFIDENT)
+        return Judged(decision.top.id if decision.top else None, decision.verdict is Verdict.CONFIDENT)
 
     result = score(load_labelled(path), judge)
     table = result.table(f"{path.name}: top-1 accuracy by service")

@@ -10,6 +10,7 @@ import pytest
 
 from bot import texts
 from bot.feedback.report import complaints_report
+from bot.loans.report import fiscal_months, month_label
 from bot.reminders.jobs import MARK
 from bot.runtime import runtime
 from bot.scheduler import tick
@@ -91,10 +92,15 @@ def chart_value(html: str, section: str, label: str) -> str:
     return found.group(1)
 
 
-def test_the_page_shows_this_years_counts_medians_and_ratings(reported, app):
-    html = page(app)
-    fiscal_year = fiscal_year_of(utcnow().astimezone(BKK).date())
-    assert "องค์การบริหารส่วนตำบลดอนกลาง" in html and f"ปีงบประมาณ {fiscal_year} (ปีปัจจุบัน)" in html
+def test_the_page_shows_this_years_counts_medians_and_ratings(reported, app, pinned_clock):
+    current = fiscal_year_of(utcnow().astimezone(BKK).date())
+    assert f"ปีงบประมาณ {current} (ปีปัจจุบัน)" in page(app)
+    # The reports were filed on the pinned day and closed a day and a half later: on 30 September, in the fiscal
+    # year before the current one.
+    filed = pinned_clock.date()
+    fiscal_year = fiscal_year_of(filed)
+    html = page(app, f"?fy={fiscal_year}")
+    assert "องค์การบริหารส่วนตำบลดอนกลาง" in html and f"ปีงบประมาณ {fiscal_year}" in html
     assert figure(html, "เรื่องทั้งหมด") == "2"
     with runtime(app).sessions() as session:
         report = {(row[0], row[1]): row[2] for row in complaints_report(session, fiscal_year).rows}
@@ -105,7 +111,9 @@ def test_the_page_shows_this_years_counts_medians_and_ratings(reported, app):
     assert chart_value(html, "ตามประเภท", "แจ้งปัญหาให้แก้ไข") == "1"
     assert chart_value(html, "ตามประเภท", "แจ้งทุจริต") == "1"
     assert chart_value(html, "ตามสถานะ", "เสร็จสิ้น") == "1" and chart_value(html, "ตามสถานะ", "รอรับเรื่อง") == "1"
-    assert chart_value(html, "รายเดือน", "พ.ย. 69") == "2" and chart_value(html, "รายเดือน", "ต.ค. 69") == "0"
+    another_month = next(ym for ym in fiscal_months(fiscal_year) if ym != (filed.year, filed.month))
+    assert chart_value(html, "รายเดือน", month_label(filed.year, filed.month)) == "2"
+    assert chart_value(html, "รายเดือน", month_label(*another_month)) == "0"
     assert "<script" not in html and "http://" not in html and "https://" not in html, "no script, no CDN"
 
 
@@ -138,14 +146,21 @@ def test_measures_show_the_reminders_done_of_those_due(reported, app, webhook, f
     assert progress["6"] == "1/1" and progress["7"] == "0/1" and progress["1"] == "0/0", progress
 
 
-def test_another_fiscal_year_is_chosen_with_fy(reported, app):
-    html = page(app, "?fy=2569")
-    assert "ปีงบประมาณ 2569" in html and "(ปีปัจจุบัน)" not in html
+def test_another_fiscal_year_is_chosen_with_fy(reported, app, pinned_clock):
+    earlier = fiscal_year_of(pinned_clock.date()) - 1  # the year before the reports' own
+    html = page(app, f"?fy={earlier}")
+    assert f"ปีงบประมาณ {earlier}" in html and "(ปีปัจจุบัน)" not in html
     assert figure(html, "เรื่องทั้งหมด") == "0"
-    assert '<option value="2569" selected>' in html
+    assert f'<option value="{earlier}" selected>' in html
 
 
-@pytest.mark.parametrize("fy", ["abc", "2599", "๒๕๖๙", "1"])
+@pytest.mark.parametrize("fy", ["69", "2026", "๒๕๖๙"])
+def test_the_fiscal_year_is_read_as_the_cli_reads_it(reported, app, fy):
+    html = page(app, f"?fy={fy}")
+    assert "ปีงบประมาณ 2569" in html and '<option value="2569" selected>' in html
+
+
+@pytest.mark.parametrize("fy", ["abc", "2700", "2499", "1956", "1", "570", "-69", "2569.0"])
 def test_a_fiscal_year_that_cannot_be_is_refused(app, fy):
     response = app.test_client().get("/transparency", query_string={"fy": fy})
     assert response.status_code == 400

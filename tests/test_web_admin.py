@@ -12,7 +12,9 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from bot import create_app, texts
+from bot.config import office_today
 from bot.runtime import runtime
+from bot.thai.dates import fiscal_year_of
 from models import AuditEntry, FeedbackReport, FeedbackStatus, LineUser, Loan, LoanStatus, WebLoginToken, clock
 from tests import line_events as ev
 from tests.admin_support import (
@@ -392,11 +394,14 @@ def test_hand_over_and_return(office):
 
 
 def test_the_calendar_shows_booked_quantities_per_day(office):
-    request_loan(office, quantity=4, in_days=1)
+    with office.app_context():
+        today = office_today()
+    monday = today + timedelta(days=7 - today.weekday())
+    request_loan(office, quantity=4, in_days=(monday - today).days)
     client = office.test_client()
     sign_in(client, office, CLERK)
-    page = client.get("/admin/loans/calendar?start=2026-11-16").get_data(as_text=True)
-    # Requested on Wednesday 18 November for Thursday and Friday: 4 tents on each, waiting for a decision.
+    page = client.get(f"/admin/loans/calendar?start={monday.isoformat()}").get_data(as_text=True)
+    # Requested for next Monday and Tuesday: 4 tents on each, waiting for a decision.
     tents = re.search(r"เต็นท์.*?</tr>", page, re.S).group(0)
     assert tents.count(">4 <") + tents.count(">4<") + tents.count("4 <span") >= 2, tents
 
@@ -407,11 +412,24 @@ def test_the_ledger_prints_the_movements_of_the_fiscal_year(office):
     sign_in(client, office, CLERK)
     token = csrf(client.get("/admin/loans").get_data(as_text=True))
     client.post(f"/admin/loans/{loan_id}/approve", data={"csrf_token": token})
-    page = client.get("/admin/loans/ledger?fy=2570").get_data(as_text=True)
+    with office.app_context():
+        fiscal_year = fiscal_year_of(office_today())  # of the request and the approval: the movements' dates
+    page = client.get(f"/admin/loans/ledger?fy={fiscal_year}").get_data(as_text=True)
     assert "สมชาย ใจดี" in page and "print.css" in page
     other = office.test_client()
     sign_in(other, office, FINANCE)
-    assert "สมชาย ใจดี" not in other.get("/admin/loans/ledger?fy=2570").get_data(as_text=True)
+    assert "สมชาย ใจดี" not in other.get(f"/admin/loans/ledger?fy={fiscal_year}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("fy", "shown"), [("2570", 2570), ("70", 2570), ("2027", 2570), ("๒๕๗๐", 2570),
+                                           ("2700", None), ("abc", None)])
+def test_the_ledger_reads_the_year_as_the_cli_does_and_else_shows_the_current_one(office, fy, shown):
+    client = office.test_client()
+    sign_in(client, office, CLERK)
+    page = client.get("/admin/loans/ledger", query_string={"fy": fy}).get_data(as_text=True)
+    with office.app_context():
+        year = shown or fiscal_year_of(office_today())
+    assert texts.WEB["ledger_title"].format(fy=year) in page
 
 
 def test_no_line_id_or_phone_number_is_in_any_address(office):

@@ -20,6 +20,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from bot import texts
+from bot.thai.dates import fiscal_year_of
 from models import Asset, FeedbackReport, FeedbackStatus, Loan, LoanStatus, utcnow
 from tests import line_events as ev
 from tests.admin_support import ADMIN, BKK, CLERK, HEAD, file_report, login_token, make_office, request_loan, week_start
@@ -122,7 +123,7 @@ def test_a_clerk_approves_a_loan_from_the_calendar(server, page, seeded, fake_li
     page.goto(f"{server}/admin/loans")
     screenshot(page, "admin-loans.png", docs=True)
 
-    start = week_start(utcnow().astimezone(BKK).date())
+    start = week_start(utcnow().astimezone(BKK).date() + timedelta(days=1))  # the week of the tents' first day
     page.goto(f"{server}/admin/loans/calendar?start={start.isoformat()}")
     screenshot(page, "admin-calendar.png")
     page.click(f'#pending button.approve[data-loan="{first}"]')
@@ -133,16 +134,17 @@ def test_a_clerk_approves_a_loan_from_the_calendar(server, page, seeded, fake_li
 
 def test_a_head_downloads_the_loan_report_and_prints_the_ledger(server, page, seeded, tmp_path):
     loan_id = request_loan(seeded)
+    fiscal_year = fiscal_year_of(utcnow().astimezone(BKK).date())  # the request's, on the pinned day
     page.goto(f"{server}/admin/login/{login_token(seeded, HEAD)}")
     page.click("#sign-in")
-    page.goto(f"{server}/admin/downloads?fy=2570")
+    page.goto(f"{server}/admin/downloads?fy={fiscal_year}")
     with page.expect_download() as download:
         page.click("#download-loans-xlsx")
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
-    assert saved.name == "loans-2570.xlsx" and saved.read_bytes()[:2] == b"PK"
+    assert saved.name == f"loans-{fiscal_year}.xlsx" and saved.read_bytes()[:2] == b"PK"
 
-    page.goto(f"{server}/admin/loans/ledger?fy=2570")
+    page.goto(f"{server}/admin/loans/ledger?fy={fiscal_year}")
     page.emulate_media(media="print")
     assert not page.locator("header.top").is_visible()
     assert page.locator(".ledger").is_visible()

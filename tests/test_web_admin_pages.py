@@ -13,9 +13,11 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from bot import texts
+from bot.config import office_today
 from bot.ita.office import current_measures
 from bot.loans.cards import loan_code
 from bot.runtime import runtime
+from bot.thai.dates import thai_date, thai_month
 from models import (
     Asset,
     AuditEntry,
@@ -253,19 +255,29 @@ def test_clerks_and_forms_without_the_csrf_token_cannot_teach(office, webhook):
 # -- the loans calendar's month view ---------------------------------------------------------------------------
 
 def test_the_month_view_shows_each_days_bookings_and_is_linked_from_the_week(office):
-    request_loan(office, quantity=4, in_days=1)  # Thursday 19 and Friday 20 November, waiting for a decision
+    with office.app_context():
+        today = office_today()
+    # Two days from tomorrow, waiting for a decision; from the 1st of next month when they and the day after would
+    # not all fall in one month.
+    first = today + timedelta(days=1)
+    if first.day > 26:
+        first = (first + timedelta(days=7)).replace(day=1)
+    request_loan(office, quantity=4, in_days=(first - today).days)
+    month, following = first.replace(day=1), (first.replace(day=1) + timedelta(days=32)).replace(day=1)
     client = office.test_client()
     sign_in(client, office, CLERK)
-    week = client.get("/admin/loans/calendar?start=2026-11-16").get_data(as_text=True)
-    assert 'href="/admin/loans/calendar/month?month=2026-11"' in week
-    page = client.get("/admin/loans/calendar/month?month=2026-11")
+    week = client.get(f"/admin/loans/calendar?start={first.isoformat()}").get_data(as_text=True)
+    monday = first - timedelta(days=first.weekday())
+    assert f'href="/admin/loans/calendar/month?month={monday.isoformat()[:7]}"' in week
+    page = client.get(f"/admin/loans/calendar/month?month={month.isoformat()[:7]}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "พฤศจิกายน 2569" in html
+    assert thai_month(month) in html
     day_rows = re.findall(r"<tr[^>]*><th>([^<]+)</th>(.*?)</tr>", html, re.S)
     booked = {label: cells for label, cells in day_rows}
-    assert len([label for label in booked if "พ.ย." in label]) == 30
-    assert "4" in booked["19 พ.ย. 2569"] and "4" in booked["20 พ.ย. 2569"]
-    assert "4" not in booked["21 พ.ย. 2569"]
-    december = client.get("/admin/loans/calendar/month?month=2026-12").get_data(as_text=True)
-    assert "ธันวาคม 2569" in december and "รอ 4" not in december
+    days = [month + timedelta(days=i) for i in range((following - month).days)]
+    assert [label for label in booked if label in {thai_date(d) for d in days}] == [thai_date(d) for d in days]
+    assert "4" in booked[thai_date(first)] and "4" in booked[thai_date(first + timedelta(days=1))]
+    assert "4" not in booked[thai_date(first + timedelta(days=2))]
+    after = client.get(f"/admin/loans/calendar/month?month={following.isoformat()[:7]}").get_data(as_text=True)
+    assert thai_month(following) in after and "รอ 4" not in after

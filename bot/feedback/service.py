@@ -1,5 +1,5 @@
 """Feedback and complaints: the office's settings (bot/data/feedback.toml), tracking codes, and the changes a
-report goes through. Handlers (handlers/feedback*.py) and the scheduler (bot/feedback_jobs.py) call these.
+report goes through. Handlers (handlers/feedback*.py) and the scheduler's jobs (bot/feedback/notify.py) call these.
 
 Tracking codes are FB-<fiscal year>-<6 digits>, numbered by a counter row per fiscal year that is incremented
 in the same transaction that inserts the report: concurrent submissions queue on that row (PostgreSQL's
@@ -62,9 +62,6 @@ TRACKING_WINDOW = timedelta(minutes=15)
 MAX_LABEL = 20
 MIN_DETAILS_CHARS = 10
 NOTE_LIMIT = 1000
-# Mobile numbers have 10 digits (06, 08, 09), land lines 9 (02-07); "+66" stands for the leading 0.
-_PHONE = re.compile(r"^0(?:[689]\d{8}|[2-7]\d{7})$")
-_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
 
 
 class FeedbackDataError(DataFileError):
@@ -169,20 +166,12 @@ def settings() -> FeedbackSettings:
 
 # -- answers the citizen types --------------------------------------------------------------------------------
 
-def parse_phone(typed: str) -> str | None:
-    """A Thai phone number as digits ("0812345678"), Thai digits and separators allowed; None when it is not one."""
-    digits = _PHONE_SEPARATORS.sub("", clean(typed))
-    if digits.startswith("+66"):
-        digits = "0" + digits[3:]
-    return digits if _PHONE.match(digits) else None
-
-
 def parse_code(typed: str) -> str | None:
     """The tracking code in a message, in its canonical form, or None."""
     found = CODE_PATTERN.search(clean(typed))
     if not found:
         return None
-    return format_code(int(found.group(1)), int(found.group(2)))
+    return format_tracking_code(int(found.group(1)), int(found.group(2)))
 
 
 def parse_pin(typed: str) -> str | None:
@@ -195,7 +184,7 @@ def parse_pin(typed: str) -> str | None:
     return digits or None
 
 
-def format_code(fiscal_year: int, seq: int) -> str:
+def format_tracking_code(fiscal_year: int, seq: int) -> str:
     return f"{CODE_PREFIX}-{fiscal_year}-{seq:06d}"
 
 
@@ -284,7 +273,7 @@ def take_daily_quota(session: Session, secret: str, user: LineUser, now: datetim
 # -- a report's life --------------------------------------------------------------------------------------------
 
 @dataclass
-class Draft:
+class ReportDraft:
     """What the citizen has told the flow so far (kept in the conversation's JSON between messages)."""
 
     category: str
@@ -301,14 +290,16 @@ def unit_named(session: Session, name: str) -> Unit | None:
     return session.scalar(select(Unit).where(Unit.name == name))
 
 
-def submit(session: Session, draft: Draft, reporter: LineUser | None, now: datetime, tz: ZoneInfo) -> FeedbackReport:
+def submit(
+    session: Session, draft: ReportDraft, reporter: LineUser | None, now: datetime, tz: ZoneInfo
+) -> FeedbackReport:
     """Store a report with the next tracking code of its fiscal year. An anonymous draft stores no reporter."""
     category = settings().category(draft.category)
     unit = unit_named(session, category.unit) if category else None
     fiscal_year = fiscal_year_of(now.astimezone(tz).date())
     seq = increment(session, f"{CODE_PREFIX}-{fiscal_year}")
     report = FeedbackReport(
-        code=format_code(fiscal_year, seq), fiscal_year=fiscal_year, seq=seq, category=draft.category,
+        code=format_tracking_code(fiscal_year, seq), fiscal_year=fiscal_year, seq=seq, category=draft.category,
         unit_id=unit.id if unit else None,
         reporter_id=None if draft.anonymous or reporter is None else reporter.id,
         anonymous=draft.anonymous, details=draft.details, photos=list(draft.photos),

@@ -19,11 +19,10 @@ from pythainlp.corpus import thai_words
 from pythainlp.tokenize import word_tokenize
 from pythainlp.util import thai_digit_to_arabic_digit
 
-from bot.datafile import BUNDLED_DIR, DataFileError, data_file, read_toml
+from bot.datafile import DataFileError, data_file, read_toml
 
 FIXES_FILE = "ocr_fixes.toml"
 REPORT_FILE = "ita_report_2568.txt"
-BUNDLED_REPORT_PATH = BUNDLED_DIR / REPORT_FILE
 
 EXPECTED_MEASURES = 7
 COLUMNS = 7  # ลำดับ, มาตรการ, ขั้นตอน, ช่วงเวลา, ผู้รับผิดชอบ, ผลการดำเนินการ, ผลลัพธ์

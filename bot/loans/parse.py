@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.thai.parse import FoundRange, find_range
-from bot.thai.text import clean
+from bot.thai.text import clean, parse_phone
 from models import Asset
 
-_PHONE = re.compile(r"(?<!\d)(?:\+66|0)\d{1,2}[\s-]?\d{3}[\s-]?\d{3,4}(?!\d)")
+# Where a phone number may stand in a sentence (0..., +66 ..., +66 (0)..., 66...; spaces, dashes or dots between
+# groups); whether it is one, and its national form, parse_phone says.
+_PHONE = re.compile(r"(?<![\d+])(?:\+66[\s-]?(?:\(0\)[\s-]?)?|66(?=\d)|0)\d{1,2}[\s.-]?\d{3}[\s.-]?\d{3,4}(?!\d)")
 # What a request says besides its slots: dropped before the rest is read as a purpose.
 _FILLER = re.compile(
     r"ลงทะเบียน|ต้องการ|อยากจะ|อยาก|ขอยืม|ยืม|ขอ|จำนวน|หน่อย|ด้วย|ค่ะ|คะ|ครับ|นะ|จ้า|จ้ะ|และ|กับ|โทร\.?|เบอร์|"
@@ -40,7 +42,7 @@ class RequestedItem:
 class ParsedRequest:
     items: list[RequestedItem] = field(default_factory=list)
     dates: FoundRange | None = None  # the range, or the problem with the date typed
-    phone: str | None = None
+    phone: str | None = None  # its national form (parse_phone); None when none is there
     purpose: str | None = None
     rest: str = ""  # what is left once the slots are taken out
 
@@ -52,7 +54,7 @@ def parse_request(text: str, assets: Sequence[Asset], today: date) -> ParsedRequ
     phone = None
     found_phone = _PHONE.search(blanked)
     if found_phone:
-        phone = re.sub(r"[\s-]", "", found_phone.group(0))
+        phone = parse_phone(found_phone.group(0))
         blanked = _blank(blanked, found_phone.span())
     dates = find_range(blanked, today)
     if dates is not None:

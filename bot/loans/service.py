@@ -30,7 +30,7 @@ SEARCH_DAYS = 60
 TEXT_LIMIT = 200
 
 
-class Result(enum.Enum):
+class LoanResult(enum.Enum):
     OK = "ok"
     NOT_FOUND = "not_found"
     NOT_ALLOWED = "not_allowed"
@@ -40,28 +40,28 @@ class Result(enum.Enum):
 
 
 @dataclass(frozen=True)
-class Outcome:
-    result: Result
+class LoanOutcome:
+    result: LoanResult
     loan: Loan | None = None
     free: int = 0
     asset: Asset | None = None  # with NOT_ENOUGH: the item that is short (`free` is how many of it are free)
 
     @property
     def ok(self) -> bool:
-        return self.result is Result.OK
+        return self.result is LoanResult.OK
 
 
 @dataclass(frozen=True)
-class DraftLine:
+class LoanRequestLine:
     asset_id: int
     quantity: int
 
 
 @dataclass(frozen=True)
-class Draft:
+class LoanRequest:
     """What a citizen asked for, before it is a loan: one or more items for one period."""
 
-    lines: tuple[DraftLine, ...]
+    lines: tuple[LoanRequestLine, ...]
     start: date
     end: date
     purpose: str
@@ -70,8 +70,8 @@ class Draft:
 
     @classmethod
     def one(cls, asset_id: int, quantity: int, start: date, end: date, purpose: str, contact_name: str,
-            phone: str) -> Draft:
-        return cls((DraftLine(asset_id, quantity),), start, end, purpose, contact_name, phone)
+            phone: str) -> LoanRequest:
+        return cls((LoanRequestLine(asset_id, quantity),), start, end, purpose, contact_name, phone)
 
 
 @dataclass(frozen=True)
@@ -178,10 +178,10 @@ def nearest_free_dates(
 
 # -- movements --------------------------------------------------------------------------------------
 
-def create_request(session: Session, borrower: LineUser, draft: Draft, now: datetime) -> Outcome:
+def create_request(session: Session, borrower: LineUser, draft: LoanRequest, now: datetime) -> LoanOutcome:
     """A pending loan of all the draft's items, if each is free on those dates once all their rows are locked."""
     if not draft.lines:
-        return Outcome(Result.NOT_FOUND)
+        return LoanOutcome(LoanResult.NOT_FOUND)
     assets = lock_assets(session, [line.asset_id for line in draft.lines])
     wanted: dict[int, int] = {}
     for line in draft.lines:
@@ -189,10 +189,10 @@ def create_request(session: Session, borrower: LineUser, draft: Draft, now: date
     for asset_id, quantity in wanted.items():
         asset = assets.get(asset_id)
         if asset is None or not asset.active:
-            return Outcome(Result.NOT_FOUND)
+            return LoanOutcome(LoanResult.NOT_FOUND)
         free = free_quantity(session, asset, draft.start, draft.end)
         if free < quantity:
-            return Outcome(Result.NOT_ENOUGH, free=free, asset=asset)
+            return LoanOutcome(LoanResult.NOT_ENOUGH, free=free, asset=asset)
     loan = Loan(
         borrower_id=borrower.id, start_date=draft.start, end_date=draft.end, purpose=draft.purpose,
         contact_name=draft.contact_name, phone=draft.phone, status=LoanStatus.PENDING, created_at=now,
@@ -202,27 +202,27 @@ def create_request(session: Session, borrower: LineUser, draft: Draft, now: date
     session.add(loan)
     session.flush()
     _ledger(session, loan, Movement.REQUESTED, borrower, now)
-    return Outcome(Result.OK, loan)
+    return LoanOutcome(LoanResult.OK, loan)
 
 
-def approve(session: Session, loan_id: int, actor: LineUser, now: datetime) -> Outcome:
+def approve(session: Session, loan_id: int, actor: LineUser, now: datetime) -> LoanOutcome:
     """Approve, re-checking under the locks of all its assets that what is lent stays within what is held."""
     found = _locked_loan(session, loan_id, actor)
     if not found.ok or found.loan is None:
         return found
     loan = found.loan
     if loan.status is not LoanStatus.PENDING:
-        return Outcome(Result.WRONG_STATE, loan)
+        return LoanOutcome(LoanResult.WRONG_STATE, loan)
     for line in loan.lines:
         free = free_quantity(session, line.asset, loan.start_date, loan.end_date, statuses=LENT,
                              exclude_loan_id=loan.id)
         if free < line.quantity:
-            return Outcome(Result.NOT_ENOUGH, loan, free, line.asset)
+            return LoanOutcome(LoanResult.NOT_ENOUGH, loan, free, line.asset)
     return _move(session, loan, LoanStatus.PENDING, LoanStatus.APPROVED, Movement.APPROVED, actor, now,
                  decided_at=now, decided_by_id=actor.id)
 
 
-def reject(session: Session, loan_id: int, actor: LineUser, reason: str, now: datetime) -> Outcome:
+def reject(session: Session, loan_id: int, actor: LineUser, reason: str, now: datetime) -> LoanOutcome:
     found = _locked_loan(session, loan_id, actor)
     if not found.ok or found.loan is None:
         return found
@@ -230,22 +230,22 @@ def reject(session: Session, loan_id: int, actor: LineUser, reason: str, now: da
                  note=reason, decided_at=now, decided_by_id=actor.id, reject_reason=reason)
 
 
-def cancel(session: Session, loan_id: int, borrower: LineUser, now: datetime) -> Outcome:
+def cancel(session: Session, loan_id: int, borrower: LineUser, now: datetime) -> LoanOutcome:
     """The borrower withdraws a request, or an approved loan before pick-up."""
     loan = session.get(Loan, loan_id)
     if loan is None:
-        return Outcome(Result.NOT_FOUND)
+        return LoanOutcome(LoanResult.NOT_FOUND)
     if loan.borrower_id != borrower.id:
-        return Outcome(Result.NOT_ALLOWED, loan)
+        return LoanOutcome(LoanResult.NOT_ALLOWED, loan)
     lock_assets(session, loan.asset_ids)
     session.refresh(loan)
     for status in (LoanStatus.PENDING, LoanStatus.APPROVED):
         if loan.status is status:
             return _move(session, loan, status, LoanStatus.CANCELLED, Movement.CANCELLED, borrower, now)
-    return Outcome(Result.WRONG_STATE, loan)
+    return LoanOutcome(LoanResult.WRONG_STATE, loan)
 
 
-def hand_over(session: Session, loan_id: int, actor: LineUser, now: datetime) -> Outcome:
+def hand_over(session: Session, loan_id: int, actor: LineUser, now: datetime) -> LoanOutcome:
     found = _locked_loan(session, loan_id, actor)
     if not found.ok or found.loan is None:
         return found
@@ -256,7 +256,7 @@ def hand_over(session: Session, loan_id: int, actor: LineUser, now: datetime) ->
 def record_return(
     session: Session, loan_id: int, actor: LineUser, now: datetime, found: dict[int, LineReturn] | None = None,
     note: str | None = None,
-) -> Outcome:
+) -> LoanOutcome:
     """Take the items back. `found` maps a line's id to what was damaged or lost on it; a line not in it (or
     `found` None: the common case) came back complete. Each line's ledger rows say how many in which state."""
     locked = _locked_loan(session, loan_id, actor)
@@ -268,7 +268,7 @@ def record_return(
     if any(line_id not in lines for line_id in found) or any(
         r.damaged < 0 or r.lost < 0 or r.damaged + r.lost > lines[line_id].quantity for line_id, r in found.items()
     ):
-        return Outcome(Result.INVALID, loan)
+        return LoanOutcome(LoanResult.INVALID, loan)
     changed = session.execute(
         update(Loan).where(Loan.id == loan.id, Loan.status == LoanStatus.HANDED_OVER)
         .values(status=LoanStatus.RETURNED, returned_at=now, return_note=note)
@@ -276,7 +276,7 @@ def record_return(
     )
     session.refresh(loan)
     if changed.rowcount != 1:
-        return Outcome(Result.WRONG_STATE, loan)
+        return LoanOutcome(LoanResult.WRONG_STATE, loan)
     for line in loan.lines:
         result = found.get(line.id, LineReturn())
         line.damaged, line.lost, line.return_note = result.damaged, result.lost, result.note
@@ -289,7 +289,7 @@ def record_return(
                     quantity=quantity, actor_id=actor.id, at=now, condition=condition, note=note_here or note,
                 ))
     session.flush()
-    return Outcome(Result.OK, loan)
+    return LoanOutcome(LoanResult.OK, loan)
 
 
 def add_return_note(session: Session, loan_id: int, actor: LineUser, note: str) -> bool:
@@ -326,30 +326,30 @@ def early_or_late(loan: Loan, today: date) -> tuple[str, int] | None:
     return None
 
 
-def _locked_loan(session: Session, loan_id: int, actor: LineUser) -> Outcome:
+def _locked_loan(session: Session, loan_id: int, actor: LineUser) -> LoanOutcome:
     loan = session.get(Loan, loan_id)
     if loan is None:
-        return Outcome(Result.NOT_FOUND)
+        return LoanOutcome(LoanResult.NOT_FOUND)
     if not may_act_on(actor, loan):
-        return Outcome(Result.NOT_ALLOWED, loan)
+        return LoanOutcome(LoanResult.NOT_ALLOWED, loan)
     lock_assets(session, loan.asset_ids)
     session.refresh(loan)  # what another transaction committed before we got the locks
-    return Outcome(Result.OK, loan)
+    return LoanOutcome(LoanResult.OK, loan)
 
 
 def _move(
     session: Session, loan: Loan, source: LoanStatus, target: LoanStatus, movement: Movement, actor: LineUser,
     now: datetime, *, note: str | None = None, **values: object,
-) -> Outcome:
+) -> LoanOutcome:
     changed = session.execute(
         update(Loan).where(Loan.id == loan.id, Loan.status == source).values(status=target, **values)
         .execution_options(synchronize_session=False)
     )
     session.refresh(loan)
     if changed.rowcount != 1:
-        return Outcome(Result.WRONG_STATE, loan)
+        return LoanOutcome(LoanResult.WRONG_STATE, loan)
     _ledger(session, loan, movement, actor, now, note=note)
-    return Outcome(Result.OK, loan)
+    return LoanOutcome(LoanResult.OK, loan)
 
 
 def _ledger(

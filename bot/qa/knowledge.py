@@ -51,9 +51,6 @@ class Entry:
     # The service of data/services.toml whose fields answer it (bot.qa.services).
     service: str | None = None
 
-    def settings_used(self) -> list[str]:
-        return [name.removeprefix("setting.") for name in self.placeholders() if name.startswith("setting.")]
-
     def placeholders(self) -> list[str]:
         return PLACEHOLDER.findall(self.answer or "")
 

@@ -39,6 +39,29 @@ def fiscal_year_bounds(fiscal_year: int, tz: ZoneInfo) -> tuple[datetime, dateti
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
+# The fiscal years (BE) every reader accepts, the CLI's --fy and the pages' ?fy= alike: wide enough for any record
+# an office keeps and for loans booked ahead, narrow enough that a typo is refused rather than queried.
+FISCAL_YEARS = range(2500, 2700)
+_CE_FISCAL_YEARS = range(FISCAL_YEARS.start - BE_OFFSET, FISCAL_YEARS.stop - BE_OFFSET)
+
+
+def parse_fiscal_year(typed: str) -> int | None:
+    """The one reader of a fiscal year someone typed: the Buddhist-era year meant by 2570 or 70 (Buddhist era,
+    two digits being 25xx) or 2027 (a Christian-era year Y is the fiscal year ending 30 Sep Y, so 2570); Thai
+    digits too. None when it is none of these, or outside FISCAL_YEARS."""
+    typed = typed.strip()
+    if not typed.isdecimal() or len(typed) not in (2, 4):
+        return None
+    number = int(typed)
+    if len(typed) == 2:
+        return FISCAL_YEARS.start + number
+    if number in FISCAL_YEARS:
+        return number
+    if number in _CE_FISCAL_YEARS:
+        return number + BE_OFFSET
+    return None
+
+
 def thai_month(day: date) -> str:
     """พฤศจิกายน 2569: the month in full, as a month view's title names it."""
     return thai_strftime(datetime(day.year, day.month, 1), "%B %Y")

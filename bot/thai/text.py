@@ -365,3 +365,20 @@ def char_ngrams(text: str, n: int = 3) -> list[str]:
     if len(compact) <= n:
         return [compact] if compact else []
     return [compact[i : i + n] for i in range(len(compact) - n + 1)]
+
+
+# Thai phone numbers as people write them. Mobiles have 10 digits (06, 08, 09), land lines 9 (02-07); "+66" or
+# "66" stands for the leading 0 ("+66 (0)81..." keeps it too). Spaces, dashes, dots and brackets only group digits.
+_PHONE = re.compile(r"0(?:[689]\d{8}|[2-7]\d{7})")
+_PHONE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015.()]")
+_PHONE_COUNTRY = re.compile(r"\+?66(?:0(?=[2-9]))?")
+
+
+def parse_phone(typed: str) -> str | None:
+    """The one reader of a phone number a person types: its national form ("0812345678"), or None when the text
+    is not one Thai number (a word, too few or too many digits, another country, an extension)."""
+    digits = _PHONE_SEPARATORS.sub("", clean(typed))
+    country = _PHONE_COUNTRY.match(digits)
+    if country:
+        digits = "0" + digits[country.end():]
+    return digits if _PHONE.fullmatch(digits) else None

@@ -27,8 +27,8 @@ from bot.loans.report import loan_report, report_csv, write_report_xlsx
 from bot.loans.service import (
     TEXT_LIMIT,
     LineReturn,
-    Outcome,
-    Result,
+    LoanOutcome,
+    LoanResult,
     approve,
     early_or_late,
     hand_over,
@@ -38,8 +38,8 @@ from bot.loans.service import (
     reject,
 )
 from bot.reports import write_csv, write_xlsx
-from bot.thai.dates import fiscal_year_of, thai_date, thai_datetime, thai_month
-from bot.web.admin import bp, commit_and_send, flash_note, int_arg, newest_outbox_id, require, take_note
+from bot.thai.dates import fiscal_year_of, parse_fiscal_year, thai_date, thai_datetime, thai_month
+from bot.web.admin import bp, commit_and_send, flash_note, newest_outbox_id, require, take_note
 from bot.web.auth import audit, roles_required, staff_required
 from models import HOLDING, Asset, AuditEntry, LineUser, Loan, LoanLine, LoanStatus, Role, utcnow
 
@@ -87,18 +87,18 @@ def loans():  # type: ignore[no-untyped-def]
                            reasons=texts.LOAN_REJECT_REASONS, note=take_note())
 
 
-def _act(loan_id: int, act: Callable[[], Outcome], notice: str | None, cause: str, **fields: object) -> Response:
+def _act(loan_id: int, act: Callable[[], LoanOutcome], notice: str | None, cause: str, **fields: object) -> Response:
     """Do a staff step and tell the borrower as the LINE button does; the outcome is shown on the list."""
     _loan_or_404(loan_id)
     mark = newest_outbox_id()
     outcome = act()
     loan = outcome.loan
-    if outcome.result is Result.WRONG_STATE and loan is not None:
+    if outcome.result is LoanResult.WRONG_STATE and loan is not None:
         flash_note(texts.WEB["already"].format(status=texts.LOAN_STATUS_NAMES[loan.status.value]))
-    elif outcome.result is Result.NOT_ENOUGH:
+    elif outcome.result is LoanResult.NOT_ENOUGH:
         name = outcome.asset.name if outcome.asset else ""
         flash_note(texts.WEB["not_enough"].format(free=outcome.free, name=name))
-    elif outcome.result is Result.INVALID:
+    elif outcome.result is LoanResult.INVALID:
         flash_note(texts.WEB["return_invalid"])
     elif not outcome.ok or loan is None:
         abort(404)
@@ -162,7 +162,7 @@ def take_back(loan_id: int) -> Response:
     note = request.form.get("note", "").strip()[:TEXT_LIMIT * 2] or None
     outcome_loan: list[Loan] = []
 
-    def act() -> Outcome:
+    def act() -> LoanOutcome:
         outcome = record_return(g.db, loan_id, g.staff, utcnow(), found, note)
         if outcome.loan is not None:
             outcome_loan.append(outcome.loan)
@@ -259,8 +259,8 @@ def calendar_month():  # type: ignore[no-untyped-def]
 # -- the ledger and the year-end reports --------------------------------------------------------------------
 
 def _fiscal_year() -> int:
-    chosen = int_arg("fy")
-    return chosen if chosen and 2500 <= chosen <= 2700 else fiscal_year_of(office_today())
+    """The ?fy= asked for (bot.thai.dates.parse_fiscal_year), else the current one."""
+    return parse_fiscal_year(request.args.get("fy", "")) or fiscal_year_of(office_today())
 
 
 @bp.get("/loans/ledger")

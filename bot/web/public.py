@@ -23,14 +23,12 @@ from bot.ita.office import current_measures, office_name
 from bot.loans.report import fiscal_months, loan_report, month_label
 from bot.reports import Table
 from bot.runtime import runtime
-from bot.thai.dates import fiscal_year_bounds, fiscal_year_of, thai_datetime
+from bot.thai.dates import FISCAL_YEARS, fiscal_year_bounds, fiscal_year_of, parse_fiscal_year, thai_datetime
 from models import FeedbackReport, OccurrenceStatus, ReminderOccurrence, ReminderRule, utcnow
 
 bp = Blueprint("public", __name__, template_folder="templates")
 
 CACHE_CONTROL = "public, max-age=300"
-# Fiscal years (BE) the selector accepts: the office's records cannot be older, and a typo should not run queries.
-OLDEST_FISCAL_YEAR = 2560
 YEARS_OFFERED = 5
 
 
@@ -61,14 +59,9 @@ def bars(pairs: list[tuple[str, int]]) -> list[Bar]:
 
 
 def requested_fiscal_year(current: int) -> int | None:
-    """The ?fy= asked for, the current one when none is; None when it is not a fiscal year the office could have."""
+    """The ?fy= asked for (bot.thai.dates.parse_fiscal_year), the current one when none is; None when it is no year."""
     asked = request.args.get("fy", "").strip()
-    if not asked:
-        return current
-    if not asked.isascii() or not asked.isdigit():
-        return None
-    year = int(asked)
-    return year if OLDEST_FISCAL_YEAR <= year <= current else None
+    return parse_fiscal_year(asked) if asked else current
 
 
 def measure_progress(session: Session, fiscal_year: int, tz: ZoneInfo) -> list[MeasureProgress]:
@@ -115,7 +108,7 @@ def counted(rows: list[tuple[str, str]]) -> list[Bar]:
 def years_offered(session: Session, current: int) -> list[int]:
     with_reports = set(session.scalars(select(FeedbackReport.fiscal_year).distinct()))
     recent = set(range(current - YEARS_OFFERED + 1, current + 1))
-    return sorted({y for y in with_reports | recent if OLDEST_FISCAL_YEAR <= y <= current}, reverse=True)
+    return sorted({y for y in with_reports | recent if y in FISCAL_YEARS and y <= current}, reverse=True)
 
 
 @bp.get("/transparency")
