@@ -24,10 +24,10 @@ from bot import texts
 from bot.context import Context
 from bot.flow import END, Data, Flow, Goto, Invalid, Step
 from bot.ita.office import office_name
+from bot.ita.office_days import OfficeDays
 from bot.loans.cards import item_lines, loan_card, loan_code, loan_fields, return_summary
 from bot.loans.catalogue import active_assets, find_asset
 from bot.loans.notify import tell_borrower, tell_staff
-from bot.loans.office_days import OfficeDays
 from bot.loans.parse import ParsedRequest, RequestedItem, parse_request, parse_return_problems
 from bot.loans.service import (
     TEXT_LIMIT,

@@ -74,7 +74,7 @@ def last_reply(fake_line) -> dict:
 
 def open_day(app, day: date) -> date:  # type: ignore[no-untyped-def]
     """`day`, or the office's next working day after it (no weekend, public or office holiday)."""
-    from bot.loans.office_days import OfficeDays
+    from bot.ita.office_days import OfficeDays
 
     with runtime(app).sessions() as session:
         office = OfficeDays(session, day, day)
