@@ -17,16 +17,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pythainlp.util import thai_strftime
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import texts
 from bot.context import Context
 from bot.flow import END, Data, Flow, Goto, Invalid, Step
 from bot.ita.office import office_name
+from bot.ita.office_days import OfficeDays
 from bot.loans.cards import item_lines, loan_card, loan_code, loan_fields, return_summary
 from bot.loans.catalogue import active_assets, find_asset
 from bot.loans.notify import tell_borrower, tell_staff
-from bot.loans.office_days import OfficeDays
 from bot.loans.parse import ParsedRequest, RequestedItem, parse_request, parse_return_problems
 from bot.loans.service import (
     TEXT_LIMIT,
@@ -68,6 +69,7 @@ CONFIRM_KEYS = frozenset(match_key(w) for w in texts.CONFIRM_WORDS)
 SKIP_KEYS = frozenset(match_key(w) for w in texts.SKIP_WORDS)
 CHANGE_QUANTITY_KEY = match_key(texts.QR_CHANGE_QUANTITY)
 ADD_ITEM_KEY = match_key(texts.QR_ADD_ITEM)
+CHANGE_CONTACT_KEY = match_key(texts.QR_CHANGE_CONTACT)
 CONFIRM_RETURN_KEYS = CONFIRM_KEYS | {match_key(texts.BTN_CONFIRM_RETURN)}
 _NUMBER = re.compile(r"\d+")
 MONEY_LOAN_KEYS = tuple(compact(normalize(word)) for word in texts.MONEY_LOAN_WORDS)
@@ -146,12 +148,30 @@ def start_borrowing(ctx: Context) -> None:
     parsed = parse_request(ctx.text, assets, _today(ctx))
     data: Data = {"items": []}
     _absorb(ctx, data, parsed)
-    if parsed.phone:
+    known = _contact_of_last_loan(ctx)
+    if parsed.phone or parsed.name or known:
         notice_before_personal_data(ctx)  # collected now: the notice goes first (PDPA s.23)
+    if known is not None:
+        data["name"], data["phone"] = known
+    if parsed.phone:
         data["phone"] = parsed.phone
+    if parsed.name:
+        data["name"] = parsed.name[:TEXT_LIMIT]
     if parsed.purpose:
         data["purpose"] = parsed.purpose[:TEXT_LIMIT]
     BORROW.start(ctx, data)
+
+
+def _contact_of_last_loan(ctx: Context) -> tuple[str, str] | None:
+    """The name and phone this LINE account gave with its last request, offered again (the confirmation shows
+    them, with a button to change them): a villager who borrows for every festival types them once."""
+    if ctx.user is None:
+        return None
+    last = ctx.session.scalar(
+        select(Loan).where(Loan.borrower_id == ctx.user.id, Loan.contact_name != texts.ERASED_NAME)
+        .order_by(Loan.id.desc()).limit(1)
+    )
+    return (last.contact_name, last.phone) if last is not None and last.phone else None
 
 
 def asks_about_an_item(ctx: Context) -> bool:
@@ -494,6 +514,10 @@ def _read_confirm(ctx: Context, data: Data) -> Any:
         return True
     if ctx.key == ADD_ITEM_KEY:
         return Goto("item")
+    if ctx.key == CHANGE_CONTACT_KEY:
+        data.pop("name", None)
+        data.pop("phone", None)
+        return Goto("name")
     parsed = parse_request(ctx.text, active_assets(ctx.session), _today(ctx))
     if not parsed.items:
         return Invalid(texts.LOAN_CONFIRM_PROMPT)
@@ -505,7 +529,7 @@ def _submit(ctx: Context, data: Data) -> None:
     """Confirmed: the request, if everything is still free once the assets are locked; else back to the dates."""
     assert ctx.user is not None
     draft = LoanRequest(tuple(LoanRequestLine(asset_id, int(quantity)) for asset_id, quantity in data["items"]),
-                              date.fromisoformat(data["start"]), date.fromisoformat(data["end"]), data["purpose"],
+                        date.fromisoformat(data["start"]), date.fromisoformat(data["end"]), data["purpose"],
                         data["name"], data["phone"])
     outcome = create_request(ctx.session, ctx.user, draft, ctx.now)
     if outcome.result is LoanResult.NOT_ENOUGH and outcome.asset is not None:
@@ -541,7 +565,8 @@ BORROW = Flow(
                      asides=False),
         "phone": Step(ask=_asking(lambda ctx, data: texts.LOAN_ASK_PHONE), read=_reading(_read_phone)),
         "confirm": Step(ask=_asking(_summary), read=_reading(_read_confirm),
-                        choices=lambda ctx, data: [Choice(texts.QR_CONFIRM), Choice(texts.QR_ADD_ITEM)],
+                        choices=lambda ctx, data: [
+                            Choice(texts.QR_CONFIRM), Choice(texts.QR_ADD_ITEM), Choice(texts.QR_CHANGE_CONTACT)],
                         slot="confirmed"),
     },
     on_done=_submit,

@@ -1,5 +1,5 @@
-"""Reading a whole loan request from one sentence: the items with their quantities, the dates, a phone number
-and what it is for.
+"""Reading a whole loan request from one sentence: the items with their quantities, the dates, a phone number,
+the borrower's name and what it is for.
 
     parse_request("ยืมโต๊ะ 10 ตัว เก้าอี้ 100 ตัว เสาร์นี้ถึงอาทิตย์", assets, today)
     -> items [(โต๊ะพับ, 10), (เก้าอี้พลาสติก, 100)], dates 21-22 Nov, rest ""
@@ -27,6 +27,9 @@ _FILLER = re.compile(
     r"ลงทะเบียน|ต้องการ|อยากจะ|อยาก|ขอยืม|ยืม|ขอ|จำนวน|หน่อย|ด้วย|ค่ะ|คะ|ครับ|นะ|จ้า|จ้ะ|และ|กับ|โทร\.?|เบอร์|"
     r"ตั้งแต่|วันที่|[,;:()]"
 )
+# The borrower's name, when the sentence gives it: "ชื่อ สมศรี ดีใจ", "ผู้ยืม สมศรี ดีใจ" (a first name and a
+# surname, no digits).
+_NAME = re.compile(r"(?:ชื่อ|ผู้ยืม)\s*:?\s*([^\d\s,]{2,40}(?:\s+[^\d\s,]{2,40})?)")
 # A purpose names an event or a use: "งานบุญ", "ใช้ที่ศาลา", "สำหรับประชุม", "เพื่อจัดงาน".
 _PURPOSE_MARKERS = ("งาน", "ใช้", "สำหรับ", "เพื่อ", "ประชุม", "กิจกรรม")
 _NUMBER_WORD = re.compile(r"[\u0e00-\u0e7f]+")
@@ -44,6 +47,7 @@ class ParsedRequest:
     dates: FoundRange | None = None  # the range, or the problem with the date typed
     phone: str | None = None  # its national form (parse_phone); None when none is there
     purpose: str | None = None
+    name: str | None = None  # the borrower's, after "ชื่อ"/"ผู้ยืม"
     rest: str = ""  # what is left once the slots are taken out
 
 
@@ -56,6 +60,11 @@ def parse_request(text: str, assets: Sequence[Asset], today: date) -> ParsedRequ
     if found_phone:
         phone = parse_phone(found_phone.group(0))
         blanked = _blank(blanked, found_phone.span())
+    name = None
+    found_name = _NAME.search(blanked)
+    if found_name:
+        name = found_name.group(1).strip()
+        blanked = _blank(blanked, found_name.span())
     dates = find_range(blanked, today)
     if dates is not None:
         blanked = _blank(blanked, dates.span)
@@ -78,7 +87,7 @@ def parse_request(text: str, assets: Sequence[Asset], today: date) -> ParsedRequ
             blanked = _blank(blanked, unit.span())
     rest = re.sub(r"\s+", " ", _FILLER.sub(" ", blanked)).strip()
     purpose = rest if len(rest) >= 4 and any(marker in rest for marker in _PURPOSE_MARKERS) else None
-    return ParsedRequest(items, dates, phone, purpose, rest)
+    return ParsedRequest(items, dates, phone, purpose, name, rest)
 
 
 def _blank(text: str, span: tuple[int, int]) -> str:
