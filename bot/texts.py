@@ -99,7 +99,7 @@ REGISTER_THROTTLED = "ขออภัยค่ะ กรอกรหัสผิ
 ROLE_NAMES = {"staff": "เจ้าหน้าที่", "head": "หัวหน้าหน่วยงาน", "admin": "ผู้ดูแลระบบ"}
 REGISTER_WORDS = ("ลงทะเบียน", "ลงทะเบียนเจ้าหน้าที่", "register")
 
-# --- Reminders (handlers/reminders.py, bot/scheduler.py) ----------------------------------------
+# --- Reminders (handlers/reminders.py, bot/reminders/) ---------------------------------------
 REMINDER_ALT = "แจ้งเตือนงานมาตรการที่ {measure}: {task}"
 REMINDER_TITLE = "แจ้งเตือนงานตามมาตรการ ITA"
 REMINDER_MEASURE = "มาตรการที่ {measure}"
