@@ -37,9 +37,9 @@ FINANCE = "U" + "f" * 32  # staff of กองคลัง
 FINANCE_HEAD = "U" + "e" * 32
 CLERK = "U" + "a" * 32  # staff of สำนักปลัด
 ADMIN = "U" + "b" * 32  # admin, registered in สำนักปลัด
-# Monday 7 December 2026: the monthly procurement report (day 5, a Saturday holiday) falls due at 09:00,
-# and so does the weekly feedback check at 08:30.
-MONDAY = datetime(2026, 12, 7, tzinfo=BKK)
+# Monday 7 June 2027, a working day: the monthly procurement report (day 5, a Saturday) falls due at 09:00,
+# and so does the weekly feedback check at 08:30. (Not Monday 7 December 2026: that is a substitute holiday.)
+MONDAY = datetime(2027, 6, 7, tzinfo=BKK)
 
 
 def at(hours: float, day: datetime = MONDAY) -> datetime:
@@ -90,7 +90,7 @@ def test_a_due_reminder_reaches_the_units_staff_once(office, fake_line):
     [card] = cards_to(fake_line, FINANCE)
     assert "รายงานผลการจัดซื้อจัดจ้าง" in card["altText"]
     body = str(card["contents"]["body"])
-    assert "7 ธ.ค. 2569 เวลา 09:00 น." in body
+    assert "7 มิ.ย. 2570 เวลา 09:00 น." in body
     assert texts.REMINDER_LATE.split("(")[0] not in body
     assert len(cards_to(fake_line, FINANCE_HEAD)) == 1
     [feedback] = cards_to(fake_line, CLERK)
@@ -130,9 +130,9 @@ def test_after_downtime_a_reminder_within_grace_is_sent_late_and_older_ones_are_
     [card] = cards_to(fake_line, FINANCE)
     assert "ส่งล่าช้า" in str(card["contents"]["body"])
     assert occurrence(office, "m6-procurement-results-monthly").sent_late
-    # Down again until Tuesday 8 December 21:00 ... nothing new is due; then a week later, past grace:
+    # Down again until Tuesday 8 June 21:00 ... nothing new is due; then a week later, past grace:
     set_mark(office, at(12, MONDAY + timedelta(days=6)))
-    run_tick(office, at(21, MONDAY + timedelta(days=7)))  # the 14 Dec 08:30 check is 12.5 h late
+    run_tick(office, at(21, MONDAY + timedelta(days=7)))  # the 14 June 08:30 check is 12.5 h late
     weekly = [o for o in rows(office, ReminderOccurrence) if o.due_at.astimezone(BKK).day == 14]
     assert [o.status for o in weekly] == [OccurrenceStatus.MISSED]
     assert len(cards_to(fake_line, CLERK)) == 1, "only Monday the 7th's; the missed one is recorded, not sent"
@@ -155,7 +155,7 @@ def test_done_asks_for_a_note_and_a_double_tap_has_one_effect(office, fake_line,
     assert report.exit_code == 0, report.output
     table = list(csv.reader(io.StringIO(report.stdout.lstrip("\ufeff"))))
     assert table[0][0] == "ลำดับ" and len(table) == 8
-    assert "ประกาศในเว็บไซต์แล้ว 12 รายการ" in table[6][5] and "7 ธ.ค. 2569" not in table[1][5]
+    assert "ประกาศในเว็บไซต์แล้ว 12 รายการ" in table[6][5] and "7 มิ.ย. 2570" not in table[1][5]
 
 
 def test_only_the_units_staff_or_an_admin_may_act(office, fake_line, webhook):
@@ -224,7 +224,7 @@ def test_the_morning_digest_goes_to_the_unit_head_once(office, fake_line):
     digests = [m["text"] for where, m in fake_line.delivered_messages()
                if where == f"push:{FINANCE_HEAD}" and m["type"] == "text"]
     assert len(digests) == 1
-    assert digests[0].startswith("สรุปงานค้างของกองคลัง ประจำวันที่ 8 ธ.ค. 2569")
+    assert digests[0].startswith("สรุปงานค้างของกองคลัง ประจำวันที่ 8 มิ.ย. 2570")
     assert "รายงานผลการจัดซื้อจัดจ้าง" in digests[0]
     assert not any(m["type"] == "text" for where, m in fake_line.delivered_messages() if where == f"push:{FINANCE}")
 
@@ -295,3 +295,65 @@ def test_staff_list_their_units_reminders_not_yet_done_and_act_from_the_list(off
     assert fake_line.texts()[-1] == texts.STAFF_REMINDERS_NONE
     webhook.post(ev.text(texts.QR_STAFF_REMINDERS))
     assert fake_line.texts()[-1] == texts.REGISTER_HOW, "citizens are told how staff join"
+
+
+# Monday 7 December 2026 is the substitute day (ชดเชย) for Saturday 5 December (วันพ่อแห่งชาติ). The hand-kept
+# holidays.toml does not list it; the reminders know it from the same working days as loans (bot.ita.office_days).
+SUBSTITUTE_MONDAY = datetime(2026, 12, 7, tzinfo=BKK)
+
+
+def seed_with(app, folder, monkeypatch, *, rules: str = "", holidays: str = "") -> None:  # type: ignore[no-untyped-def]
+    """Seed the office's own copy of the bundled rules and holidays, with what the test adds at their end."""
+    from bot.datafile import BUNDLED_DIR
+
+    for name, extra in (("reminder_rules.toml", rules), ("holidays.toml", holidays)):
+        (folder / name).write_text((BUNDLED_DIR / name).read_text(encoding="utf-8") + extra, encoding="utf-8")
+    monkeypatch.setenv("BOT_DATA_DIR", str(folder))
+    with runtime(app).sessions.begin() as session:
+        seed_bundled(session)
+
+
+def due_times(app, key: str) -> list[datetime]:  # type: ignore[no-untyped-def]
+    [rule] = rows(app, ReminderRule, ReminderRule.key == key)
+    found = rows(app, ReminderOccurrence, ReminderOccurrence.rule_id == rule.id)
+    return sorted(o.due_at.astimezone(BKK) for o in found)
+
+
+def test_the_bundled_rules_do_not_fall_on_the_substitute_holiday(office, fake_line):
+    set_mark(office, at(18, SUBSTITUTE_MONDAY - timedelta(days=3)))  # Friday 4 December, evening
+    assert run_tick(office, at(9 + 1 / 60, SUBSTITUTE_MONDAY)).sent == 0, "the office is closed on Monday 7"
+    assert run_tick(office, at(9 + 1 / 60, SUBSTITUTE_MONDAY + timedelta(days=1))).sent == 1
+    assert due_times(office, "m7-feedback-weekly") == [], "a weekly check skips the day off"
+    # The monthly report of the 5th (a Saturday) moves to the next working day: Tuesday, not Monday.
+    assert due_times(office, "m6-procurement-results-monthly") == [at(9, SUBSTITUTE_MONDAY + timedelta(days=1))]
+    [card] = cards_to(fake_line, FINANCE)
+    assert "8 ธ.ค. 2569 เวลา 09:00 น." in str(card["contents"]["body"])
+
+
+@pytest.mark.parametrize(("non_working", "falls_on"), [
+    ("skip", None),
+    ("next", SUBSTITUTE_MONDAY + timedelta(days=1)),  # Tuesday 8 December
+    ("previous", SUBSTITUTE_MONDAY - timedelta(days=3)),  # Friday 4 December
+    ("keep", SUBSTITUTE_MONDAY),
+])
+def test_a_rule_due_on_the_substitute_holiday_moves_as_it_says(office, tmp_path, monkeypatch, non_working, falls_on):
+    seed_with(office, tmp_path, monkeypatch, rules=(
+        '\n[[rule]]\nkey = "test-once"\nmeasure = 6\nunits = ["กองคลัง"]\ntask = "ส่งรายงาน"\n'
+        f'schedule = {{ every = "once", date = "2026-12-07", time = "10:00", non_working = "{non_working}" }}\n'
+        'grace_hours = 240\n'))
+    set_mark(office, at(12, SUBSTITUTE_MONDAY - timedelta(days=4)))  # Thursday 3 December, noon
+    run_tick(office, at(12, SUBSTITUTE_MONDAY + timedelta(days=2)))
+    assert due_times(office, "test-once") == ([] if falls_on is None else [at(10, falls_on)])
+
+
+def test_an_office_day_off_from_holidays_toml_still_counts(office, tmp_path, monkeypatch):
+    # Monday 14 December 2026 is a working day in Thailand's calendar; this office gives it as its own day off.
+    own_day_off = datetime(2026, 12, 14, tzinfo=BKK)
+    seed_with(office, tmp_path, monkeypatch,
+              holidays='\n[[holiday]]\ndate = 2026-12-14\nname = "วันหยุดของสำนักงาน"\n',
+              rules=('\n[[rule]]\nkey = "test-once"\nmeasure = 6\nunits = ["กองคลัง"]\ntask = "ส่งรายงาน"\n'
+                     'schedule = { every = "once", date = "2026-12-14", time = "10:00" }\n'))
+    set_mark(office, at(12, own_day_off - timedelta(days=1)))
+    run_tick(office, at(20, own_day_off + timedelta(days=1)))
+    assert due_times(office, "m7-feedback-weekly") == [], "the weekly check skips the office's day off"
+    assert due_times(office, "test-once") == [at(10, own_day_off + timedelta(days=1))], "moved to Tuesday 15"

@@ -132,7 +132,7 @@ def test_the_page_names_and_locates_nobody_and_shows_corruption_only_as_a_count(
 
 def test_measures_show_the_reminders_done_of_those_due(reported, app, webhook, fake_line):
     register(webhook, app, FINANCE, "กองคลัง")
-    monday = datetime(2026, 12, 7, 9, 5, tzinfo=BKK)  # the monthly procurement report and the weekly check fall due
+    monday = datetime(2027, 6, 7, 9, 5, tzinfo=BKK)  # the monthly procurement report and the weekly check fall due
     with runtime(app).sessions.begin() as session:
         session.merge(SchedulerMark(name=MARK, until=monday - timedelta(hours=12)))
     clock.pin(monday)

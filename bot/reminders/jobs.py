@@ -20,15 +20,15 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from bot import texts
 from bot.db import upsert
 from bot.ita.office import current_measures
+from bot.ita.office_days import days_off
 from bot.outbox import enqueue_push, enqueue_pushes
 from bot.reminders.cards import reminder_card
 from bot.reminders.rules import timing_of
-from bot.reminders.schedule import Due, ScheduleError, due_reminders, lateness
+from bot.reminders.schedule import MAX_SHIFT_DAYS, Due, ScheduleError, due_reminders, lateness
 from bot.scheduler import digest_section, tick_job
 from bot.staff import staff_of_units
 from bot.thai.dates import fiscal_year_bounds, fiscal_year_of, thai_datetime
 from models import (
-    Holiday,
     LineUser,
     OccurrenceStatus,
     ReminderOccurrence,
@@ -61,7 +61,7 @@ class ReminderStats:
 @tick_job("reminders", own_transactions=True)
 def send_due_reminders(sessions: sessionmaker[Session], now: datetime, tz: ZoneInfo) -> ReminderStats:
     stats = ReminderStats()
-    since, rules, holidays, titles = _load(sessions, now)
+    since, rules, holidays, titles = _load(sessions, now, tz)
     timings = []
     for rule in rules.values():
         try:
@@ -81,7 +81,7 @@ def send_due_reminders(sessions: sessionmaker[Session], now: datetime, tz: ZoneI
 
 
 def _load(
-    sessions: sessionmaker[Session], now: datetime
+    sessions: sessionmaker[Session], now: datetime, tz: ZoneInfo
 ) -> tuple[datetime, dict[str, ReminderRule], set, dict[int, str]]:
     with sessions() as session:
         mark = session.get(SchedulerMark, MARK)
@@ -93,7 +93,11 @@ def _load(
                 select(ReminderRule).where(ReminderRule.active.is_(True)).options(selectinload(ReminderRule.units))
             )
         }
-        holidays = set(session.scalars(select(Holiday.day)))
+        # The office's real days off, as loans see them: public holidays from the `holidays` package (lunar
+        # and substitute days that holidays.toml misses) and the office's own days off. The window is widened
+        # as due_reminders widens it, so a due day shifted from just outside it still sees its holidays.
+        margin = timedelta(days=MAX_SHIFT_DAYS + 1)
+        holidays = set(days_off(session, since.astimezone(tz).date() - margin, now.astimezone(tz).date() + margin))
         titles = {m.number: m.title for m in current_measures(session)}
     return since, rules, holidays, titles
 
