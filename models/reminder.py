@@ -66,7 +66,7 @@ class ReminderOccurrence(Base):
 
 
 class Holiday(Base):
-    """A public holiday on which rules that skip non-working days do not fall (bot/data/holidays.toml)."""
+    """One of the office's own days off (bot/data/holidays.toml); bot.ita.office_days adds the public holidays."""
 
     __tablename__ = "holiday"
 

@@ -11,7 +11,9 @@ from bot.reminders.rules import load_holidays
 from bot.reminders.schedule import RuleTiming, ScheduleError, due_reminders, lateness, parse_schedule
 
 BKK = ZoneInfo("Asia/Bangkok")
-# The bundled list: 2026-12-05 (Saturday), 2026-12-10 (Thursday), 2026-12-31 (Thursday), 2027-01-01 (Friday) ...
+# A given set of holidays: the bundled holidays.toml, 2026-12-05 (Saturday), 2026-12-10 (Thursday), 2026-12-31
+# (Thursday), 2027-01-01 (Friday) ... The job passes the office's real days off (bot.ita.office_days), in which
+# Monday 7 Dec 2026 is a substitute holiday too (tests/test_reminders.py); here it is a working day on purpose.
 HOLIDAYS = set(load_holidays())
 
 
