@@ -69,7 +69,8 @@ def test_fifty_requests_and_approvals_for_the_last_tents(seeded):
         with sessions.begin() as session:
             citizen = session.get(LineUser, citizen_id)
             draft = LoanRequest.one(tent_id, 1 + i % 2, start, start + timedelta(days=1), "งานบุญ", "ชื่อ", "0812345678")
-            return create_request(session, citizen, draft, utcnow()).result
+            return create_request(session, citizen, draft, utcnow(),
+                                  today=utcnow().date()).result
 
     outcomes = _race(request)
     accepted = [o for o in outcomes if o is LoanResult.OK]
@@ -83,7 +84,8 @@ def test_fifty_requests_and_approvals_for_the_last_tents(seeded):
         with sessions.begin() as session:
             loans = session.scalars(select(Loan.id).order_by(Loan.id)).all()
             staff = session.get(LineUser, staff_id)
-            return approve(session, loans[i % len(loans)], staff, utcnow()).result
+            return approve(session, loans[i % len(loans)], staff, utcnow(),
+                           today=utcnow().date()).result
 
     results = _race(approve_one)
     assert _lent_on(seeded, tent_id, start) <= held
@@ -109,7 +111,8 @@ def test_fifty_approvals_of_requests_beyond_the_stock_lend_only_what_is_held(see
 
     def approve_one(i: int) -> LoanResult:
         with sessions.begin() as session:
-            return approve(session, loan_ids[i], session.get(LineUser, staff_id), utcnow()).result
+            return approve(session, loan_ids[i], session.get(LineUser, staff_id), utcnow(),
+                           today=utcnow().date()).result
 
     results = _race(approve_one)
     assert sum(r is LoanResult.OK for r in results) == held
@@ -134,7 +137,8 @@ def test_fifty_requests_of_two_items_named_in_either_order_never_deadlock_nor_ov
         with sessions.begin() as session:
             draft = LoanRequest(lines if i % 2 else lines[::-1], start, start + timedelta(days=1), "งาน", "ชื่อ",
                                 "0812345678")
-            return create_request(session, session.get(LineUser, citizen_id), draft, utcnow()).result
+            return create_request(session, session.get(LineUser, citizen_id), draft, utcnow(),
+                                  today=utcnow().date()).result
 
     outcomes = _race(request)
     accepted = sum(o is LoanResult.OK for o in outcomes)
@@ -143,7 +147,8 @@ def test_fifty_requests_of_two_items_named_in_either_order_never_deadlock_nor_ov
     def approve_one(i: int) -> LoanResult:
         with sessions.begin() as session:
             loans = session.scalars(select(Loan.id).order_by(Loan.id)).all()
-            return approve(session, loans[i % len(loans)], session.get(LineUser, staff_id), utcnow()).result
+            return approve(session, loans[i % len(loans)], session.get(LineUser, staff_id), utcnow(),
+                           today=utcnow().date()).result
 
     _race(approve_one)
     assert _lent_on(seeded, tent_id, start) <= tents and _lent_on(seeded, chair_id, start) <= chairs

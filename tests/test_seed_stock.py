@@ -53,12 +53,12 @@ def book(app, people, key: str, quantity: int, first: date, last: date, *steps: 
         citizen, clerk = session.get(LineUser, citizen_id), session.get(LineUser, clerk_id)
         asset_id = session.scalar(select(Asset.id).where(Asset.key == key))
         draft = LoanRequest.one(asset_id, quantity, first, last, "งานบุญ", "สมศรี ดีใจ", "0812345678")
-        outcome = create_request(session, citizen, draft, NOW)
+        outcome = create_request(session, citizen, draft, NOW, today=TODAY)
         assert outcome.ok, outcome
         loan_id = outcome.loan.id
         for step in steps:
             moved = {
-                "approve": lambda: approve(session, loan_id, clerk, NOW),
+                "approve": lambda: approve(session, loan_id, clerk, NOW, today=TODAY),
                 "hand_over": lambda: hand_over(session, loan_id, clerk, NOW),
                 "return": lambda: record_return(session, loan_id, clerk, NOW),
                 "reject": lambda: reject(session, loan_id, clerk, "ไม่ว่าง", NOW),
@@ -224,7 +224,7 @@ def test_a_request_made_while_the_seed_waits_for_the_asset_is_counted(seeded, pe
     with sessions.begin() as session:
         tent_id = session.scalar(select(Asset.id).where(Asset.key == "tent"))
         draft = LoanRequest.one(tent_id, 8, day(3), day(4), "งานบุญ", "สมศรี ดีใจ", "0812345678")
-        assert create_request(session, session.get(LineUser, citizen_id), draft, NOW).ok
+        assert create_request(session, session.get(LineUser, citizen_id), draft, NOW, today=TODAY).ok
         seeding = threading.Thread(target=seed_now)
         seeding.start()
         time.sleep(1.0)  # the seed is now waiting for the lock this transaction holds
