@@ -187,6 +187,21 @@ def test_items_out_and_not_returned_hold_stock_after_their_loan_ends(seeded, peo
     assert quantity_of(seeded, "tent") == 6
 
 
+def test_items_out_and_not_returned_hold_stock_on_every_later_day_with_what_is_booked_then(
+    seeded, people, tmp_path, monkeypatch
+):
+    """Overdue items have no return day: added to a later booking, they make that day the busiest."""
+    overdue = book(seeded, people, "tent", 6, day(-5), day(-2), "approve", "hand_over")
+    later = book(seeded, people, "tent", 3, day(5), day(6), "approve")
+    office_catalogue(tmp_path, monkeypatch, tent=8)
+    with pytest.raises(SeedError, match=re.escape(
+        f"quantity 8 is less than the 9 booked or lent on {day(5)} by loans {overdue} ({day(-5)} to {day(-2)}, "
+        f"handed_over), {later} ({day(5)} to {day(6)}, approved)"
+    )):
+        seed_on(seeded)
+    assert quantity_of(seeded, "tent") == 10
+
+
 def test_an_item_left_out_of_the_catalogue_is_switched_off_only_once_its_loans_are_closed(
     seeded, people, tmp_path, monkeypatch
 ):
