@@ -120,6 +120,36 @@ def test_fifty_approvals_of_requests_beyond_the_stock_lend_only_what_is_held(see
     assert _lent_on(seeded, tent_id, start) == held
 
 
+def test_fifty_approvals_while_tents_are_overdue_lend_only_what_is_in_the_store(seeded):
+    """Tents handed over and not back by their return day are out with no end: racing approvals for any later
+    day, under the asset's lock, lend only the rest."""
+    citizen_id, staff_id, tent_id = _people(seeded)
+    sessions = runtime(seeded).sessions
+    today = utcnow().date()
+    start = today + timedelta(days=50)
+    with sessions.begin() as session:
+        held = session.get(Asset, tent_id).quantity
+        out = held - 3
+        session.add(Loan(lines=[LoanLine(asset_id=tent_id, quantity=out, damaged=0, lost=0)], borrower_id=citizen_id,
+                         start_date=today - timedelta(days=6), end_date=today - timedelta(days=2),
+                         status=LoanStatus.HANDED_OVER, purpose="x", contact_name="x", phone="0812345678"))
+        loans = [Loan(lines=[LoanLine(asset_id=tent_id, quantity=1, damaged=0, lost=0)], borrower_id=citizen_id,
+                      start_date=start, end_date=start + timedelta(days=i % 3), purpose="x", contact_name="x",
+                      phone="0812345678")
+                 for i in range(RACERS)]
+        session.add_all(loans)
+        session.flush()
+        loan_ids = [loan.id for loan in loans]
+
+    def approve_one(i: int) -> LoanResult:
+        with sessions.begin() as session:
+            return approve(session, loan_ids[i], session.get(LineUser, staff_id), utcnow(), today=today).result
+
+    results = _race(approve_one)
+    assert sum(r is LoanResult.OK for r in results) == held - out == 3
+    assert sum(r is LoanResult.NOT_ENOUGH for r in results) == RACERS - 3
+
+
 def test_fifty_requests_of_two_items_named_in_either_order_never_deadlock_nor_overbook(seeded):
     """Half ask for tents and chairs, half for chairs and tents: every request locks both rows in ascending id
     order, so none waits for the other in a cycle (PostgreSQL would abort one as a deadlock), and neither item is
