@@ -410,7 +410,7 @@ def _set_dates(ctx: Context, data: Data, start: date, end: date) -> bool:
         _offer_working_days(data, office, start, end, earliest, shortest.max_days)
         return False
     for asset, quantity in wanted:
-        free = free_quantity(ctx.session, asset, start, end)
+        free = free_quantity(ctx.session, asset, start, end, today=_today(ctx))
         if free < quantity:
             _not_enough(ctx, data, wanted, asset, quantity, start, end, free, earliest, office)
             return False
@@ -454,8 +454,9 @@ def _not_enough(ctx: Context, data: Data, wanted: list[tuple[Asset, int]], asset
     shown = {"name": asset.name, "start": thai_date(start), "end": thai_date(end), "unit": asset.count_unit,
              "quantity": quantity, "free": free}
     lines = [texts.LOAN_NOT_ENOUGH.format(**shown)]
-    nearest = nearest_free_dates(ctx.session, wanted, start, end, earliest, acceptable=lambda first, last: (
-        _open(ctx, office, first) and _open(ctx, office, last)))
+    nearest = nearest_free_dates(
+        ctx.session, wanted, start, end, earliest, today=_today(ctx),
+        acceptable=lambda first, last: _open(ctx, office, first) and _open(ctx, office, last))
     if nearest is not None:
         first, last = (thai_date(d) for d in nearest)
         lines.append(texts.LOAN_SUGGEST.format(start=first, end=last))
@@ -531,7 +532,7 @@ def _submit(ctx: Context, data: Data) -> None:
     draft = LoanRequest(tuple(LoanRequestLine(asset_id, int(quantity)) for asset_id, quantity in data["items"]),
                         date.fromisoformat(data["start"]), date.fromisoformat(data["end"]), data["purpose"],
                         data["name"], data["phone"])
-    outcome = create_request(ctx.session, ctx.user, draft, ctx.now)
+    outcome = create_request(ctx.session, ctx.user, draft, ctx.now, today=_today(ctx))
     if outcome.result is LoanResult.NOT_ENOUGH and outcome.asset is not None:
         for key in ("start", "end", "confirmed"):
             data.pop(key, None)
@@ -653,7 +654,10 @@ def _staff_user(ctx: Context) -> LineUser | None:
 
 @registry.postback("loan_approve")
 def approve_loan(ctx: Context) -> None:
-    _act_and_tell(ctx, approve, texts.LOAN_APPROVED_STAFF, texts.LOAN_NOTICE_APPROVED, "approved")
+    def approve_today(session: Session, loan_id: int, actor: LineUser, now: datetime) -> LoanOutcome:
+        return approve(session, loan_id, actor, now, today=_today(ctx))
+
+    _act_and_tell(ctx, approve_today, texts.LOAN_APPROVED_STAFF, texts.LOAN_NOTICE_APPROVED, "approved")
 
 
 def _act_and_tell(

@@ -59,7 +59,7 @@ def request_loan(app: Any, *, asset_key: str = "tent", quantity: int = 2, in_day
         asset = session.scalar(select(Asset).where(Asset.key == asset_key))
         draft = LoanRequest.one(asset_id=asset.id, quantity=quantity, start=start, end=start + timedelta(days=1),
                                 purpose="งานบวช", contact_name="สมชาย ใจดี", phone="0899999999")
-        outcome = create_request(session, citizen(session), draft, utcnow())
+        outcome = create_request(session, citizen(session), draft, utcnow(), today=utcnow().astimezone(BKK).date())
         assert outcome.ok, outcome
         return outcome.loan.id
 

@@ -69,7 +69,8 @@ def test_fifty_requests_and_approvals_for_the_last_tents(seeded):
         with sessions.begin() as session:
             citizen = session.get(LineUser, citizen_id)
             draft = LoanRequest.one(tent_id, 1 + i % 2, start, start + timedelta(days=1), "งานบุญ", "ชื่อ", "0812345678")
-            return create_request(session, citizen, draft, utcnow()).result
+            return create_request(session, citizen, draft, utcnow(),
+                                  today=utcnow().date()).result
 
     outcomes = _race(request)
     accepted = [o for o in outcomes if o is LoanResult.OK]
@@ -83,7 +84,8 @@ def test_fifty_requests_and_approvals_for_the_last_tents(seeded):
         with sessions.begin() as session:
             loans = session.scalars(select(Loan.id).order_by(Loan.id)).all()
             staff = session.get(LineUser, staff_id)
-            return approve(session, loans[i % len(loans)], staff, utcnow()).result
+            return approve(session, loans[i % len(loans)], staff, utcnow(),
+                           today=utcnow().date()).result
 
     results = _race(approve_one)
     assert _lent_on(seeded, tent_id, start) <= held
@@ -109,12 +111,43 @@ def test_fifty_approvals_of_requests_beyond_the_stock_lend_only_what_is_held(see
 
     def approve_one(i: int) -> LoanResult:
         with sessions.begin() as session:
-            return approve(session, loan_ids[i], session.get(LineUser, staff_id), utcnow()).result
+            return approve(session, loan_ids[i], session.get(LineUser, staff_id), utcnow(),
+                           today=utcnow().date()).result
 
     results = _race(approve_one)
     assert sum(r is LoanResult.OK for r in results) == held
     assert sum(r is LoanResult.NOT_ENOUGH for r in results) == RACERS - held
     assert _lent_on(seeded, tent_id, start) == held
+
+
+def test_fifty_approvals_while_tents_are_overdue_lend_only_what_is_in_the_store(seeded):
+    """Tents handed over and not back by their return day are out with no end: racing approvals for any later
+    day, under the asset's lock, lend only the rest."""
+    citizen_id, staff_id, tent_id = _people(seeded)
+    sessions = runtime(seeded).sessions
+    today = utcnow().date()
+    start = today + timedelta(days=50)
+    with sessions.begin() as session:
+        held = session.get(Asset, tent_id).quantity
+        out = held - 3
+        session.add(Loan(lines=[LoanLine(asset_id=tent_id, quantity=out, damaged=0, lost=0)], borrower_id=citizen_id,
+                         start_date=today - timedelta(days=6), end_date=today - timedelta(days=2),
+                         status=LoanStatus.HANDED_OVER, purpose="x", contact_name="x", phone="0812345678"))
+        loans = [Loan(lines=[LoanLine(asset_id=tent_id, quantity=1, damaged=0, lost=0)], borrower_id=citizen_id,
+                      start_date=start, end_date=start + timedelta(days=i % 3), purpose="x", contact_name="x",
+                      phone="0812345678")
+                 for i in range(RACERS)]
+        session.add_all(loans)
+        session.flush()
+        loan_ids = [loan.id for loan in loans]
+
+    def approve_one(i: int) -> LoanResult:
+        with sessions.begin() as session:
+            return approve(session, loan_ids[i], session.get(LineUser, staff_id), utcnow(), today=today).result
+
+    results = _race(approve_one)
+    assert sum(r is LoanResult.OK for r in results) == held - out == 3
+    assert sum(r is LoanResult.NOT_ENOUGH for r in results) == RACERS - 3
 
 
 def test_fifty_requests_of_two_items_named_in_either_order_never_deadlock_nor_overbook(seeded):
@@ -134,7 +167,8 @@ def test_fifty_requests_of_two_items_named_in_either_order_never_deadlock_nor_ov
         with sessions.begin() as session:
             draft = LoanRequest(lines if i % 2 else lines[::-1], start, start + timedelta(days=1), "งาน", "ชื่อ",
                                 "0812345678")
-            return create_request(session, session.get(LineUser, citizen_id), draft, utcnow()).result
+            return create_request(session, session.get(LineUser, citizen_id), draft, utcnow(),
+                                  today=utcnow().date()).result
 
     outcomes = _race(request)
     accepted = sum(o is LoanResult.OK for o in outcomes)
@@ -143,7 +177,8 @@ def test_fifty_requests_of_two_items_named_in_either_order_never_deadlock_nor_ov
     def approve_one(i: int) -> LoanResult:
         with sessions.begin() as session:
             loans = session.scalars(select(Loan.id).order_by(Loan.id)).all()
-            return approve(session, loans[i % len(loans)], session.get(LineUser, staff_id), utcnow()).result
+            return approve(session, loans[i % len(loans)], session.get(LineUser, staff_id), utcnow(),
+                           today=utcnow().date()).result
 
     _race(approve_one)
     assert _lent_on(seeded, tent_id, start) <= tents and _lent_on(seeded, chair_id, start) <= chairs

@@ -53,12 +53,12 @@ def book(app, people, key: str, quantity: int, first: date, last: date, *steps: 
         citizen, clerk = session.get(LineUser, citizen_id), session.get(LineUser, clerk_id)
         asset_id = session.scalar(select(Asset.id).where(Asset.key == key))
         draft = LoanRequest.one(asset_id, quantity, first, last, "งานบุญ", "สมศรี ดีใจ", "0812345678")
-        outcome = create_request(session, citizen, draft, NOW)
+        outcome = create_request(session, citizen, draft, NOW, today=TODAY)
         assert outcome.ok, outcome
         loan_id = outcome.loan.id
         for step in steps:
             moved = {
-                "approve": lambda: approve(session, loan_id, clerk, NOW),
+                "approve": lambda: approve(session, loan_id, clerk, NOW, today=TODAY),
                 "hand_over": lambda: hand_over(session, loan_id, clerk, NOW),
                 "return": lambda: record_return(session, loan_id, clerk, NOW),
                 "reject": lambda: reject(session, loan_id, clerk, "ไม่ว่าง", NOW),
@@ -187,6 +187,21 @@ def test_items_out_and_not_returned_hold_stock_after_their_loan_ends(seeded, peo
     assert quantity_of(seeded, "tent") == 6
 
 
+def test_items_out_and_not_returned_hold_stock_on_every_later_day_with_what_is_booked_then(
+    seeded, people, tmp_path, monkeypatch
+):
+    """Overdue items have no return day: added to a later booking, they make that day the busiest."""
+    overdue = book(seeded, people, "tent", 6, day(-5), day(-2), "approve", "hand_over")
+    later = book(seeded, people, "tent", 3, day(5), day(6), "approve")
+    office_catalogue(tmp_path, monkeypatch, tent=8)
+    with pytest.raises(SeedError, match=re.escape(
+        f"quantity 8 is less than the 9 booked or lent on {day(5)} by loans {overdue} ({day(-5)} to {day(-2)}, "
+        f"handed_over), {later} ({day(5)} to {day(6)}, approved)"
+    )):
+        seed_on(seeded)
+    assert quantity_of(seeded, "tent") == 10
+
+
 def test_an_item_left_out_of_the_catalogue_is_switched_off_only_once_its_loans_are_closed(
     seeded, people, tmp_path, monkeypatch
 ):
@@ -224,7 +239,7 @@ def test_a_request_made_while_the_seed_waits_for_the_asset_is_counted(seeded, pe
     with sessions.begin() as session:
         tent_id = session.scalar(select(Asset.id).where(Asset.key == "tent"))
         draft = LoanRequest.one(tent_id, 8, day(3), day(4), "งานบุญ", "สมศรี ดีใจ", "0812345678")
-        assert create_request(session, session.get(LineUser, citizen_id), draft, NOW).ok
+        assert create_request(session, session.get(LineUser, citizen_id), draft, NOW, today=TODAY).ok
         seeding = threading.Thread(target=seed_now)
         seeding.start()
         time.sleep(1.0)  # the seed is now waiting for the lock this transaction holds

@@ -23,11 +23,13 @@ from models import (
     AuditEntry,
     LineUser,
     Loan,
+    LoanStatus,
     OccurrenceStatus,
     ReminderOccurrence,
     ReminderRule,
     TaughtQuestion,
     UnansweredQuestion,
+    clock,
 )
 from tests import line_events as ev
 from tests.admin_support import ADMIN, CLERK, FINANCE, HEAD, csrf, make_office, request_loan, sign_in
@@ -281,3 +283,33 @@ def test_the_month_view_shows_each_days_bookings_and_is_linked_from_the_week(off
     assert "4" not in booked[thai_date(first + timedelta(days=2))]
     after = client.get(f"/admin/loans/calendar/month?month={following.isoformat()[:7]}").get_data(as_text=True)
     assert thai_month(following) in after and "รอ 4" not in after
+
+
+def test_the_calendar_counts_items_out_past_their_return_day_until_they_are_returned(office):
+    """An overdue loan's tents are booked on every day after its end, as the request and approval checks count
+    them; the return frees those days."""
+    loan_id = request_loan(office, quantity=4, in_days=1)
+    client = office.test_client()
+    sign_in(client, office, CLERK)
+    for step in ("approve", "handover"):
+        token = csrf(client.get("/admin/loans").get_data(as_text=True))
+        client.post(f"/admin/loans/{loan_id}/{step}", data={"csrf_token": token})
+    [loan] = rows(office, Loan, Loan.id == loan_id)
+    assert loan.status is LoanStatus.HANDED_OVER
+    clock.advance(timedelta(days=(loan.end_date - loan.start_date).days + 4))  # 3 days past the return day
+    client = office.test_client()
+    sign_in(client, office, CLERK)
+    with office.app_context():
+        later = office_today() + timedelta(days=2)
+
+    def booked_on(day):  # type: ignore[no-untyped-def]
+        """The day's count of each asset (· for none), tents first."""
+        html = client.get(f"/admin/loans/calendar/month?month={day.isoformat()[:7]}").get_data(as_text=True)
+        row = dict(re.findall(r"<tr[^>]*><th>([^<]+)</th>(.*?)</tr>", html, re.S))[thai_date(day)]
+        return [cell.split()[0] for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+    assert booked_on(later)[0] == "4", "still out: booked after its return day"
+    token = csrf(client.get("/admin/loans").get_data(as_text=True))
+    client.post(f"/admin/loans/{loan_id}/return", data={"csrf_token": token})
+    assert rows(office, Loan, Loan.id == loan_id)[0].status is LoanStatus.RETURNED
+    assert booked_on(later)[0] == "·"

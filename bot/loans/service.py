@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import HOLDING, LENT, Asset, Condition, LineUser, Loan, LoanEvent, LoanLine, LoanStatus, Movement, Role
@@ -103,17 +103,43 @@ def lock_assets(session: Session, asset_ids: Sequence[int]) -> dict[int, Asset]:
     return locked
 
 
+# A loan handed over and not returned by its end day (overdue) still has its items out in a village, and nobody
+# knows when they will come back. It holds them with no end, until staff record the return: the conservative rule,
+# items still out are never promised to anyone. Holding them only until "today" or "tomorrow" would let the office
+# approve, for next week, tents it may not have; the cost of the rule is a refusal that a return lifts at once.
+OPEN_END = date.max
+
+
+def is_overdue(status: LoanStatus, end_date: date, today: date) -> bool:
+    return status is LoanStatus.HANDED_OVER and end_date < today
+
+
+def holds_until(loan: Loan, today: date) -> date:
+    """The last day `loan` holds its items, for availability: its end day, or no end while it is overdue."""
+    return OPEN_END if is_overdue(loan.status, loan.end_date, today) else loan.end_date
+
+
+def holds_on_or_after(day: date, today: date) -> ColumnElement[bool]:
+    """SQL: the loan still holds its items on `day` or later (ends then or after, or is overdue), whatever its
+    status; combine it with a status filter."""
+    return or_(Loan.end_date >= day, and_(Loan.status == LoanStatus.HANDED_OVER, Loan.end_date < today))
+
+
 def free_quantity(
-    session: Session, asset: Asset, start: date, end: date, *, statuses: tuple[LoanStatus, ...] = HOLDING,
-    exclude_loan_id: int | None = None,
+    session: Session, asset: Asset, start: date, end: date, *, today: date,
+    statuses: tuple[LoanStatus, ...] = HOLDING, exclude_loan_id: int | None = None,
 ) -> int:
-    """How many are free on every day of [start, end]: the quantity held less the busiest day's loans."""
-    query = select(Loan.start_date, Loan.end_date, LoanLine.quantity).join(LoanLine.loan).where(
-        LoanLine.asset_id == asset.id, Loan.status.in_(statuses), Loan.start_date <= end, Loan.end_date >= start
+    """How many are free on every day of [start, end]: the quantity held less the busiest day's loans, an
+    overdue loan counting on every day until it is returned (`today` is the office's date, which says what is
+    overdue)."""
+    query = select(Loan.start_date, Loan.end_date, Loan.status, LoanLine.quantity).join(LoanLine.loan).where(
+        LoanLine.asset_id == asset.id, Loan.status.in_(statuses), Loan.start_date <= end,
+        holds_on_or_after(start, today),
     )
     if exclude_loan_id is not None:
         query = query.where(Loan.id != exclude_loan_id)
-    spans = session.execute(query).all()
+    spans = [(first, OPEN_END if is_overdue(status, last, today) else last, quantity)
+             for first, last, status, quantity in session.execute(query)]
     return max(asset.quantity - _busiest_day(spans, start, end)[1], 0)
 
 
@@ -129,19 +155,20 @@ class Peak:
 def peak_from(session: Session, asset: Asset, today: date) -> Peak | None:
     """The busiest day from `today` on, counted as free_quantity counts; None when nothing is held.
 
-    Items handed over and not yet returned are out today even when their loan has ended, so an overdue loan
-    holds its quantity on `today` too.
+    Items handed over and not yet returned are out even when their loan has ended: an overdue loan holds its
+    quantity on every day from `today` on (holds_until).
     """
     held = session.execute(
         select(Loan, LoanLine.quantity).join(LoanLine.loan).where(
-            LoanLine.asset_id == asset.id, Loan.status.in_(HOLDING),
-            or_(Loan.end_date >= today, Loan.status == LoanStatus.HANDED_OVER),
+            LoanLine.asset_id == asset.id, Loan.status.in_(HOLDING), holds_on_or_after(today, today),
         ).order_by(Loan.start_date, Loan.id)
     ).all()
     if not held:
         return None
-    spans = [(max(loan.start_date, today), max(loan.end_date, today), quantity) for loan, quantity in held]
-    day, quantity = _busiest_day(spans, today, max(end for _, end, _ in spans))
+    spans = [(max(loan.start_date, today), holds_until(loan, today), quantity) for loan, quantity in held]
+    # An open end holds every later day alike, so the busiest day is never after the last finite end.
+    last = max([today] + [end for _, end, _ in spans if end != OPEN_END])
+    day, quantity = _busiest_day(spans, today, last)
     loans = [loan for (loan, _), (s, e, _) in zip(held, spans, strict=True) if s <= day <= e]
     return Peak(day, quantity, list(dict.fromkeys(loans)))
 
@@ -159,7 +186,7 @@ def _busiest_day(spans: Sequence[tuple[date, date, int]], start: date, end: date
 
 
 def nearest_free_dates(
-    session: Session, wanted: Sequence[tuple[Asset, int]], start: date, end: date, earliest: date,
+    session: Session, wanted: Sequence[tuple[Asset, int]], start: date, end: date, earliest: date, *, today: date,
     acceptable: Callable[[date, date], bool] = lambda first, last: True,
 ) -> tuple[date, date] | None:
     """The same number of days, as near the asked dates as possible, when every item's quantity is free
@@ -171,15 +198,17 @@ def nearest_free_dates(
             last = first + timedelta(days=length)
             if first < earliest or not acceptable(first, last):
                 continue
-            if all(free_quantity(session, asset, first, last) >= quantity for asset, quantity in wanted):
+            if all(free_quantity(session, asset, first, last, today=today) >= quantity for asset, quantity in wanted):
                 return first, last
     return None
 
 
 # -- movements --------------------------------------------------------------------------------------
 
-def create_request(session: Session, borrower: LineUser, draft: LoanRequest, now: datetime) -> LoanOutcome:
-    """A pending loan of all the draft's items, if each is free on those dates once all their rows are locked."""
+def create_request(session: Session, borrower: LineUser, draft: LoanRequest, now: datetime, *,
+                   today: date) -> LoanOutcome:
+    """A pending loan of all the draft's items, if each is free on those dates once all their rows are locked
+    (`today`: the office's date, which says which loans are overdue and so hold their items with no end)."""
     if not draft.lines:
         return LoanOutcome(LoanResult.NOT_FOUND)
     assets = lock_assets(session, [line.asset_id for line in draft.lines])
@@ -190,7 +219,7 @@ def create_request(session: Session, borrower: LineUser, draft: LoanRequest, now
         asset = assets.get(asset_id)
         if asset is None or not asset.active:
             return LoanOutcome(LoanResult.NOT_FOUND)
-        free = free_quantity(session, asset, draft.start, draft.end)
+        free = free_quantity(session, asset, draft.start, draft.end, today=today)
         if free < quantity:
             return LoanOutcome(LoanResult.NOT_ENOUGH, free=free, asset=asset)
     loan = Loan(
@@ -205,8 +234,9 @@ def create_request(session: Session, borrower: LineUser, draft: LoanRequest, now
     return LoanOutcome(LoanResult.OK, loan)
 
 
-def approve(session: Session, loan_id: int, actor: LineUser, now: datetime) -> LoanOutcome:
-    """Approve, re-checking under the locks of all its assets that what is lent stays within what is held."""
+def approve(session: Session, loan_id: int, actor: LineUser, now: datetime, *, today: date) -> LoanOutcome:
+    """Approve, re-checking under the locks of all its assets that what is lent stays within what is held (items
+    still out on an overdue loan included: `today` is the office's date)."""
     found = _locked_loan(session, loan_id, actor)
     if not found.ok or found.loan is None:
         return found
@@ -214,7 +244,7 @@ def approve(session: Session, loan_id: int, actor: LineUser, now: datetime) -> L
     if loan.status is not LoanStatus.PENDING:
         return LoanOutcome(LoanResult.WRONG_STATE, loan)
     for line in loan.lines:
-        free = free_quantity(session, line.asset, loan.start_date, loan.end_date, statuses=LENT,
+        free = free_quantity(session, line.asset, loan.start_date, loan.end_date, today=today, statuses=LENT,
                              exclude_loan_id=loan.id)
         if free < line.quantity:
             return LoanOutcome(LoanResult.NOT_ENOUGH, loan, free, line.asset)

@@ -32,6 +32,8 @@ from bot.loans.service import (
     approve,
     early_or_late,
     hand_over,
+    holds_on_or_after,
+    holds_until,
     loans_to_act_on,
     may_act_on,
     record_return,
@@ -121,7 +123,8 @@ def _back() -> str:
 @bp.post("/loans/<int:loan_id>/approve")
 @staff_required
 def approve_loan(loan_id: int) -> Response:
-    return _act(loan_id, lambda: approve(g.db, loan_id, g.staff, utcnow()), texts.LOAN_NOTICE_APPROVED, "approved")
+    return _act(loan_id, lambda: approve(g.db, loan_id, g.staff, utcnow(), today=office_today()),
+                texts.LOAN_NOTICE_APPROVED, "approved")
 
 
 @bp.post("/loans/<int:loan_id>/reject")
@@ -182,23 +185,25 @@ def _week_start(requested: str | None) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _holding_loans(assets: list[Asset], days: list[date]) -> list[Loan]:
-    """The loans holding any of these assets on any of these days (each with all its lines)."""
+def _holding_loans(assets: list[Asset], days: list[date], today: date) -> list[Loan]:
+    """The loans holding any of these assets on any of these days (each with all its lines), an overdue loan
+    on every day until it is returned, as the request and approval checks count it."""
     return list(g.db.scalars(
         select(Loan).where(
             Loan.id.in_(select(LoanLine.loan_id).where(LoanLine.asset_id.in_([a.id for a in assets]))),
-            Loan.status.in_(HOLDING), Loan.start_date <= days[-1], Loan.end_date >= days[0],
+            Loan.status.in_(HOLDING), Loan.start_date <= days[-1], holds_on_or_after(days[0], today),
         ).order_by(Loan.start_date, Loan.id)
     ))
 
 
-def _booked_grid(assets: list[Asset], days: list[date], loans: list[Loan]) -> list[dict[str, object]]:
-    """For each asset, each day's count booked (requested, approved or out) and how many of those wait."""
+def _booked_grid(assets: list[Asset], days: list[date], loans: list[Loan], today: date) -> list[dict[str, object]]:
+    """For each asset, each day's count booked (requested, approved or out, overdue items still out included)
+    and how many of those wait."""
     grid = []
     for asset in assets:
         cells = []
         for day in days:
-            holding = [(loan, line) for loan in loans if loan.start_date <= day <= loan.end_date
+            holding = [(loan, line) for loan in loans if loan.start_date <= day <= holds_until(loan, today)
                        for line in loan.lines if line.asset_id == asset.id]
             cells.append({"booked": sum(line.quantity for _, line in holding),
                           "pending": sum(line.quantity for loan, line in holding
@@ -214,13 +219,14 @@ def calendar():  # type: ignore[no-untyped-def]
     start = _week_start(request.args.get("start"))
     days = [start + timedelta(days=i) for i in range(WEEK)]
     assets = _visible_assets(g.db, g.staff)
-    loans_in_week = _holding_loans(assets, days)
-    grid = _booked_grid(assets, days, loans_in_week)
+    today = office_today()
+    loans_in_week = _holding_loans(assets, days, today)
+    grid = _booked_grid(assets, days, loans_in_week, today)
     pending = [_row(x) for x in loans_in_week if x.status is LoanStatus.PENDING]
     audit(g.db, g.staff, "view_calendar", f"week:{start.isoformat()}")
     return render_template(
         "admin/calendar.html", days=[(d, thai_date(d)) for d in days], grid=grid, pending=pending,
-        title=texts.WEB["week_of"].format(start=thai_date(start)), today=office_today(),
+        title=texts.WEB["week_of"].format(start=thai_date(start)), today=today,
         prev=(start - timedelta(days=WEEK)).isoformat(), next=(start + timedelta(days=WEEK)).isoformat(),
         reasons=texts.LOAN_REJECT_REASONS, note=take_note(),
     )
@@ -246,10 +252,11 @@ def calendar_month():  # type: ignore[no-untyped-def]
     following = _next_month(first)
     days = [first + timedelta(days=i) for i in range((following - first).days)]
     assets = _visible_assets(g.db, g.staff)
-    grid = _booked_grid(assets, days, _holding_loans(assets, days))
+    today = office_today()
+    grid = _booked_grid(assets, days, _holding_loans(assets, days, today), today)
     audit(g.db, g.staff, "view_calendar", f"month:{first.isoformat()[:7]}")
     return render_template(
-        "admin/calendar_month.html", assets=assets, today=office_today(),
+        "admin/calendar_month.html", assets=assets, today=today,
         rows=[(day, thai_date(day), [line["cells"][i] for line in grid]) for i, day in enumerate(days)],
         title=thai_month(first), month=first.isoformat()[:7],
         prev=(first - timedelta(days=1)).isoformat()[:7], next=following.isoformat()[:7],
