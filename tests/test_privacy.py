@@ -34,7 +34,7 @@ from models import (
 )
 from tests import line_events as ev
 from tests.helpers import quick_reply_labels, register, rows
-from tests.test_loans import borrow, dates, hand_over_and_take_back, tap, today
+from tests.test_loans import borrow, dates, hand_over_and_take_back, open_run, tap, today
 
 PUBLIC_URL = "https://bot.example.go.th"
 
@@ -77,7 +77,7 @@ def test_following_shows_the_notice_with_its_link_and_the_rights_buttons(webhook
 def test_the_notice_comes_once_before_the_first_personal_data_is_asked(webhook, seeded, fake_line):
     for message in ("ขอยืมเต็นท์", "2"):
         webhook.post(ev.text(message))
-    first = today() + timedelta(days=5)
+    first = open_run(seeded, today() + timedelta(days=5), 1)  # a working day: a closed one is asked again
     webhook.post(ev.text(dates(first, first)))
     assert user_row(seeded).privacy_notice_at is None, "nothing personal asked yet"
     before = len(fake_line.delivered_messages())

@@ -23,6 +23,7 @@ from bot.seed import SeedError, seed_bundled
 from models import Asset, LineUser, Loan, Role, Setting, Unit, utcnow
 from tests import line_events as ev
 from tests.helpers import rows
+from tests.test_loans import open_run
 
 TODAY = date(2027, 3, 10)
 NOW = datetime(2027, 3, 10, 3, 0, tzinfo=UTC)  # 10:00 in Bangkok, on TODAY
@@ -132,7 +133,7 @@ def test_lowering_the_stock_below_what_is_booked_refuses_the_whole_seed(seeded, 
 
 
 def test_the_seed_command_tells_the_operator_what_to_fix(webhook, fake_line, seeded, tmp_path, monkeypatch):
-    first = utcnow().astimezone(BKK).date() + timedelta(days=5)
+    first = open_run(seeded, utcnow().astimezone(BKK).date() + timedelta(days=5), 1)  # the office is open
     typed = f"{first.day}/{first.month}/{first.year + 543} - {first.day}/{first.month}/{first.year + 543}"
     for message in ("ขอยืมเต็นท์", "8", typed, "งานบุญประจำปี หมู่ 3", "สมศรี ดีใจ", "081-234-5678", "ยืนยัน"):
         webhook.post(ev.text(message))
