@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, text, update
 from sqlalchemy.exc import OperationalError
@@ -80,6 +80,7 @@ PROCESS_THREADS = 1
 # Chats waiting for the thread, per process; more are left pending for the sender loop.
 QUEUE_LIMIT = 256
 
+_T = TypeVar("_T")
 _TABLE = InboundEvent.__table__
 
 
@@ -145,23 +146,16 @@ class InboundProcessor:
             return []
         now = self._clock()
         rows = _rows(events, now)
-        for attempt in (1, 2):
-            try:
-                with self._sessions.begin() as session:
-                    dialect = _lock_chats(session, [row["chat_key"] for row in rows])
-                    connection = session.connection()
-                    chats = list(dict.fromkeys(connection.execute(_insert_for(dialect), rows).scalars()))
-                    if not claim or not chats:
-                        return []
-                    return _claimed(connection.execute(_claim_for(dialect), _claim_params(now, chats)))
-            except OperationalError as exc:
-                # A pooled connection the server dropped fails once; the pool is invalidated, so try again.
-                if attempt == 1 and is_disconnect(exc):
-                    continue
-                raise DatabaseUnavailable(f"storing events: {exc.orig}") from exc
-            except Exception as exc:
-                raise DatabaseUnavailable(f"storing events: {type(exc).__name__}: {exc}") from exc
-        raise AssertionError("unreachable")
+
+        def store_and_claim(session: Session) -> list[ClaimedEvent]:
+            dialect = _lock_chats(session, [row["chat_key"] for row in rows])
+            connection = session.connection()
+            chats = list(dict.fromkeys(connection.execute(_insert_for(dialect), rows).scalars()))
+            if not chats:
+                return []
+            return _claimed(connection.execute(_claim_for(dialect), _claim_params(now, chats)))
+
+        return self._in_store_transaction(store_and_claim)
 
     def store_pending(self, events: Sequence[dict[str, Any]]) -> list[str]:
         """Store the events, pending, in one INSERT and one commit: all the webhook does before its answer. Returns
@@ -171,13 +165,23 @@ class InboundProcessor:
             return []
         rows = _rows(events, self._clock())
         insert = _insert_for(self._dialect)
+
+        def store(session: Session) -> list[str]:
+            # PostgreSQL: a chat's events get their ids in the order their stores commit, so that no claim sees a
+            # later event of a chat committed before an earlier one (see _lock_chats).
+            _lock_chats(session, [row["chat_key"] for row in rows])
+            return list(dict.fromkeys(session.connection().execute(insert, rows).scalars()))
+
+        return self._in_store_transaction(store)
+
+    def _in_store_transaction(self, work: Callable[[Session], _T]) -> _T:
+        """`work` in one transaction, once more on a fresh connection if the pooled one was dropped (the pool is
+        invalidated by then); DatabaseUnavailable for any failure, so the webhook answers 503 and LINE delivers
+        the body again."""
         for attempt in (1, 2):
             try:
                 with self._sessions.begin() as session:
-                    # PostgreSQL: a chat's events get their ids in the order their stores commit, so that no
-                    # claim sees a later event of a chat committed before an earlier one (see _lock_chats).
-                    _lock_chats(session, [row["chat_key"] for row in rows])
-                    return list(dict.fromkeys(session.connection().execute(insert, rows).scalars()))
+                    return work(session)
             except OperationalError as exc:
                 if attempt == 1 and is_disconnect(exc):
                     continue
