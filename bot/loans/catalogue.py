@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.datafile import DataFileError, data_file, read_toml, table_records
 from bot.loans.cards import loan_code
 from bot.loans.service import Peak, peak_from
-from bot.seed import SeedStep, seed_step
+from bot.seed import SeedStep, apply_changes, seed_step
 from bot.thai.text import match_key
 from models import Asset, Unit
 
@@ -134,10 +134,7 @@ def seed_assets(session: Session, catalogue: Catalogue, today: date) -> list[str
             "active": True,
             "position": position,
         }
-        dirty = [name for name, value in wanted.items() if getattr(asset, name) != value]
-        for name in dirty:
-            setattr(asset, name, wanted[name])
-        if dirty:
+        if apply_changes(asset, wanted):
             changed.append(f"asset {record.key}")
     for asset in existing.values():
         if asset.active:

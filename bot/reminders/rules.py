@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.datafile import DataFileError, data_file, read_toml, table_records
 from bot.reminders.schedule import RuleTiming, Schedule, ScheduleError, parse_schedule
-from bot.seed import SeedStep, seed_step
+from bot.seed import SeedStep, apply_changes, seed_step
 from models import Holiday, ReminderRule, Unit
 
 RULES_FILE = "reminder_rules.toml"
@@ -100,13 +100,10 @@ def seed_rules(session: Session, records: list[RuleRecord], holidays: dict[date,
             "grace_hours": record.grace_hours,
             "active": True,
         }
-        dirty = [name for name, value in wanted.items() if getattr(rule, name) != value]
-        for name in dirty:
-            setattr(rule, name, wanted[name])
-        rule_units = [units[name] for name in record.units]
+        dirty = apply_changes(rule, wanted)
         if {u.name for u in rule.units} != set(record.units):
-            rule.units = rule_units
-            dirty.append("units")
+            rule.units = [units[name] for name in record.units]
+            dirty = True
         if dirty:
             changed.append(f"rule {record.key}")
     for rule in existing.values():
