@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, bindparam, delete, exists, func, or_, select, text, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, exists, func, or_, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -129,8 +129,8 @@ class InboundProcessor:
         # the thread is at work (in this process: the flag is not the forked parent's).
         self._waiting: dict[str, None] = {}
         self._running_pid = 0
-        engine = sessions.kw["bind"]
-        self._dialect = engine.dialect.name
+        self._engine: Engine = sessions.kw["bind"]
+        self._dialect = self._engine.dialect.name
 
     # -- storing --------------------------------------------------------------------------------------------
 
@@ -147,13 +147,12 @@ class InboundProcessor:
         now = self._clock()
         rows = _rows(events, now)
 
-        def store_and_claim(session: Session) -> list[ClaimedEvent]:
-            dialect = _lock_chats(session, [row["chat_key"] for row in rows])
-            connection = session.connection()
-            chats = list(dict.fromkeys(connection.execute(_insert_for(dialect), rows).scalars()))
+        def store_and_claim(connection: Connection) -> list[ClaimedEvent]:
+            _lock_chats(connection, [row["chat_key"] for row in rows])
+            chats = list(dict.fromkeys(connection.execute(_insert_for(self._dialect), rows).scalars()))
             if not chats:
                 return []
-            return _claimed(connection.execute(_claim_for(dialect), _claim_params(now, chats)))
+            return _claimed(connection.execute(_claim_for(self._dialect), _claim_params(now, chats)))
 
         return self._in_store_transaction(store_and_claim)
 
@@ -166,22 +165,23 @@ class InboundProcessor:
         rows = _rows(events, self._clock())
         insert = _insert_for(self._dialect)
 
-        def store(session: Session) -> list[str]:
+        def store(connection: Connection) -> list[str]:
             # PostgreSQL: a chat's events get their ids in the order their stores commit, so that no claim sees a
             # later event of a chat committed before an earlier one (see _lock_chats).
-            _lock_chats(session, [row["chat_key"] for row in rows])
-            return list(dict.fromkeys(session.connection().execute(insert, rows).scalars()))
+            _lock_chats(connection, [row["chat_key"] for row in rows])
+            return list(dict.fromkeys(connection.execute(insert, rows).scalars()))
 
         return self._in_store_transaction(store)
 
-    def _in_store_transaction(self, work: Callable[[Session], _T]) -> _T:
+    def _in_store_transaction(self, work: Callable[[Connection], _T]) -> _T:
         """`work` in one transaction, once more on a fresh connection if the pooled one was dropped (the pool is
         invalidated by then); DatabaseUnavailable for any failure, so the webhook answers 503 and LINE delivers
-        the body again."""
+        the body again. A Connection, not a Session: this runs once per webhook body, where an ORM Session (which
+        nothing here needs) cost as much as the statements."""
         for attempt in (1, 2):
             try:
-                with self._sessions.begin() as session:
-                    return work(session)
+                with self._engine.begin() as connection:
+                    return work(connection)
             except OperationalError as exc:
                 if attempt == 1 and is_disconnect(exc):
                     continue
@@ -297,7 +297,7 @@ class InboundProcessor:
                     with self._sessions.begin() as session:
                         connection = session.connection()
                         self._sender.mark_sent_in(connection, delivered)
-                        _lock_chats(session, chat_keys)
+                        _lock_chats(connection, chat_keys)
                         claimed = _claimed(
                             connection.execute(_claim_for(self._dialect), _claim_params(now, chat_keys)))
                         rows = process_batch(session, self._registry, self._config,
@@ -379,9 +379,9 @@ class InboundProcessor:
         now = now or self._clock()
         if not chat_keys or (pending_only and not self._any_pending(chat_keys)):
             return []
-        with self._sessions.begin() as session:
-            dialect = _lock_chats(session, chat_keys)
-            return _claimed(session.connection().execute(_claim_for(dialect), _claim_params(now, chat_keys)))
+        with self._engine.begin() as connection:
+            _lock_chats(connection, chat_keys)
+            return _claimed(connection.execute(_claim_for(self._dialect), _claim_params(now, chat_keys)))
 
     def _stranded_chats(self, now: datetime) -> list[str]:
         """Up to CLAIM_BATCH chats with an event pending since before STRANDED_AFTER, or whose lease ran out."""
@@ -394,11 +394,10 @@ class InboundProcessor:
         """A plain read first on SQLite, where a claim takes the database's write lock: most often, once a chat's
         events are done, nothing of it is left. (A body stored meanwhile committed before this read, as its
         transaction held the write lock, or it claimed its events itself.) PostgreSQL claims under its lock."""
-        engine = self._sessions.kw["bind"]
-        if engine.dialect.name == "postgresql":
+        if self._dialect == "postgresql":
             return True
         # A bare connection, not a Session: this read runs once per body, and a Session cost more than the query.
-        with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
+        with self._engine.connect().execution_options(**{READ_ONLY: True}) as connection:
             return connection.execute(_ANY_PENDING, {"chat_keys": list(chat_keys or [])}).first() is not None
 
     def _anything_to_do(self, now: datetime) -> bool:
@@ -455,14 +454,12 @@ def _mark_done(event: ClaimedEvent) -> Callable[[Session], None]:
     return mark
 
 
-def _lock_chats(session: Session, chat_keys: Sequence[str]) -> str:
+def _lock_chats(connection: Connection, chat_keys: Sequence[str]) -> None:
     """Serialise this transaction's claims of these chats with every other worker's (see the module's docstring):
     on PostgreSQL a transaction-scoped advisory lock per chat, taken in one order so that two bodies sharing chats
-    cannot deadlock; SQLite's write lock serialises every claim already. Returns the dialect's name."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.connection().execute(_LOCK_CHATS, {"keys": sorted(set(chat_keys))})
-    return dialect
+    cannot deadlock; SQLite's write lock serialises every claim already."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK_CHATS, {"keys": sorted(set(chat_keys))})
 
 
 # Anything for process_stranded: a stranded or abandoned event, one to give up on, or a handled one to forget.
