@@ -30,7 +30,7 @@ class Context:
     kind: str  # "message:text", "follow", "postback", ... (see bot.dispatch.event_kind)
     config: Mapping[str, Any]
     now: datetime
-    user: LineUser | None
+    user_key: int | None  # line_user.id of the sender; None when the event has none
     conversation: Conversation | None = None
     flow_expired: bool = False
     replies: list[Message] = field(default_factory=list)
@@ -47,6 +47,11 @@ class Context:
         self.key = key_of_normalized(self.normalized)
         # has_words() of the text: normalize() keeps every letter and digit, so its result can be asked.
         self.has_words = any(ch.isalnum() for ch in self.normalized)
+
+    @functools.cached_property
+    def user(self) -> LineUser | None:
+        """The sender, loaded when first asked for: most answers (a greeting, a measure) need nothing of them."""
+        return self.session.get(LineUser, self.user_key) if self.user_key is not None else None
 
     # -- replying ---------------------------------------------------------------------------------
     def reply(self, *messages: Message) -> None:
