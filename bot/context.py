@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.messages import Message
 from bot.outbox import enqueue_push
-from bot.thai.text import clean, collapse_emphasis, key_of_normalized
+from bot.thai.text import clean, collapse_emphasis, compact, key_of_compacted
 from models import Conversation, LineUser
 
 
@@ -44,7 +44,8 @@ class Context:
         # Each form once per message: handlers read these rather than cleaning the text again.
         self.cleaned = clean(self.text)  # codes (registration, tracking) are read from this: letters may repeat
         self.normalized = collapse_emphasis(self.cleaned)
-        self.key = key_of_normalized(self.normalized)
+        self.compacted = compact(self.normalized)
+        self.key = key_of_compacted(self.compacted)
         # has_words() of the text: normalize() keeps every letter and digit, so its result can be asked.
         self.has_words = any(ch.isalnum() for ch in self.normalized)
 
