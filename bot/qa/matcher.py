@@ -12,6 +12,7 @@ is looked at at most once a second (MATCHER_CHECK_SECONDS).
 from __future__ import annotations
 
 import enum
+import functools
 import heapq
 import math
 import threading
@@ -79,6 +80,9 @@ MIN_FUZZY_WORD = 6
 MAX_FUZZY_POSTINGS = 300
 # Below this many documents per feature nothing is skipped when scoring (see Space.max_postings).
 MIN_SKIPPED_POSTINGS = 1000
+# Decisions a matcher remembers by the text asked (Matcher.remembered): people send the same question in the same
+# words (a topic many ask about, a button's text), and deciding it is most of answering it.
+REMEMBERED_DECISIONS = 1024
 
 
 class Verdict(enum.StrEnum):
@@ -209,6 +213,9 @@ class Matcher:
                 by_gram[gram].append(i)
         self._gram_words = {g: tuple(ids) for g, ids in by_gram.items() if len(ids) <= MAX_FUZZY_POSTINGS}
         self._side_words = self._words_asking_a_side()
+        # decide(), remembered: kept with this matcher, so one rebuilt for new knowledge starts afresh. decide()
+        # itself always decides (scripts/bench_qa.py times it).
+        self.remembered = functools.lru_cache(maxsize=REMEMBERED_DECISIONS)(self.decide)
 
     def _words_asking_a_side(self) -> frozenset[str]:
         """The words that ask which side of a service is wanted ("เอกสาร", "ค่าใช้จ่าย", "กี่บาท"): they say what

@@ -309,10 +309,10 @@ def decide(matcher: Any, text: str) -> Any:
     เท่าไหร่": no way of asking holds 72) is asked again without them."""
     from bot.qa.matcher import Verdict
 
-    decision = matcher.decide(text)
+    decision = matcher.remembered(text)
     if decision.verdict is Verdict.CONFIDENT or not _NUMBER.search(clean(text)):
         return decision
-    again = matcher.decide(_NUMBER.sub(" ", clean(text)))
+    again = matcher.remembered(_NUMBER.sub(" ", clean(text)))
     return again if again.verdict is Verdict.CONFIDENT else decision
 
 
