@@ -24,7 +24,6 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import Insert
-from sqlalchemy.sql.selectable import Select
 
 from bot import texts
 from bot.context import Context, chat_id_of
@@ -213,16 +212,12 @@ def _user_upsert_statement(dialect: str) -> Insert:
     )
 
 
-def _seen_user_statement() -> Select[Any]:
-    user, conversation = LineUser.__table__, Conversation.__table__
-    return (
-        select(user.c.id, user.c.last_seen_at, conversation.c.id.label("conversation_id"))
-        .outerjoin(conversation, conversation.c.user_id == user.c.id)
-        .where(user.c.line_user_id == bindparam("line_user_id"))
-    )
-
-
-_SEEN_USER = _seen_user_statement()
+_USERS, _CONVERSATIONS = LineUser.__table__, Conversation.__table__
+_SEEN_USER = (
+    select(_USERS.c.id, _USERS.c.last_seen_at, _CONVERSATIONS.c.id.label("conversation_id"))
+    .outerjoin(_CONVERSATIONS, _CONVERSATIONS.c.user_id == _USERS.c.id)
+    .where(_USERS.c.line_user_id == bindparam("line_user_id"))
+)
 
 
 def _handle(
