@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.messages import Message
 from bot.outbox import enqueue_push
-from bot.thai.text import clean, collapse_emphasis, key_of_normalized
+from bot.thai.text import clean, collapse_emphasis, compact, key_of_compacted
 from models import Conversation, LineUser
 
 
@@ -30,7 +30,7 @@ class Context:
     kind: str  # "message:text", "follow", "postback", ... (see bot.dispatch.event_kind)
     config: Mapping[str, Any]
     now: datetime
-    user: LineUser | None
+    user_key: int | None  # line_user.id of the sender; None when the event has none
     conversation: Conversation | None = None
     flow_expired: bool = False
     replies: list[Message] = field(default_factory=list)
@@ -44,9 +44,15 @@ class Context:
         # Each form once per message: handlers read these rather than cleaning the text again.
         self.cleaned = clean(self.text)  # codes (registration, tracking) are read from this: letters may repeat
         self.normalized = collapse_emphasis(self.cleaned)
-        self.key = key_of_normalized(self.normalized)
+        self.compacted = compact(self.normalized)
+        self.key = key_of_compacted(self.compacted)
         # has_words() of the text: normalize() keeps every letter and digit, so its result can be asked.
         self.has_words = any(ch.isalnum() for ch in self.normalized)
+
+    @functools.cached_property
+    def user(self) -> LineUser | None:
+        """The sender, loaded when first asked for: most answers (a greeting, a measure) need nothing of them."""
+        return self.session.get(LineUser, self.user_key) if self.user_key is not None else None
 
     # -- replying ---------------------------------------------------------------------------------
     def reply(self, *messages: Message) -> None:

@@ -7,6 +7,7 @@ tables ([[rule]], [[asset]]) the line and key of the bad one, so the office can 
 from __future__ import annotations
 
 import os
+import time
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,29 @@ def data_file(name: str) -> Path:
         # A mistyped folder would otherwise put the bundled example data in front of citizens without a word.
         raise DataFileError(f"{DATA_DIR_ENV}={override} is not a folder")
     return folder / name if (folder / name).is_file() else BUNDLED_DIR / name
+
+
+# A process looks at a data file's size and modification time at most this often: the caches built from the files
+# (the matcher, the emergency words, the catalogue) ask for their versions on every event, and a stat per file per
+# event cost more than the rest of answering a greeting. An edited file is read again within this many seconds; a
+# new BOT_DATA_DIR at once.
+FILE_CHECK_SECONDS = 1.0
+_versions: dict[tuple[str | None, str], tuple[float, Path, str]] = {}
+
+
+def data_file_version(name: str) -> tuple[Path, str]:
+    """data_file(name) and a version of it (its path, size and modification time), looked at again at most once per
+    FILE_CHECK_SECONDS: what the per-process caches of the files compare."""
+    key = (os.environ.get(DATA_DIR_ENV), name)
+    now = time.monotonic()
+    checked = _versions.get(key)
+    if checked is not None and now < checked[0]:
+        return checked[1], checked[2]
+    path = data_file(name)
+    stat = path.stat()
+    version = f"{path}:{stat.st_mtime_ns}:{stat.st_size}"
+    _versions[key] = (now + FILE_CHECK_SECONDS, path, version)
+    return path, version
 
 
 class DataFileError(ValueError):

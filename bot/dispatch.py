@@ -4,9 +4,11 @@ Several events may share that transaction (process_batch: a worker's round of pe
 all); should any of them fail, the whole batch is rolled back and its events are run again one by one
 (process_event), so that a failure still costs only its own event (an apology) and nothing else.
 
-The statements of an event are few on purpose: the dedupe is one INSERT ... ON CONFLICT DO NOTHING, the user
-one upsert, the replies are inserted already claimed for the request's own send (bot.outbox), and what
-handlers read about the office comes from a per-process snapshot (bot.ita.office).
+The statements of an event are few on purpose: the dedupe is one INSERT ... ON CONFLICT DO NOTHING, the user and
+their flow one plain read (an upsert only on the first message of their day), the replies are inserted already
+claimed for the request's own send (bot.outbox), and what handlers read about the office comes from a per-process
+snapshot (bot.ita.office). The user and their flow become ORM objects only when there is a flow or a handler asks
+for the user (Context.user).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +24,6 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.dml import Insert
-from sqlalchemy.sql.selectable import ExecutableReturnsRows
 
 from bot import texts
 from bot.context import Context, chat_id_of
@@ -200,21 +202,22 @@ def _record_event_statement(dialect: str) -> Insert:
 
 
 @functools.cache
-def _user_upsert_statement(dialect: str) -> ExecutableReturnsRows:
-    # A Core upsert whose RETURNING row the ORM loads as the user (from_statement): less than half the cost of
-    # the ORM's own INSERT .. RETURNING(LineUser), which goes through its bulk-insert machinery.
+def _user_upsert_statement(dialect: str) -> Insert:
     table = LineUser.__table__
     now, seen = bindparam("now"), bindparam("seen")
-    upserted = (
+    return (
         dialect_upsert(dialect, table)
         .values(line_user_id=bindparam("line_user_id"), created_at=now, last_seen_at=seen)
         .on_conflict_do_update(index_elements=[table.c.line_user_id], set_={"last_seen_at": seen})
-        .returning(*table.c)
     )
-    return select(LineUser).from_statement(upserted)
 
 
-_CONVERSATION_OF_USER = select(Conversation).where(Conversation.user_id == bindparam("user_id"))
+_USERS, _CONVERSATIONS = LineUser.__table__, Conversation.__table__
+_SEEN_USER = (
+    select(_USERS.c.id, _USERS.c.last_seen_at, _CONVERSATIONS.c.id.label("conversation_id"))
+    .outerjoin(_CONVERSATIONS, _CONVERSATIONS.c.user_id == _USERS.c.id)
+    .where(_USERS.c.line_user_id == bindparam("line_user_id"))
+)
 
 
 def _handle(
@@ -223,14 +226,14 @@ def _handle(
     kind = event_kind(raw)
     now = utcnow()
     user_id = (raw.get("source") or {}).get("userId")
-    user = get_or_create_user(session, user_id, now) if user_id else None
+    seen = see_user(session, user_id, now) if user_id else None
     message_text, truncated = _message_text(raw, int(config["MAX_TEXT_CHARS"]))
     ctx = Context(
-        session=session, raw=raw, kind=kind, config=config, now=now, user=user,
+        session=session, raw=raw, kind=kind, config=config, now=now, user_key=seen.id if seen else None,
         text=message_text, text_truncated=truncated,
     )
-    if user is not None and ctx.is_one_to_one:
-        _load_conversation(ctx)
+    if seen is not None and seen.conversation_id is not None and ctx.is_one_to_one:
+        _load_conversation(ctx, seen.conversation_id)
     handler = route(registry, ctx)
     handler(ctx)
     reply_token = raw.get("replyToken")
@@ -287,13 +290,24 @@ def _route_text(registry: Registry, ctx: Context) -> Handler:
     return registry.fallback
 
 
-def get_or_create_user(session: Session, line_user_id: str, now: Any) -> LineUser:
-    """The user, created on first contact, last_seen_at set to today: one upsert, race-free across workers."""
-    return session.scalars(
-        _user_upsert_statement(dialect_of(session)),
-        {"line_user_id": line_user_id, "now": now, "seen": seen_on(now)},
-        execution_options={"populate_existing": True},
-    ).one()
+@dataclass(frozen=True)
+class SeenUser:
+    id: int  # line_user.id
+    conversation_id: int | None  # their flow's, if they are in one
+
+
+def see_user(session: Session, line_user_id: str, now: datetime) -> SeenUser:
+    """The user, created on first contact, last_seen_at set to today, and their flow if any. One plain read when
+    they were seen today already (most messages); else an upsert, race-free across workers, as well."""
+    connection = session.connection()
+    found = {"line_user_id": line_user_id}
+    seen = seen_on(now)
+    row = connection.execute(_SEEN_USER, found).first()
+    if row is None or row.last_seen_at != seen:
+        connection.execute(_user_upsert_statement(dialect_of(session)),
+                           {"line_user_id": line_user_id, "now": now, "seen": seen})
+        row = row or connection.execute(_SEEN_USER, found).one()
+    return SeenUser(row.id, row.conversation_id)
 
 
 def seen_on(now: datetime) -> datetime:
@@ -302,9 +316,8 @@ def seen_on(now: datetime) -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _load_conversation(ctx: Context) -> None:
-    assert ctx.user is not None
-    conversation = ctx.session.scalar(_CONVERSATION_OF_USER, {"user_id": ctx.user.id})
+def _load_conversation(ctx: Context, conversation_id: int) -> None:
+    conversation = ctx.session.get(Conversation, conversation_id)
     if conversation is None:
         return
     if conversation.is_active(ctx.now):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot import texts
 from bot.context import Context
 from bot.messages import Choice, text
-from bot.qa.emergency import emergency_in, emergency_words
+from bot.qa.emergency import Kind, emergency_words
 from bot.registry import registry
 from handlers.contact import setting_value
 from models import Setting
@@ -14,9 +14,14 @@ from models import Setting
 OFFICE_DISASTER_SETTING = "contact.disaster"
 
 
-@registry.interrupt("emergency", match=lambda ctx: bool(emergency_in(ctx.normalized)))
+def _emergencies(ctx: Context) -> list[Kind]:
+    """bot.qa.emergency.emergency_in() of the message, from the compacted form the context holds already."""
+    return emergency_words().detect(ctx.compacted)
+
+
+@registry.interrupt("emergency", match=lambda ctx: bool(_emergencies(ctx)))
 def emergency(ctx: Context) -> None:
-    kinds = emergency_in(ctx.normalized) or list(emergency_words().kinds[:1])
+    kinds = _emergencies(ctx) or list(emergency_words().kinds[:1])
     lines = [texts.EMERGENCY_LEAD[kind.key] for kind in kinds]
     lines.append(texts.EMERGENCY_NUMBERS)
     buttons = [Choice(texts.QR_CALL.format(number=kind.number), uri=f"tel:{kind.number}") for kind in kinds]

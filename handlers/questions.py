@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot import texts
 from bot.context import Context
 from bot.flow import aside
-from bot.ita.office import current_measures, office_name
+from bot.ita.office import contact_settings, current_measures, office_name
 from bot.messages import Choice, Message, text
 from bot.qa.knowledge import PLACEHOLDER, Entry
 from bot.qa.matcher import Decision, Matcher, Verdict, analyzer, matcher_for
@@ -83,7 +83,8 @@ def fallback_text(ctx: Context) -> str:
     """No answer, but a way on: a person to talk to (phone and hours from settings), and the outside body
     when the question plainly belongs to one."""
     lines = [texts.FALLBACK]
-    phone, hours = ctx.session.get(Setting, "contact.phone"), ctx.session.get(Setting, "contact.hours")
+    contacts = {setting.key: setting for setting in contact_settings(ctx.session)}
+    phone, hours = contacts.get("contact.phone"), contacts.get("contact.hours")
     if phone is not None:
         lines.append(texts.FALLBACK_PERSON.format(
             phone=setting_value(phone), hours=setting_value(hours) if hours else texts.QA_FACT_MISSING))

@@ -10,7 +10,7 @@ import pytest
 from bot import flow as engine
 from bot import texts
 from bot.context import Context
-from bot.dispatch import _load_conversation, get_or_create_user, route
+from bot.dispatch import _load_conversation, route, see_user
 from bot.flow import END, STAY, Flow, Goto, Invalid, Step
 from bot.messages import Choice, text
 from bot.registry import Registry
@@ -89,10 +89,11 @@ def say(app: Any):  # type: ignore[no-untyped-def]
         raw = ev.text(event, user_id=USER) if isinstance(event, str) else event
         with runtime(app).sessions.begin() as session:
             now = utcnow()
-            user = get_or_create_user(session, USER, now)
+            seen = see_user(session, USER, now)
             ctx = Context(session=session, raw=raw, kind="message:" + raw["message"]["type"], config=app.config,
-                          now=now, user=user, text=raw["message"].get("text", ""))
-            _load_conversation(ctx)
+                          now=now, user_key=seen.id, text=raw["message"].get("text", ""))
+            if seen.conversation_id is not None:
+                _load_conversation(ctx, seen.conversation_id)
             route(REGISTRY, ctx)(ctx)
             return list(ctx.replies)
 

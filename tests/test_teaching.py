@@ -4,13 +4,15 @@ answers it from the next question on, without a restart."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import insert, make_url
 
 from bot import texts
+from bot.qa import matcher as matcher_module
 from bot.qa.teaching import TeachingError, teach
 from bot.runtime import runtime
 from bot.thai.dates import thai_date
@@ -87,6 +89,20 @@ def test_a_taught_question_is_answered_at_once_here_and_in_another_worker(webhoo
     assert (taught.entry_id, taught.out_of_scope, taught.taught_by) == (CLOSEST, False, "สมศรี")
     listed = _cli(seeded, "qa", "taught")
     assert CLOSEST in listed.output and UNANSWERED in listed.output
+
+
+def test_a_teaching_by_another_process_is_answered_within_the_check_interval(webhook, fake_line, seeded, monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(matcher_module, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    webhook.post(ev.text(UNANSWERED))
+    assert _last_text(fake_line).startswith(texts.FALLBACK)
+    # Another process's write: a plain connection, none of this process's sessions (nor their generations) see it.
+    with runtime(seeded).engine.begin() as connection:
+        connection.execute(insert(TaughtQuestion.__table__), {
+            "text": UNANSWERED, "normalized": UNANSWERED, "entry_id": CLOSEST, "taught_at": clock.now()})
+    now[0] += matcher_module.MATCHER_CHECK_SECONDS
+    webhook.post(ev.text(UNANSWERED))
+    assert BORROW_ANSWER in _last_text(fake_line)
 
 
 def test_teaching_a_group_moves_it_from_to_teach_to_taught(webhook, seeded):

@@ -6,11 +6,12 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event as sql_event
 
 from bot import create_app, texts
 from bot.registry import Intent, registry
 from bot.runtime import runtime
-from models import LineUser, OutboxMessage, OutboxStatus, ProcessedEvent
+from models import LineUser, OutboxMessage, OutboxStatus, ProcessedEvent, clock
 from tests import line_events as ev
 from tests.helpers import count, quick_reply_labels, rows
 
@@ -64,6 +65,29 @@ def test_the_same_event_twice_has_one_effect(webhook, fake_line, seeded):
     assert len(fake_line.delivered()) == 1
     assert count(seeded, OutboxMessage) == 1
     assert count(seeded, ProcessedEvent) == 1
+
+
+def test_last_seen_is_the_day_of_the_last_message_and_written_once_that_day(webhook, fake_line, seeded):
+    engine = runtime(seeded).engine
+    writes: list[str] = []
+
+    def count_user_writes(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith(("INSERT INTO LINE_USER", "UPDATE LINE_USER")):
+            writes.append(statement)
+
+    sql_event.listen(engine, "before_cursor_execute", count_user_writes)
+    try:
+        webhook.post(ev.text("สวัสดี"))
+        webhook.post(ev.text("ขอบคุณ"))
+        assert len(writes) == 1  # the first message created the user; the second found them seen today
+        clock.advance(timedelta(days=1))
+        webhook.post(ev.text("สวัสดี"))
+        assert len(writes) == 2
+    finally:
+        sql_event.remove(engine, "before_cursor_execute", count_user_writes)
+    [user] = rows(seeded, LineUser, LineUser.line_user_id == ev.CITIZEN)
+    assert user.last_seen_at == clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    assert len(fake_line.delivered()) == 3
 
 
 def test_a_failing_event_gets_an_apology_and_the_others_still_run(webhook, fake_line, seeded, monkeypatch):

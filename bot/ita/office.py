@@ -107,6 +107,16 @@ _generation = [0]
 _generation_lock = threading.Lock()
 
 
+def generation() -> int:
+    """Changes whenever a session of this process writes office rows, commits or rolls them back."""
+    return _generation[0]
+
+
+def reads_own_changes(session: Session) -> bool:
+    """The session has written office rows and must read them itself, not from a cache of committed data."""
+    return bool(session.info.get(_CHANGED))
+
+
 def _snapshot(session: Session) -> _Snapshot | None:
     """The snapshot for the session's database; None when the session must read for itself."""
     if session.info.get(_CHANGED):

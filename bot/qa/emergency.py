@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.datafile import DataFileError, data_file, read_toml
+from bot.datafile import DataFileError, data_file, data_file_version, read_toml
 from bot.thai.text import compact, normalize
 
 EMERGENCY_FILE = "emergency.toml"
@@ -91,9 +91,7 @@ _cached: dict[str, EmergencyWords] = {}
 
 
 def emergency_words() -> EmergencyWords:
-    path = data_file(EMERGENCY_FILE)
-    stat = path.stat()
-    version = f"{path}:{stat.st_mtime_ns}:{stat.st_size}"
+    path, version = data_file_version(EMERGENCY_FILE)
     with _lock:
         if version not in _cached:
             _cached.clear()

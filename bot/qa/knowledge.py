@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.datafile import DataFileError, data_file, read_toml
+from bot.datafile import DataFileError, data_file, data_file_version, read_toml
 from bot.ita.office import current_fiscal_year
 from bot.messages import MAX_LABEL, utf16_len
 from bot.thai.text import VOCABULARY_FILE
@@ -126,18 +126,15 @@ def measure_texts(session: Session) -> list[MeasureText]:
 DATA_FILES = (KNOWLEDGE_FILE, VOCABULARY_FILE, "services.toml", "units.toml")
 
 
-def knowledge_version(measures: Sequence[MeasureText], files: Sequence[Path] | None = None) -> str:
-    """Changes whenever what the matcher is built from changes: the measures' text or the data files.
-
-    Cheap enough to take for every question (seven short rows and two stat calls), which is what lets
-    `seed` run while the web workers are up: they rebuild on their next question, and only then.
-    """
+def knowledge_version(measures: Sequence[MeasureText]) -> str:
+    """Changes whenever what the matcher is built from changes: the measures' text or the data files (as
+    bot.datafile.data_file_version sees them), which is what lets `seed` run while the web workers are up: they
+    rebuild on their next question, and only then."""
     digest = hashlib.sha256()
     for m in measures:
         digest.update(repr((m.number, m.title, m.steps, m.results, m.outcomes)).encode())
-    for path in files or [data_file(name) for name in DATA_FILES]:
-        stat = path.stat()
-        digest.update(f"{path}:{stat.st_mtime_ns}:{stat.st_size}".encode())
+    for name in DATA_FILES:
+        digest.update(data_file_version(name)[1].encode())
     return digest.hexdigest()
 
 

@@ -5,22 +5,28 @@ vocabulary mapped informal forms to standard ones) and character 3-grams of thos
 survive typos, missing spaces and a tokenizer that split a misspelled word into syllables). Every way of
 asking an entry is its own document; an entry scores as its best document.
 
-The index is built once per process and rebuilt only when the knowledge version changes (bot.qa.knowledge).
+The index is built once per process and rebuilt only when the knowledge version changes (bot.qa.knowledge), which
+is looked at at most once a second (MATCHER_CHECK_SECONDS).
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import heapq
 import math
 import threading
+import time
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from bot.datafile import data_file
+from bot.datafile import data_file_version
+from bot.ita.office import generation, reads_own_changes
 from bot.qa.knowledge import (
     Entry,
     Knowledge,
@@ -28,6 +34,7 @@ from bot.qa.knowledge import (
     knowledge_version,
     measure_texts,
 )
+from bot.qa.teaching import reads_own_teaching, taught_questions, taught_version, teaching_generation, with_taught
 from bot.registry import registry
 from bot.thai.text import VOCABULARY_FILE, Analyzer, char_ngrams, compact, load_vocabulary, skeleton
 
@@ -73,6 +80,9 @@ MIN_FUZZY_WORD = 6
 MAX_FUZZY_POSTINGS = 300
 # Below this many documents per feature nothing is skipped when scoring (see Space.max_postings).
 MIN_SKIPPED_POSTINGS = 1000
+# Decisions a matcher remembers by the text asked (Matcher.remembered): people send the same question in the same
+# words (a topic many ask about, a button's text), and deciding it is most of answering it.
+REMEMBERED_DECISIONS = 1024
 
 
 class Verdict(enum.StrEnum):
@@ -203,6 +213,9 @@ class Matcher:
                 by_gram[gram].append(i)
         self._gram_words = {g: tuple(ids) for g, ids in by_gram.items() if len(ids) <= MAX_FUZZY_POSTINGS}
         self._side_words = self._words_asking_a_side()
+        # decide(), remembered: kept with this matcher, so one rebuilt for new knowledge starts afresh. decide()
+        # itself always decides (scripts/bench_qa.py times it).
+        self.remembered = functools.lru_cache(maxsize=REMEMBERED_DECISIONS)(self.decide)
 
     def _words_asking_a_side(self) -> frozenset[str]:
         """The words that ask which side of a service is wanted ("เอกสาร", "ค่าใช้จ่าย", "กี่บาท"): they say what
@@ -395,16 +408,21 @@ def _documents_of(entry: Entry) -> list[tuple[str, float]]:
 
 # -- one matcher per process, rebuilt when the knowledge changes ------------------------------------------------
 
+# A process checks that its matcher is still what the database and the files make (two queries, and the files'
+# versions) at most this often: a teaching or a `seed` of another process is answered from within this many seconds.
+# One of this process's own sessions is seen at once (the generations of bot.ita.office and bot.qa.teaching).
+MATCHER_CHECK_SECONDS = 1.0
+
 _lock = threading.Lock()
 _analyzers: dict[str, Analyzer] = {}
 _matchers: dict[str, tuple[str, Matcher]] = {}
+# Per engine: until when its last check holds, the generations it was made at, and the version it found.
+_checked: weakref.WeakKeyDictionary[Engine, tuple[float, tuple[int, int], str]] = weakref.WeakKeyDictionary()
 
 
 def analyzer() -> Analyzer:
     """The process's analyzer; rebuilt (trie and all) only when vocabulary.toml changes."""
-    path = data_file(VOCABULARY_FILE)
-    stat = path.stat()
-    version = f"{path}:{stat.st_mtime_ns}:{stat.st_size}"
+    path, version = data_file_version(VOCABULARY_FILE)
     with _lock:
         if version not in _analyzers:
             _analyzers.clear()
@@ -418,13 +436,23 @@ def matcher_for(session: Session) -> Matcher:
 
     Per-process state, but only a cache of what the database and the bundled files hold: any number of
     workers each build their own and agree. A question staff teach (bot.qa.teaching) changes the version too,
-    so every worker answers it from its next question on, without a restart.
+    so every worker answers it without a restart: this process from its next question, the others within
+    MATCHER_CHECK_SECONDS. A session with uncommitted measures or teachings of its own is answered from them.
     """
-    from bot.qa.teaching import taught_questions, taught_version, with_taught
-
+    bind = session.get_bind()
+    database = str(bind.engine.url)
+    engine = bind if isinstance(bind, Engine) and not _reads_own_changes(session) else None
+    generations = _generations()
+    checked = _checked.get(engine) if engine is not None else None
+    if checked is not None and time.monotonic() < checked[0] and checked[1] == generations:
+        cached = _matchers.get(database)
+        if cached is not None and cached[0] == checked[2]:
+            return cached[1]
+    check_until = time.monotonic() + MATCHER_CHECK_SECONDS
     measures = measure_texts(session)
     version = f"{knowledge_version(measures)}:{taught_version(session)}"
-    database = str(session.get_bind().engine.url)
+    if engine is not None:
+        _checked[engine] = (check_until, generations, version)
     cached = _matchers.get(database)
     if cached is not None and cached[0] == version:
         return cached[1]
@@ -438,3 +466,12 @@ def matcher_for(session: Session) -> Matcher:
             knowledge = with_taught(build_knowledge(curated, refusals, measures), taught_questions(session))
             _matchers[database] = (version, Matcher(knowledge, words))
         return _matchers[database][1]
+
+
+def _generations() -> tuple[int, int]:
+    return generation(), teaching_generation()
+
+
+def _reads_own_changes(session: Session) -> bool:
+    """The session has written measures or taught questions not yet committed: what it asks is answered from them."""
+    return reads_own_changes(session) or reads_own_teaching(session)

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import texts
-from bot.datafile import DataFileError, data_file, read_toml
+from bot.datafile import DataFileError, data_file, data_file_version, read_toml
 from bot.messages import MAX_LABEL, utf16_len
 from bot.qa.knowledge import PLACEHOLDER, SIMPLE_FIELDS, Entry, load_curated
 from bot.seed import SeedStats, SeedStep, seed_step, unit_named, upsert_setting
@@ -255,12 +255,13 @@ _cached: dict[str, Catalogue] = {}
 
 
 def catalogue() -> Catalogue:
-    paths = [data_file(SERVICES_FILE), data_file(UNITS_FILE)]
-    version = "|".join(f"{p}:{p.stat().st_mtime_ns}:{p.stat().st_size}" for p in paths)
+    services_path, services_version = data_file_version(SERVICES_FILE)
+    units_path, units_version = data_file_version(UNITS_FILE)
+    version = f"{services_version}|{units_version}"
     with _lock:
         if version not in _cached:
             _cached.clear()
-            _cached[version] = load_catalogue(paths[0], load_units(paths[1]))
+            _cached[version] = load_catalogue(services_path, load_units(units_path))
         return _cached[version]
 
 
@@ -308,10 +309,10 @@ def decide(matcher: Any, text: str) -> Any:
     เท่าไหร่": no way of asking holds 72) is asked again without them."""
     from bot.qa.matcher import Verdict
 
-    decision = matcher.decide(text)
+    decision = matcher.remembered(text)
     if decision.verdict is Verdict.CONFIDENT or not _NUMBER.search(clean(text)):
         return decision
-    again = matcher.decide(_NUMBER.sub(" ", clean(text)))
+    again = matcher.remembered(_NUMBER.sub(" ", clean(text)))
     return again if again.verdict is Verdict.CONFIDENT else decision
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from bot.qa.matcher import Decision
@@ -32,16 +32,18 @@ class UnansweredSummary:
     taught_to: str | None = None
 
 
+# A plain INSERT, built once: the ORM's unit of work for one row nobody reads back cost more than the statement.
+_LOG = insert(UnansweredQuestion.__table__)
+
+
 def log_unanswered(session: Session, question: str, decision: Decision) -> None:
     """Kept for staff review: what was asked, never who asked it."""
-    session.add(
-        UnansweredQuestion(
-            text=question[:MAX_LOGGED_TEXT],
-            normalized=(decision.key or question.strip())[:MAX_LOGGED_KEY],
-            best_entry=decision.best.entry.id[:100] if decision.best else None,
-            best_score=round(decision.best.score, 4) if decision.best else None,
-        )
-    )
+    session.connection().execute(_LOG, {
+        "text": question[:MAX_LOGGED_TEXT],
+        "normalized": (decision.key or question.strip())[:MAX_LOGGED_KEY],
+        "best_entry": decision.best.entry.id[:100] if decision.best else None,
+        "best_score": round(decision.best.score, 4) if decision.best else None,
+    })
 
 
 def unanswered_summary(session: Session, limit: int | None = None) -> list[UnansweredSummary]:

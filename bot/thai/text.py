@@ -28,6 +28,13 @@ POLITE_PARTICLES = ("ครับผม", "ครับ", "คร้าบ", "�
 _PARTICLE_TAIL = re.compile("(?:" + "|".join(sorted(POLITE_PARTICLES, key=len, reverse=True)) + r")+$")
 
 
+# clean() is the dearest step of reading a message (pythainlp's normalize), and the same text is cleaned several
+# times on its way (the context, a tracking code's reader, the matcher); the texts of the quick replies and the rich
+# menu come again and again. Messages are at most BOT_MAX_TEXT_CHARS long, so this holds a few MB at most.
+CLEANED_TEXTS = 1024
+
+
+@functools.lru_cache(maxsize=CLEANED_TEXTS)
 def clean(text: str) -> str:
     """What a person typed, without invisible characters, with Arabic digits, in lower case.
 
@@ -57,13 +64,22 @@ def match_key(text: str) -> str:
 
 def key_of_normalized(normalized: str) -> str:
     """match_key() of a text already normalize()d (the webhook normalises each message once)."""
-    text = compact(normalized)
-    return _PARTICLE_TAIL.sub("", text) or text
+    return key_of_compacted(compact(normalized))
+
+
+def key_of_compacted(compacted: str) -> str:
+    """match_key() of a text already compact()ed."""
+    return _PARTICLE_TAIL.sub("", compacted) or compacted
+
+
+# What compact() drops: neither a letter or digit (\w is str.isalnum() and "_") nor in the Thai block, whose vowels
+# and tone marks are Unicode "Mn" (not alphanumeric) but part of the word.
+_NOT_COMPACT = re.compile(r"[^\w\u0e00-\u0e7f]|_")
 
 
 def compact(normalized: str) -> str:
     """A normalize()d text without spaces or punctuation, particles kept ("ช่วยด้วย" stays whole)."""
-    return "".join(ch for ch in normalized if ch.isalnum() or _is_thai_mark(ch))
+    return _NOT_COMPACT.sub("", normalized)
 
 
 def contains_word(text: str, word: str) -> bool:
@@ -96,11 +112,6 @@ def is_request(normalized: str, start_words: Sequence[str], question_words: Sequ
 def has_words(text: str) -> bool:
     """False for messages of only emoji, punctuation or invisible characters."""
     return any(ch.isalnum() for ch in normalize(text))
-
-
-def _is_thai_mark(ch: str) -> bool:
-    # Thai vowels and tone marks are Unicode "Mn" (not alphanumeric) but are part of the word.
-    return "\u0e00" <= ch <= "\u0e7f"
 
 
 # -- matching questions -------------------------------------------------------------------------------
