@@ -751,15 +751,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         data = answer.raw if answer.raw is not None else json.dumps(answer.payload, ensure_ascii=False).encode()
-        self.send_response(answer.status, "Fake LINE error" if answer.status == 599 else None)
-        self.send_header("Content-Type", answer.content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("x-line-request-id", request_id)
-        for name, value in answer.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
+        reason = "Fake LINE error" if answer.status == 599 else self.responses.get(answer.status, ("",))[0]
+        # Written as one piece: send_response and send_header (a Date formatted, a log line built) cost a tenth of
+        # the fake's CPU a request.
+        head = [f"{self.protocol_version} {answer.status} {reason}", f"Content-Type: {answer.content_type}",
+                f"Content-Length: {len(data)}", f"x-line-request-id: {request_id}",
+                *(f"{name}: {value}" for name, value in answer.headers.items()), "", ""]
+        self.wfile.write("\r\n".join(head).encode("latin-1") + (data if self.command != "HEAD" else b""))
 
     def _handled(self, raw: bytes) -> tuple[_Answer, str]:
         """The answer, once its delay is over. Counted in flight until then: a client that sends one request after
