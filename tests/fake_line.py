@@ -363,7 +363,13 @@ class _Delivery:
     received: Received
     kind: str
     recipients: list[str]
-    messages: list[dict[str, Any]]
+    raw_body: bytes
+
+    @functools.cached_property
+    def messages(self) -> list[dict[str, Any]]:
+        """A copy of its own, so that a test changing received.body cannot change what was delivered; parsed from
+        the body when first asked for, as copying every request's cost more than the rest of the send."""
+        return json.loads(self.raw_body)["messages"]
 
 
 @dataclass
@@ -671,9 +677,7 @@ class FakeLine:
             recipients = list(body["to"])
         if retry_key is not None:
             state.accepted_keys[retry_key] = (request_id, sent)
-        # A copy of its own, so that a test changing received.body cannot change what was delivered: parsed again,
-        # as deepcopy cost more than the rest of the send.
-        state.deliveries.append(_Delivery(received, kind, recipients, json.loads(raw)["messages"]))
+        state.deliveries.append(_Delivery(received, kind, recipients, raw))
 
         hook = state.on_delivery
         after_delivery = (lambda: hook(received)) if hook is not None else None
