@@ -29,6 +29,7 @@ hook(received) after each delivery and before its answer, e.g. to break the send
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import itertools
@@ -36,6 +37,7 @@ import json
 import os
 import random
 import re
+import socket
 import struct
 import threading
 import time
@@ -452,18 +454,26 @@ class FakeLine:
         server.fake = self
         self._server = server
         self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.02,), name="fake-line", daemon=True)
+        self._thread = threading.Thread(target=self._serve, args=(server,), name="fake-line", daemon=True)
         self._thread.start()
         return self
+
+    def _serve(self, server: ThreadingHTTPServer) -> None:
+        # Each connection is waited for without a timeout: serve_forever's polls to notice a shutdown cost CPU
+        # every 20 ms, which benchmarks share with the bot. stop() wakes it with a connection of its own.
+        while self._server is server:
+            server.handle_request()
 
     def stop(self) -> None:
         server, thread = self._server, self._thread
         self._server = self._thread = None
         if server is not None:
-            server.shutdown()
-            server.server_close()
+            with contextlib.suppress(OSError), socket.create_connection(server.server_address[:2], timeout=5):
+                pass
         if thread is not None:
             thread.join(timeout=5)
+        if server is not None:
+            server.server_close()
 
     def __enter__(self) -> FakeLine:
         return self.start()
