@@ -124,27 +124,42 @@ class LineTransport:
         (it then reads as ready: end of file, or a TLS close). Without that look, a send on a connection LINE
         had closed would fail after it was written and count as maybe delivered. A connection made before a
         fork (gunicorn) belongs to the parent."""
-        local = self._local
-        sock = getattr(local, "sock", None)
-        if sock is not None and (local.pid != os.getpid() or _readable(sock)):
-            self._drop()
-            sock = None
-        if sock is None:
-            sock = socket.create_connection((self._host, self._port), timeout=self._timeout)
-            try:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                if self._tls_context is not None:
-                    sock = self._tls_context.wrap_socket(sock, server_hostname=self._host)
-            except BaseException:
-                sock.close()
-                raise
-            local.sock, local.pid = sock, os.getpid()
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is not None and held.pid == os.getpid() and not _readable(held.sock):
+            return held.sock
+        self._drop()
+        sock = socket.create_connection((self._host, self._port), timeout=self._timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self._tls_context is not None:
+                sock = self._tls_context.wrap_socket(sock, server_hostname=self._host)
+        except BaseException:
+            sock.close()
+            raise
+        self._local.held = _Held(sock)
         return sock
 
     def _drop(self) -> None:
-        sock, self._local.sock = getattr(self._local, "sock", None), None
-        if sock is not None and self._local.pid == os.getpid():
-            sock.close()
+        held, self._local.held = getattr(self._local, "held", None), None
+        if held is not None:
+            held.close()
+
+
+class _Held:
+    """A thread's connection, closed when the thread or the transport goes away, as a socket the garbage collector
+    finds open is reported as a leak. A child process (gunicorn forks) leaves its parent's alone."""
+
+    __slots__ = ("sock", "pid")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock, self.pid = sock, os.getpid()
+
+    def close(self) -> None:
+        if self.pid == os.getpid():
+            self.sock.close()
+            self.pid = 0
+
+    __del__ = close
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
