@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import urllib.error
 import urllib.request
@@ -409,3 +410,21 @@ def test_concurrent_senders_are_all_recorded(fake_line: FakeLine):
     assert sorted(fake_line.texts()) == sorted(f"{n}-{i}" for n in range(4) for i in range(10))
     ids = [m["id"] for r in fake_line.received for m in r.response["sentMessages"]]
     assert len(set(ids)) == 40
+
+
+def test_raw_requests_header_names_in_any_case_and_a_bad_request_line(fake_line: FakeLine):
+    # The fake reads request lines and header fields itself (not with http.server's email parsing).
+    host, port = fake_line.base_url.removeprefix("http://").split(":")
+    body = json.dumps({"to": "U1", "messages": [{"type": "text", "text": "hi"}]}).encode()
+    request = (
+        b"POST /v2/bot/message/push HTTP/1.1\r\nhost: x\r\nauthorization: Bearer " + fake_line.access_token.encode()
+        + b"\r\ncontent-type: application/json\r\ncontent-length: " + str(len(body)).encode()
+        + b"\r\nconnection: close\r\n\r\n" + body
+    )
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(request)
+        answer = b"".join(iter(lambda: sock.recv(65536), b""))  # until the fake closes, as asked
+    assert answer.startswith(b"HTTP/1.1 200 ") and fake_line.texts() == ["hi"]
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"NONSENSE\r\n\r\n")
+        assert b"".join(iter(lambda: sock.recv(65536), b"")).startswith(b"HTTP/1.1 400 ")
