@@ -12,7 +12,6 @@ import logging
 import os
 import select
 import socket
-import ssl
 import sys
 import threading
 from dataclasses import dataclass
@@ -57,27 +56,22 @@ class Transport(Protocol):
 
 
 class LineTransport:
-    """Sends to LINE_API_BASE_URL (LINE itself, or a fake in tests) as plain JSON, one kept-alive connection per
-    sending thread.
+    """Sends to LINE_API_BASE_URL (LINE itself, or a fake in tests) as plain JSON, on one kept-alive connection per
+    sending thread (the standard library's http.client).
 
     Not through linebot.v3's MessagingApi: building and serialising its models for every push cost more CPU than
-    the rest of sending (3 ms a push), and importing it was half of a worker's start. Nor through urllib3 (0.35 ms
-    of CPU a send) or http.client's HTTPConnection (0.12 ms, half of it parsing header fields with the email
-    package): the request is written in one piece and only the status and body are read (_Response), 0.05 ms.
-    The messages are dicts built to LINE's documented shape (bot.messages, bot.cards); the tests' fake LINE checks
-    every body against LINE's OpenAPI spec, as the SDK's models would."""
+    the rest of sending (3 ms a push), and importing it was half of a worker's start. Nor through urllib3's pool,
+    which cost three times http.client's CPU a send. The messages are dicts built to LINE's documented shape
+    (bot.messages, bot.cards); the tests' fake LINE checks every body against LINE's OpenAPI spec, as the SDK's
+    models would."""
 
     def __init__(self, access_token: str, base_url: str, timeout_seconds: float = 10.0) -> None:
         url = urlsplit(base_url.rstrip("/"))
-        self._tls = url.scheme == "https"
-        self._host = url.hostname or ""
-        self._port = url.port or (443 if self._tls else 80)
-        self._prefix = url.path
-        self._head = (f"Host: {url.netloc}\r\nAuthorization: Bearer {access_token}\r\n"
-                      "Content-Type: application/json\r\n").encode("latin-1")
+        self._connection_class = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+        self._host, self._port, self._prefix = url.hostname or "", url.port, url.path
+        self._headers = {"Authorization": f"Bearer {access_token}", "Content-Type": "application/json"}
         self._timeout = timeout_seconds
         self._local = threading.local()
-        self._tls_context = ssl.create_default_context() if self._tls else None
 
     def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> SendOutcome:
         return self._call("POST", "/v2/bot/message/reply", {"replyToken": reply_token, "messages": messages},
@@ -85,7 +79,7 @@ class LineTransport:
 
     def push(self, to: str, messages: list[dict[str, Any]], retry_key: str) -> SendOutcome:
         return self._call("POST", "/v2/bot/message/push", {"to": to, "messages": messages}, is_reply=False,
-                          extra=f"X-Line-Retry-Key: {retry_key}\r\n")
+                          headers={"X-Line-Retry-Key": retry_key})
 
     def link_rich_menu(self, user_id: str, rich_menu_id: str) -> SendOutcome:
         path = f"/v2/bot/user/{quote(user_id, safe='')}/richmenu/{quote(rich_menu_id, safe='')}"
@@ -95,49 +89,41 @@ class LineTransport:
         return self._call("DELETE", f"/v2/bot/user/{quote(user_id, safe='')}/richmenu", None, is_reply=False)
 
     def _call(
-        self, method: str, path: str, payload: dict[str, Any] | None, *, is_reply: bool, extra: str = ""
+        self, method: str, path: str, payload: dict[str, Any] | None, *, is_reply: bool,
+        headers: dict[str, str] | None = None,
     ) -> SendOutcome:
         body = b"" if payload is None else _JSON(payload).encode("utf-8")
-        request = (f"{method} {self._prefix}{path} HTTP/1.1\r\n{extra}Content-Length: {len(body)}\r\n"
-                   .encode("latin-1") + self._head + b"\r\n" + body)
         try:
-            sock = self._connection()
+            connection = self._connection()
         except OSError as exc:  # refused, DNS, connect timeout, TLS handshake: LINE never saw the request
             return SendOutcome(SendResult.RETRY, f"network: {exc!r}"[:500])
         try:
-            sock.sendall(request)
-            response = _Response(sock, method=method)
-            response.begin()
+            connection.request(method, self._prefix + path, body=body, headers={**self._headers, **(headers or {})})
+            response = connection.getresponse()
             data = response.read()
         except (OSError, http.client.HTTPException) as exc:
             # Written, or partly: LINE may have acted on it. The connection is in an unknown state.
             self._drop()
             return SendOutcome(SendResult.RETRY_MAYBE_DELIVERED, f"network: {exc!r}"[:500])
-        if response.will_close:
-            self._drop()
         if 200 <= response.status < 300:
             return SendOutcome(SendResult.DELIVERED)
         return classify_api_error(response.status, data, is_reply=is_reply)
 
-    def _connection(self) -> socket.socket:
-        """This thread's connection, opened when it has none, or when the server has closed it while it was idle
-        (it then reads as ready: end of file, or a TLS close). Without that look, a send on a connection LINE
-        had closed would fail after it was written and count as maybe delivered. A connection made before a
-        fork (gunicorn) belongs to the parent."""
+    def _connection(self) -> http.client.HTTPConnection:
+        """This thread's connection, connected here and now when it has none, or when the server has closed it: after
+        an answer that said so (http.client then drops its socket), or while it was idle (the socket then reads as
+        ready: end of file, or a TLS close). Otherwise http.client would reconnect inside request(), and a
+        connection that cannot be made would count as maybe delivered. One made before a fork (gunicorn) belongs
+        to the parent."""
         held: _Held | None = getattr(self._local, "held", None)
-        if held is not None and held.pid == os.getpid() and not _readable(held.sock):
-            return held.sock
+        if held is not None and held.pid == os.getpid() and held.connection.sock is not None \
+                and not _readable(held.connection.sock):
+            return held.connection
         self._drop()
-        sock = socket.create_connection((self._host, self._port), timeout=self._timeout)
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if self._tls_context is not None:
-                sock = self._tls_context.wrap_socket(sock, server_hostname=self._host)
-        except BaseException:
-            sock.close()
-            raise
-        self._local.held = _Held(sock)
-        return sock
+        connection = self._connection_class(self._host, self._port, timeout=self._timeout)
+        connection.connect()
+        self._local.held = _Held(connection)
+        return connection
 
     def _drop(self) -> None:
         held, self._local.held = getattr(self._local, "held", None), None
@@ -149,14 +135,14 @@ class _Held:
     """A thread's connection, closed when the thread or the transport goes away, as a socket the garbage collector
     finds open is reported as a leak. A child process (gunicorn forks) leaves its parent's alone."""
 
-    __slots__ = ("sock", "pid")
+    __slots__ = ("connection", "pid")
 
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock, self.pid = sock, os.getpid()
+    def __init__(self, connection: http.client.HTTPConnection) -> None:
+        self.connection, self.pid = connection, os.getpid()
 
     def close(self) -> None:
         if self.pid == os.getpid():
-            self.sock.close()
+            self.connection.close()
             self.pid = 0
 
     __del__ = close
@@ -169,39 +155,6 @@ def _readable(sock: socket.socket) -> bool:
     poller = select.poll()
     poller.register(sock, select.POLLIN)
     return bool(poller.poll(0))
-
-
-class _Response(http.client.HTTPResponse):
-    """http.client's response (status line, Content-Length or chunked body, Connection: close), with the header
-    fields read as plain lines: http.client parses them with the email package, which cost more CPU than the
-    rest of a send, and sending needs only these three. It uses http.client's private _read_status and
-    _read_headers and the attributes its read() goes by, unchanged since Python 3.5; tests/test_line_api.py
-    exercises each kind of answer."""
-
-    def begin(self) -> None:
-        version, status, reason = self._read_status()  # type: ignore[attr-defined]
-        while status == http.client.CONTINUE:
-            http.client._read_headers(self.fp)  # type: ignore[attr-defined]
-            version, status, reason = self._read_status()  # type: ignore[attr-defined]
-        fields: dict[str, str] = {}
-        for line in http.client._read_headers(self.fp):  # type: ignore[attr-defined]
-            name, colon, value = line.decode("latin-1").partition(":")
-            if colon:
-                fields[name.strip().lower()] = value.strip().lower()
-        self.code = self.status = status
-        self.reason = reason.strip()
-        self.chunked = fields.get("transfer-encoding") == "chunked"
-        self.chunk_left = None
-        length = fields.get("content-length", "")
-        self.length = int(length) if length.isdigit() and not self.chunked else None
-        if status in (http.client.NO_CONTENT, http.client.NOT_MODIFIED) or 100 <= status < 200:
-            self.length = 0
-        connection = fields.get("connection", "")
-        old = version in ("HTTP/1.0", "HTTP/0.9")
-        self.will_close = (
-            "close" in connection or (old and "keep-alive" not in connection)
-            or (not self.chunked and self.length is None)
-        )
 
 
 def classify_api_error(status: int, body: bytes | str | None, *, is_reply: bool) -> SendOutcome:
