@@ -13,14 +13,15 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from sqlalchemy.sql.dml import Insert
 
 from bot.config import ConfigError
@@ -552,3 +553,49 @@ class Readiness:
         finally:
             self._lock.release()
         return self.ready
+
+
+class WriteWatch:
+    """Which sessions of this process have written some tables, for a per-process cache of their committed rows
+    (bot.ita.office's snapshot, bot.qa.matcher's index). A session that wrote them must read its own rows, not
+    the cache (wrote); and `generation` changes when such a write is flushed, committed or rolled back, so that
+    every cache made before it is dropped at once in this process (other processes' caches expire on their own)."""
+
+    def __init__(self, name: str, models: tuple[type, ...], tables: Iterable[Any]) -> None:
+        self._key = f"bot.db.write_watch.{name}"  # in Session.info: this session has written the tables
+        self._models = models
+        self._tables = frozenset(tables)
+        self._lock = threading.Lock()
+        self.generation = 0
+        event.listen(Session, "after_flush", self._after_flush)
+        event.listen(Session, "do_orm_execute", self._on_orm_execute)
+        event.listen(Session, "after_commit", self._after_transaction)
+        event.listen(Session, "after_rollback", self._after_transaction)
+
+    def wrote(self, session: Session) -> bool:
+        return bool(session.info.get(self._key))
+
+    def _changed(self) -> None:
+        with self._lock:
+            self.generation += 1
+
+    def _mark(self, session: Session) -> None:
+        session.info[self._key] = True
+        self._changed()
+
+    def _after_flush(self, session: Session, _context: Any) -> None:
+        if not self.wrote(session) and any(
+            isinstance(obj, self._models) for obj in chain(session.new, session.dirty, session.deleted)
+        ):
+            self._mark(session)
+
+    def _on_orm_execute(self, state: ORMExecuteState) -> None:
+        # Bulk UPDATE/DELETE/INSERT through the session, which no flush sees.
+        if state.is_select or self.wrote(state.session):
+            return
+        if getattr(state.statement, "table", None) in self._tables:
+            self._mark(state.session)
+
+    def _after_transaction(self, session: Session) -> None:
+        if session.info.pop(self._key, None):
+            self._changed()

@@ -13,17 +13,14 @@ them (change the rows through a session of your own, as `seed` does).
 
 from __future__ import annotations
 
-import threading
 import time
 import weakref
 from dataclasses import dataclass
-from itertools import chain
-from typing import Any
 
-from sqlalchemy import Engine, event, func, select
-from sqlalchemy.orm import ORMExecuteState, Session, selectinload
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, selectinload
 
-from bot.db import READ_ONLY
+from bot.db import READ_ONLY, WriteWatch
 from models import Measure, Setting, Unit, measure_unit
 
 OFFICE_NAME_KEY = "office.name"
@@ -99,39 +96,28 @@ class _Snapshot:
     measures: tuple[Measure, ...]
 
 
-_OFFICE_MODELS = (Setting, Measure, Unit)
-_OFFICE_TABLES = frozenset({Setting.__table__, Measure.__table__, Unit.__table__, measure_unit})
-_CHANGED = "bot.ita.office.changed"  # in Session.info: this session has written office rows
+# Office rows written by this process's sessions (see the module's docstring).
+WRITES = WriteWatch(
+    "office", (Setting, Measure, Unit), [Setting.__table__, Measure.__table__, Unit.__table__, measure_unit]
+)
 _snapshots: weakref.WeakKeyDictionary[Engine, _Snapshot] = weakref.WeakKeyDictionary()
-_generation = [0]
-_generation_lock = threading.Lock()
-
-
-def generation() -> int:
-    """Changes whenever a session of this process writes office rows, commits or rolls them back."""
-    return _generation[0]
-
-
-def reads_own_changes(session: Session) -> bool:
-    """The session has written office rows and must read them itself, not from a cache of committed data."""
-    return bool(session.info.get(_CHANGED))
 
 
 def _snapshot(session: Session) -> _Snapshot | None:
     """The snapshot for the session's database; None when the session must read for itself."""
-    if session.info.get(_CHANGED):
+    if WRITES.wrote(session):
         return None
     engine = session.get_bind()
     if not isinstance(engine, Engine):
         return None  # bound to a connection: perhaps inside someone's transaction, so read through it
     snapshot = _snapshots.get(engine)
-    if snapshot is not None and snapshot.generation == _generation[0] and time.monotonic() < snapshot.expires_at:
+    if snapshot is not None and snapshot.generation == WRITES.generation and time.monotonic() < snapshot.expires_at:
         return snapshot
     return _load(engine)
 
 
 def _load(engine: Engine) -> _Snapshot:
-    generation = _generation[0]  # taken first: a change while loading makes this snapshot stale at once
+    generation = WRITES.generation  # taken first: a change while loading makes this snapshot stale at once
     expires_at = time.monotonic() + OFFICE_CACHE_SECONDS
     with engine.connect() as conn, Session(bind=conn.execution_options(**{READ_ONLY: True})) as session:
         year = _current_fiscal_year(session)
@@ -145,38 +131,3 @@ def _load(engine: Engine) -> _Snapshot:
         )
     _snapshots[engine] = snapshot
     return snapshot
-
-
-def invalidate() -> None:
-    """Drop every snapshot of this process (done by itself when a session of this process writes office rows)."""
-    with _generation_lock:
-        _generation[0] += 1
-
-
-def _mark_changed(session: Session) -> None:
-    session.info[_CHANGED] = True
-    invalidate()
-
-
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context: Any) -> None:
-    if not session.info.get(_CHANGED) and any(
-        isinstance(obj, _OFFICE_MODELS) for obj in chain(session.new, session.dirty, session.deleted)
-    ):
-        _mark_changed(session)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _on_orm_execute(state: ORMExecuteState) -> None:
-    if state.is_select or state.session.info.get(_CHANGED):
-        return
-    table = getattr(state.statement, "table", None)
-    if table is not None and table in _OFFICE_TABLES:
-        _mark_changed(state.session)
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _after_transaction(session: Session) -> None:
-    if session.info.pop(_CHANGED, None):
-        invalidate()

@@ -26,7 +26,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from bot.datafile import data_file_version
-from bot.ita.office import generation, reads_own_changes
+from bot.ita import office
+from bot.qa import teaching
 from bot.qa.knowledge import (
     Entry,
     Knowledge,
@@ -34,7 +35,7 @@ from bot.qa.knowledge import (
     knowledge_version,
     measure_texts,
 )
-from bot.qa.teaching import reads_own_teaching, taught_questions, taught_version, teaching_generation, with_taught
+from bot.qa.teaching import taught_questions, taught_version, with_taught
 from bot.registry import registry
 from bot.thai.text import VOCABULARY_FILE, Analyzer, char_ngrams, compact, load_vocabulary, skeleton
 
@@ -469,9 +470,9 @@ def matcher_for(session: Session) -> Matcher:
 
 
 def _generations() -> tuple[int, int]:
-    return generation(), teaching_generation()
+    return office.WRITES.generation, teaching.WRITES.generation
 
 
 def _reads_own_changes(session: Session) -> bool:
     """The session has written measures or taught questions not yet committed: what it asks is answered from them."""
-    return reads_own_changes(session) or reads_own_teaching(session)
+    return office.WRITES.wrote(session) or teaching.WRITES.wrote(session)

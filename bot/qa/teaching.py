@@ -13,12 +13,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from itertools import chain
-from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.db import WriteWatch
 from bot.qa.knowledge import OUT_OF_SCOPE_PREFIX, Entry, Knowledge
 from models import TaughtQuestion, UnansweredQuestion
 
@@ -83,31 +82,7 @@ def taught_version(session: Session) -> tuple[int, int]:
 
 # Teachings written by this process's sessions, for the matcher's cache (bot.qa.matcher.matcher_for): such a session
 # reads its own uncommitted teachings, and every other sees them from its commit on, without waiting for a check.
-_CHANGED = "bot.qa.teaching.changed"  # in Session.info: this session has written taught questions
-_generation = [0]
-
-
-def teaching_generation() -> int:
-    """Changes whenever a session of this process writes taught questions, commits or rolls them back."""
-    return _generation[0]
-
-
-def reads_own_teaching(session: Session) -> bool:
-    return bool(session.info.get(_CHANGED))
-
-
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context: Any) -> None:
-    if any(isinstance(obj, TaughtQuestion) for obj in chain(session.new, session.dirty, session.deleted)):
-        session.info[_CHANGED] = True
-        _generation[0] += 1
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _after_transaction(session: Session) -> None:
-    if session.info.pop(_CHANGED, None):
-        _generation[0] += 1
+WRITES = WriteWatch("teaching", (TaughtQuestion,), [TaughtQuestion.__table__])
 
 
 def with_taught(knowledge: Knowledge, taught: Sequence[TaughtQuestion]) -> Knowledge:
