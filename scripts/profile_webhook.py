@@ -81,10 +81,12 @@ def main(argv: list[str] | None = None) -> int:
 
         rng = random.Random(7)
         users = [f"U{rng.getrandbits(128):032x}" for _ in range(USER_POOL_SIZE)]
-        bodies = []
-        for _ in range(args.warmup + args.events):
-            body = webhook_body([text_event(rng, rng.choice(users), rng.choice(TEXTS))])
-            bodies.append((body, sign(BENCH_SECRET, body)))
+
+        def signed_bodies(count: int) -> list[tuple[bytes, str]]:
+            bodies = [webhook_body([text_event(rng, rng.choice(users), rng.choice(TEXTS))]) for _ in range(count)]
+            return [(body, sign(BENCH_SECRET, body)) for body in bodies]
+
+        bodies = signed_bodies(args.warmup + args.events)
 
         def post(body: bytes, signature: str) -> None:
             status: list[str] = []
@@ -133,11 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         sending.finish()
         total_cpu = time.process_time() - cpu0
         if store_prof or process_prof:
-            more = []
-            for _ in range(args.events):
-                body = webhook_body([text_event(rng, rng.choice(users), rng.choice(TEXTS))])
-                more.append((body, sign(BENCH_SECRET, body)))
-            run(more, store_prof, process_prof)
+            run(signed_bodies(args.events), store_prof, process_prof)
             sending.finish()
         replies = line.replies_delivered()
         n = args.events
