@@ -105,11 +105,16 @@ def flex(alt_text: str, contents: dict[str, Any], choices: Sequence[Choice] = ()
 
 
 def utf16_len(value: str) -> int:
+    """LINE's limits count UTF-16 code units: one per character, two for one beyond the BMP (most emoji)."""
+    if value.isascii():
+        return len(value)
     return len(value.encode("utf-16-le")) // 2
 
 
 def clip(value: str, limit: int) -> str:
-    if utf16_len(value) <= limit:
+    # No character takes more than two units: most labels and texts fit without being measured (a reply clips
+    # some twenty of them).
+    if len(value) * 2 <= limit or utf16_len(value) <= limit:
         return value
     out = ""
     for ch in value:

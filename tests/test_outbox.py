@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.line_api import LineTransport, SendOutcome, SendResult
-from bot.messages import Choice, fit, split_text, text
+from bot.messages import MAX_LABEL, Choice, clip, fit, split_text, text, utf16_len
 from bot.outbox import Sender, enqueue_claimed_reply, enqueue_push
 from bot.runtime import runtime
 from models import OutboxKind, OutboxMessage, OutboxStatus, utcnow
@@ -219,6 +219,17 @@ def test_fit_splits_long_text_and_clips_quick_replies():
     assert len(items) == 13
     assert all(len(i["action"]["label"]) <= 20 and len(i["action"]["text"]) <= 300 for i in items)
     assert all("quickReply" not in m for m in messages[:-1])
+
+
+def test_clip_counts_emoji_as_line_does():
+    # LINE counts UTF-16 units: an emoji beyond the BMP is two, a Thai letter or an ASCII one is one.
+    assert clip("😀" * 10, MAX_LABEL) == "😀" * 10
+    assert clip("ก" * 20, MAX_LABEL) == "ก" * 20
+    assert clip("a" * 20, MAX_LABEL) == "a" * 20
+    clipped = clip("😀" * 11, MAX_LABEL)
+    assert clipped == "😀" * 9 + "…" and utf16_len(clipped) == 19
+    assert clip("ก" * 21, MAX_LABEL) == "ก" * 19 + "…"
+    assert [utf16_len(v) for v in ("", "abc", "กขค", "a😀")] == [0, 3, 3, 3]
 
 
 def test_split_text_counts_emoji_as_line_does():

@@ -6,6 +6,8 @@ the right number, at once. The words are data (data/emergency.toml); this module
 
 from __future__ import annotations
 
+import functools
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,8 +38,17 @@ class EmergencyWords:
     urgent: tuple[str, ...]
     not_emergency: tuple[str, ...]
 
+    @functools.cached_property
+    def _any_word(self) -> re.Pattern[str]:
+        words = {word for kind in self.kinds for word in kind.words + kind.weak_words}
+        return re.compile("|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)))
+
     def detect(self, key: str) -> list[Kind]:
         """The kinds of emergency a compacted message (bot.thai.text.compact) speaks of, the one named first first."""
+        # Every message is checked, and nearly none is an emergency: one search says so (taking out the phrases
+        # that are not emergencies can only remove words, never add one).
+        if not self._any_word.search(key):
+            return []
         for phrase in self.not_emergency:
             key = key.replace(phrase, "|")
         urgent = any(word in key for word in self.urgent)
