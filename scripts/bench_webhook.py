@@ -319,6 +319,46 @@ def cpu_seconds(server: Server) -> float:
     return total
 
 
+def machine_cpu() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine since it booted, every core's (Linux; zeros elsewhere)."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        idle = ticks[3] + ticks[4]  # idle and iowait
+        clock = os.sysconf("SC_CLK_TCK")
+        return (sum(ticks) - idle) / clock, sum(ticks) / clock
+    return 0.0, 0.0
+
+
+@dataclass
+class CpuSplit:
+    """Where the machine's CPU went while one target was measured, in CPU seconds: the share a rate cannot show
+    (a target may be slow because it burns CPU, or because it waits while cores sit idle)."""
+
+    workers: float = 0.0
+    client: float = 0.0  # the load process
+    here: float = 0.0  # this process: the fake LINE server's threads
+    busy: float = 0.0  # the whole machine's: the above, the database server, the kernel's own work, anything else
+    capacity: float = 0.0  # cores x seconds
+
+    def line(self, name: str, events: int) -> str:
+        def ms(seconds: float) -> str:
+            return f"{seconds * 1000 / max(events, 1):>10.2f}"
+
+        rest = self.busy - self.workers - self.client - self.here
+        busy = 100 * self.busy / self.capacity if self.capacity else float("nan")
+        return f"{name:<8}{ms(self.workers)}{ms(self.client)}{ms(self.here)}{ms(rest)}{ms(self.busy)}{busy:>9.0f}%"
+
+
+@contextlib.contextmanager
+def measuring_cpu(server: Server) -> Iterator[CpuSplit]:
+    split = CpuSplit()
+    workers, here, (busy, capacity) = cpu_seconds(server), time.process_time(), machine_cpu()
+    yield split
+    busy_now, capacity_now = machine_cpu()
+    split.workers, split.here = cpu_seconds(server) - workers, time.process_time() - here
+    split.busy, split.capacity = busy_now - busy, capacity_now - capacity
+
+
 def wait_ready(server: Server, path: str = "/healthz") -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
@@ -361,6 +401,7 @@ class PhaseResult:
     elapsed: float = 0.0
     latencies: list[float] = field(default_factory=list)
     error_samples: list[str] = field(default_factory=list)
+    cpu: float = 0.0  # the load process's CPU seconds
 
 
 @dataclass
@@ -423,7 +464,7 @@ def run_phase(spec: LoadSpec, requests: list[tuple[bytes, str]], deadline: float
         work.put(item)
     result = PhaseResult()
     lock = threading.Lock()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     threads = [
         threading.Thread(target=client, args=(spec.port, work, deadline, result, lock), daemon=True)
         for _ in range(spec.concurrency)
@@ -433,6 +474,7 @@ def run_phase(spec: LoadSpec, requests: list[tuple[bytes, str]], deadline: float
     for thread in threads:
         thread.join()
     result.elapsed = time.perf_counter() - start
+    result.cpu = time.process_time() - cpu_start
     return result
 
 
@@ -566,16 +608,19 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
             # the warm-up's events are processed before the measured phase starts, so they are not charged to it.
             warm = load_from_other_process(LoadSpec(port=bot.port, seed=0, phases=("warmup",), **spec_base))
             wait_processed(database_url, warm.posted * args.events_per_body, since=warm.ended, line=line)
-            bot_cpu = cpu_seconds(bot)
-            measured = load_from_other_process(LoadSpec(port=bot.port, seed=0, phases=("measured",), **spec_base))
-            bot_load = LoadResult(warm.warmup, measured.measured, measured.ended)
-            bot_load.measured.elapsed += wait_processed(
-                database_url, bot_load.posted * args.events_per_body, since=bot_load.ended, line=line
-            )
-            bot_cpu = cpu_seconds(bot) - bot_cpu
-            hello_cpu = cpu_seconds(hello)
-            hello_load = load_from_other_process(LoadSpec(port=hello.port, seed=1, **spec_base))
-            hello_cpu = cpu_seconds(hello) - hello_cpu
+            with measuring_cpu(bot) as bot_cpu:
+                measured = load_from_other_process(
+                    LoadSpec(port=bot.port, seed=0, phases=("measured",), **spec_base))
+                bot_load = LoadResult(warm.warmup, measured.measured, measured.ended)
+                bot_load.measured.elapsed += wait_processed(
+                    database_url, bot_load.posted * args.events_per_body, since=bot_load.ended, line=line
+                )
+            # The hello's warm-up is a phase of its own load process, so its CPU is kept apart (bot_load's too).
+            hello_load = load_from_other_process(LoadSpec(port=hello.port, seed=1, phases=("warmup",), **spec_base))
+            with measuring_cpu(hello) as hello_cpu:
+                hello_load.measured = load_from_other_process(
+                    LoadSpec(port=hello.port, seed=1, phases=("measured",), **spec_base)).measured
+            bot_cpu.client, hello_cpu.client = bot_load.measured.cpu, hello_load.measured.cpu
             results = {"bot": bot_load, "hello": hello_load}
             # Stopped before counting: a request the client gave up on may still be finishing.
             stop(bot)
@@ -595,8 +640,10 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
     print(f"ratio bot/hello events/s: {ratio:.3f} (goal >= {GOAL_RATIO}: {verdict})")
     posted = results["bot"].posted * per_body
     measured_events = {n: max(1, results[n].measured.requests * (per_body if n == "bot" else 1)) for n in results}
-    print(f"workers' CPU: bot {bot_cpu / measured_events['bot'] * 1000:.2f} ms an event, "
-          f"hello {hello_cpu / measured_events['hello'] * 1000:.2f} ms a request")
+    print("CPU per event (hello: per request) in ms, and how busy the machine's cores were:")
+    print(f"{'':<8}{'workers':>10}{'client':>10}{'fake LINE':>10}{'rest':>10}{'machine':>10}{'busy':>10}")
+    print(bot_cpu.line("bot", measured_events["bot"]))
+    print(hello_cpu.line("hello", measured_events["hello"]))
     print(f"bot database: processed_event {counts.processed_events}/{posted}, "
           f"outbox sent {counts.outbox_sent}/{counts.outbox_rows} rows ({counts.outbox_replies_sent} replies)")
     for name, result in results.items():
