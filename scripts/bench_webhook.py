@@ -1,7 +1,7 @@
 """Benchmark POST /callback under gunicorn against a bare Flask hello-world under the same settings.
 
     python scripts/bench_webhook.py [--events N] [--concurrency C] [--database-url URL] [--seconds MAX]
-                                    [--events-per-body K] [--line-latency-ms MS] [--console]
+                                    [--events-per-body K] [--line-latency-ms MS] [--console] [--store-only]
 
 Both apps run under gunicorn (sync workers) on loopback. The load comes from a separate process, so the
 client's own Python work is not charged to the servers' GIL. The bot sends its replies to the fake LINE server
@@ -17,6 +17,10 @@ row per event, or the run fails.
 database). E.g. the "100 events in one body" case:
 
     python scripts/bench_webhook.py --events 30 --concurrency 1 --events-per-body 100 --line-latency-ms 50
+
+--store-only measures a third target: the bot with its processing switched off, so that its webhook checks the
+signature, stores the events and answers, and does nothing more (on a database of its own). That is the ceiling,
+on this machine, of any design that makes the events durable before answering 200.
 
 Exit status: 0 when the measurement is valid (whether or not the goal ratio is met), 1 when it is not
 (a server did not start, a request failed, or the database counts are wrong).
@@ -101,6 +105,16 @@ def callback():
     return jsonify(status="ok", bytes=len(body))
 '''
 
+STORE_ONLY_APP = '''\
+"""The bot with its processing switched off: the webhook checks, stores and answers, and nothing follows."""
+
+from bot import create_app
+from bot.runtime import runtime
+
+app = create_app()
+runtime(app).inbound.process_later = lambda chat_keys: True
+'''
+
 
 # ----------------------------------------------------------------------------------------------- options
 
@@ -116,6 +130,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--line-latency-ms", type=float, default=0.0,
         help="the fake LINE answers each send this many ms later (default 0)",
+    )
+    parser.add_argument(
+        "--store-only", action="store_true",
+        help="also measure the bot with its processing switched off: the ceiling of storing before answering",
     )
     parser.add_argument(
         "--console", action="store_true",
@@ -139,10 +157,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 @contextlib.contextmanager
-def bench_database(server_url: str | None, tmp: Path) -> Iterator[str]:
+def bench_database(server_url: str | None, tmp: Path, name: str = "bench") -> Iterator[str]:
     """A database no one else uses: a new SQLite file, or a new PostgreSQL database dropped on exit."""
     if not server_url:
-        yield f"sqlite:///{tmp / 'bench.sqlite3'}"
+        yield f"sqlite:///{tmp / f'{name}.sqlite3'}"
         return
     admin_url = make_url(server_url)
     if admin_url.get_backend_name() != "postgresql":
@@ -187,6 +205,15 @@ def count_rows(database_url: str) -> DbCounts:
                     "SELECT count(*) FROM outbox_message WHERE status = 'sent' AND kind = 'reply'"
                 ),
             )
+    finally:
+        engine.dispose()
+
+
+def count_inbound(database_url: str) -> int:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM inbound_event")).scalar_one())
     finally:
         engine.dispose()
 
@@ -615,17 +642,24 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
                 bot_load.measured.elapsed += wait_processed(
                     database_url, bot_load.posted * args.events_per_body, since=bot_load.ended, line=line
                 )
-            # The hello's warm-up is a phase of its own load process, so its CPU is kept apart (bot_load's too).
-            hello_load = load_from_other_process(LoadSpec(port=hello.port, seed=1, phases=("warmup",), **spec_base))
-            with measuring_cpu(hello) as hello_cpu:
-                hello_load.measured = load_from_other_process(
-                    LoadSpec(port=hello.port, seed=1, phases=("measured",), **spec_base)).measured
-            bot_cpu.client, hello_cpu.client = bot_load.measured.cpu, hello_load.measured.cpu
-            results = {"bot": bot_load, "hello": hello_load}
+            bot_cpu.client = bot_load.measured.cpu
             # Stopped before counting: a request the client gave up on may still be finishing.
             stop(bot)
+            results, cpu = {"bot": bot_load}, {"bot": bot_cpu}
+            results["hello"], cpu["hello"] = measure_plain(hello, seed=1, spec_base=spec_base)
         counts = count_rows(database_url)
         line_replies = None if line is None else line.replies_delivered()
+    stored = None
+    if args.store_only:
+        (tmp / "store_only_app.py").write_text(STORE_ONLY_APP)
+        with (
+            bench_database(args.database_url, tmp, "store_only") as store_url,
+            gunicorn("store", "store_only_app:app", tmp, bot_env(store_url), args.workers, tmp) as store,
+        ):
+            wait_ready(store)
+            results["store"], cpu["store"] = measure_plain(store, seed=0, spec_base=spec_base)
+            stop(store)
+            stored = count_inbound(store_url)
 
     backend = make_url(database_url).get_backend_name()
     per_body = args.events_per_body
@@ -634,16 +668,20 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
           f"{args.warmup} warm-up + {args.events} bodies of {per_body} event(s) per target (max {args.seconds:.0f}s), "
           f"replies: {replies}")
     print_table(results, per_body)
-    bot_rate, hello_rate = (events_per_second(results[n].measured) for n in ("bot", "hello"))
-    ratio = bot_rate / hello_rate if hello_rate else 0.0
+    rates = {name: events_per_second(result.measured, 1 if name == "hello" else per_body)
+             for name, result in results.items()}
+    ratio = rates["bot"] / rates["hello"] if rates["hello"] else 0.0
     verdict = "met" if ratio >= GOAL_RATIO else "NOT met"
     print(f"ratio bot/hello events/s: {ratio:.3f} (goal >= {GOAL_RATIO}: {verdict})")
+    if "store" in rates and rates["hello"]:
+        print(f"ratio store-only/hello events/s: {rates['store'] / rates['hello']:.3f} (the ceiling of storing the "
+              f"events before answering, with nothing processed)")
     posted = results["bot"].posted * per_body
-    measured_events = {n: max(1, results[n].measured.requests * (per_body if n == "bot" else 1)) for n in results}
+    measured_events = {n: max(1, results[n].measured.requests * (1 if n == "hello" else per_body)) for n in results}
     print("CPU per event (hello: per request) in ms, and how busy the machine's cores were:")
     print(f"{'':<8}{'workers':>10}{'client':>10}{'fake LINE':>10}{'rest':>10}{'machine':>10}{'busy':>10}")
-    print(bot_cpu.line("bot", measured_events["bot"]))
-    print(hello_cpu.line("hello", measured_events["hello"]))
+    for name in results:
+        print(cpu[name].line(name, measured_events[name]))
     print(f"bot database: processed_event {counts.processed_events}/{posted}, "
           f"outbox sent {counts.outbox_sent}/{counts.outbox_rows} rows ({counts.outbox_replies_sent} replies)")
     for name, result in results.items():
@@ -653,9 +691,22 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
     if line_replies is not None:
         print(f"fake LINE: {line_replies} replies taken for {posted} events")
     problems = report_errors(results) + check_counts(counts, posted, line_replies)
+    if stored is not None and stored != results["store"].posted * per_body:
+        problems.append(f"store-only: {stored} events stored for {results['store'].posted * per_body} posted")
     for problem in problems:
         print(f"FAIL: {problem}", file=sys.stderr)
     return 1 if problems else 0
+
+
+def measure_plain(server: Server, *, seed: int, spec_base: dict[str, Any]) -> tuple[LoadResult, CpuSplit]:
+    """A target whose answer is the whole of its work (hello, store-only): its warm-up, then its measured load,
+    each from a load process of its own, so that the CPU figures are the measured phase's alone."""
+    result = load_from_other_process(LoadSpec(port=server.port, seed=seed, phases=("warmup",), **spec_base))
+    with measuring_cpu(server) as cpu:
+        result.measured = load_from_other_process(
+            LoadSpec(port=server.port, seed=seed, phases=("measured",), **spec_base)).measured
+    cpu.client = result.measured.cpu
+    return result, cpu
 
 
 def run_in_temp_dir(prefix: str, run: Callable[[argparse.Namespace, Path], int], args: argparse.Namespace) -> int:
