@@ -3,10 +3,10 @@
 LINE gives a webhook 2 s and counts the time a body takes. So /callback only checks the body, stores its events
 in one INSERT .. ON CONFLICT DO NOTHING (webhookEventId: a redelivery stores nothing) and one commit, and answers
 (store_pending). Processing and the replies follow at once, in rounds (process_chats): one transaction claims
-the pending events of the chats whose bodies came in, handles them all (bot.dispatch.process_batch) and marks
-them done, one commit for the round; the replies then go out side by side. Under load a round takes the events
-of many bodies, so commits (and, on SQLite, the waits for the one write lock) are shared. A round whose events
-fail is rolled back and its events run again one by one, each in its own transaction
+the pending events of the chats whose bodies came in (the oldest ROUND_EVENTS of them), handles them all
+(bot.dispatch.process_batch) and marks them done, one commit for the round; the replies then go out side by side.
+Under load a round takes the events of many bodies, so commits (and, on SQLite, the waits for the one write lock)
+are shared. A round whose events fail is rolled back and its events run again one by one, each in its own transaction
 (bot.dispatch.process_event), where a failure costs only an apology for its own event. Rounds run:
 
 - in production, on a background thread of the worker (one, fed chat ids by InboundProcessor.process_later).
@@ -71,8 +71,13 @@ MAX_ATTEMPTS = 5
 # How long a handled event's id is kept to recognise a redelivery (LINE redelivers within hours).
 KEEP_HANDLED = timedelta(days=2)
 CLAIM_BATCH = 100
-# Chats one round takes at most (with all their pending events): enough to share a commit among many bodies,
-# few enough that the round's hold on SQLite's write lock stays short for the webhooks waiting to store.
+# Events a round takes at most, oldest first (the rest of its chats' events wait for the next round). A round holds
+# the write lock while it handles its events, and on SQLite every webhook body waits for it before it can be
+# stored and answered (LINE gives a body 2 s). Bodies of 100 events came faster than they were handled, and
+# rounds of 8 chats with all their backlog ran to hundreds of events: answers took over a second.
+ROUND_EVENTS = 32
+# Chats one round takes at most (with their pending events, up to ROUND_EVENTS): enough to share a commit among
+# many bodies, few enough that the round's hold on SQLite's write lock stays short for the webhooks waiting to store.
 ROUND_CHATS = 8
 # Processing is CPU under the GIL: more threads per worker only queued on SQLite's write lock (bench_webhook.py
 # measured no gain). The replies of the events still go out side by side, on the sender's threads.
@@ -308,8 +313,8 @@ class InboundProcessor:
                         connection = session.connection()
                         self._sender.mark_sent_in(connection, delivered)
                         _lock_chats(connection, chat_keys)
-                        claimed = _claimed(
-                            connection.execute(_claim_for(self._dialect), _claim_params(now, chat_keys)))
+                        claimed = _claimed(connection.execute(
+                            _claim_for(self._dialect), _claim_params(now, chat_keys, ROUND_EVENTS)))
                         rows = process_batch(session, self._registry, self._config,
                                              [(event.raw, _mark_done(event)) for event in claimed])
                     committed = True
@@ -317,7 +322,7 @@ class InboundProcessor:
                 except BatchFailed as exc:
                     # Rolled back, claim included: claim them again and run them one by one, each in its own commit.
                     log.warning("inbound: a round of events failed (%s); processing them one by one", exc)
-                    claimed = self.claim(chat_keys=chat_keys, now=now, pending_only=False)
+                    claimed = self.claim(chat_keys=chat_keys, now=now, pending_only=False, limit=ROUND_EVENTS)
                     self._process(claimed, stats)
                     return _chats_of(claimed)
                 except OperationalError as exc:
@@ -330,7 +335,8 @@ class InboundProcessor:
                 self._sender.record_delivered(delivered)
         sending.send(rows)
         stats.processed += len(claimed)
-        return []
+        # A full round may have left later events of its chats: the caller looks at them again.
+        return list(chat_keys) if len(claimed) >= ROUND_EVENTS else []
 
     def process_stranded(self, now: datetime | None = None) -> ProcessStats:
         """The sender loop's job: events stored but never processed (their worker died, or its pool was full),
@@ -382,16 +388,17 @@ class InboundProcessor:
                 stats.processed += 1
 
     def claim(
-        self, *, chat_keys: Sequence[str], now: datetime | None = None, pending_only: bool = True
+        self, *, chat_keys: Sequence[str], now: datetime | None = None, pending_only: bool = True,
+        limit: int = CLAIM_BATCH,
     ) -> list[ClaimedEvent]:
-        """Claim every event of `chat_keys`, oldest first, pending or abandoned (its lease ran out), of the chats
-        that no one is processing now. pending_only: a plain read first, and no claim when none is pending."""
+        """Claim the events of `chat_keys`, the `limit` oldest, pending or abandoned (its lease ran out), of the
+        chats that no one is processing now. pending_only: a plain read first, and no claim when none is pending."""
         now = now or self._clock()
         if not chat_keys or (pending_only and not self._any_pending(chat_keys)):
             return []
         with self._engine.begin() as connection:
             _lock_chats(connection, chat_keys)
-            return _claimed(connection.execute(_claim_for(self._dialect), _claim_params(now, chat_keys)))
+            return _claimed(connection.execute(_claim_for(self._dialect), _claim_params(now, chat_keys, limit)))
 
     def _stranded_chats(self, now: datetime) -> list[str]:
         """Up to CLAIM_BATCH chats with an event pending since before STRANDED_AFTER, or whose lease ran out."""
@@ -522,8 +529,8 @@ def _chats_of(claimed: Sequence[ClaimedEvent]) -> list[str]:
     return list(dict.fromkeys(event.chat_key for event in claimed))
 
 
-def _claim_params(now: datetime, chat_keys: Sequence[str]) -> dict[str, Any]:
-    return {"now": now, "claim_lease_until": now + PROCESS_LEASE, "chat_keys": list(chat_keys)}
+def _claim_params(now: datetime, chat_keys: Sequence[str], limit: int = CLAIM_BATCH) -> dict[str, Any]:
+    return {"now": now, "claim_lease_until": now + PROCESS_LEASE, "chat_keys": list(chat_keys), "claim_limit": limit}
 
 
 def _claimed(result: Any) -> list[ClaimedEvent]:
@@ -544,7 +551,7 @@ def _claim_for(dialect: str) -> Any:
     due = select(this.c.id).where(
         this.c.chat_key.in_(bindparam("chat_keys", expanding=True)), or_(pending, lease_ran_out),
         this.c.attempts < MAX_ATTEMPTS, ~chat_busy,
-    )
+    ).order_by(this.c.id).limit(bindparam("claim_limit"))
     return (
         update(_TABLE)
         .where(_TABLE.c.id.in_(due.scalar_subquery()))

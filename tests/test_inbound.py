@@ -275,3 +275,34 @@ def test_a_handled_events_id_is_forgotten_after_two_days_and_a_later_redelivery_
     assert inbound.wait_idle(20)
     assert [d.body["replyToken"] for d in fake_line.delivered()] == [event["replyToken"]], "one answer"
     assert count(async_app, ProcessedEvent) == 1
+
+
+def test_a_backlog_longer_than_a_round_is_handled_in_rounds_of_at_most_round_events_in_each_chats_order(
+    async_app, fake_line, monkeypatch
+):
+    # A round holds the write lock while it handles its events, and a webhook body waits for it: when bodies come
+    # faster than they are handled, a round must not take every chat's whole backlog at once.
+    import bot.inbound as inbound_module
+
+    monkeypatch.setattr(inbound_module, "ROUND_EVENTS", 10)
+    rounds: list[int] = []
+    real_batch = inbound_module.process_batch
+
+    def counted_batch(session, registry, config, events):  # type: ignore[no-untyped-def]
+        rounds.append(len(events))
+        return real_batch(session, registry, config, events)
+
+    monkeypatch.setattr(inbound_module, "process_batch", counted_batch)
+    users = [f"U{i:032x}" for i in range(3)]
+    events = [ev.text(f"สวัสดี {i}", user_id=users[i % 3]) for i in range(45)]
+    inbound = runtime(async_app).inbound
+    chats = inbound.store_pending(events)
+
+    assert inbound.process_chats(chats).processed == 45
+    assert rounds and max(rounds) == 10 and sum(rounds) == 45
+    assert {e.status for e in rows(async_app, InboundEvent)} == {InboundStatus.DONE}, "nothing left for later"
+    processed = [e.webhook_event_id for e in rows(async_app, ProcessedEvent, order_by=ProcessedEvent.id)]
+    for user in users:
+        sent = [e["webhookEventId"] for e in events if e["source"]["userId"] == user]
+        assert [i for i in processed if i in sent] == sent, "each chat's events in the order they came"
+    assert sorted(d.body["replyToken"] for d in fake_line.delivered()) == sorted(e["replyToken"] for e in events)
