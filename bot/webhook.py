@@ -107,8 +107,8 @@ def _events_of(body: str) -> list[dict[str, Any]] | None:
 
 
 def _containers_at_most(body: str) -> int:
-    """At least as many as the containers the body opens (a bracket inside a string counts too): a body with fewer
-    than the depth limit cannot nest deeper, and is not walked (most bodies: one event opens about ten)."""
+    """An upper bound on the containers the body opens (a bracket inside a string counts too): a body that opens
+    no more than the depth limit cannot nest deeper, and is not walked (one event opens about ten)."""
     return body.count("{") + body.count("[")
 
 
