@@ -189,33 +189,24 @@ class DbCounts:
     outbox_replies_sent: int
 
 
+def counts_of(database_url: str, *queries: str) -> list[int]:
+    """Each query's count(*), on a connection of its own to the database."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return [int(conn.execute(text(sql)).scalar_one()) for sql in queries]
+    finally:
+        engine.dispose()
+
+
 def count_rows(database_url: str) -> DbCounts:
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as conn:
-
-            def scalar(sql: str) -> int:
-                return int(conn.execute(text(sql)).scalar_one())
-
-            return DbCounts(
-                processed_events=scalar("SELECT count(*) FROM processed_event"),
-                outbox_rows=scalar("SELECT count(*) FROM outbox_message"),
-                outbox_sent=scalar("SELECT count(*) FROM outbox_message WHERE status = 'sent'"),
-                outbox_replies_sent=scalar(
-                    "SELECT count(*) FROM outbox_message WHERE status = 'sent' AND kind = 'reply'"
-                ),
-            )
-    finally:
-        engine.dispose()
-
-
-def count_inbound(database_url: str) -> int:
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as conn:
-            return int(conn.execute(text("SELECT count(*) FROM inbound_event")).scalar_one())
-    finally:
-        engine.dispose()
+    return DbCounts(*counts_of(
+        database_url,
+        "SELECT count(*) FROM processed_event",
+        "SELECT count(*) FROM outbox_message",
+        "SELECT count(*) FROM outbox_message WHERE status = 'sent'",
+        "SELECT count(*) FROM outbox_message WHERE status = 'sent' AND kind = 'reply'",
+    ))
 
 
 def wait_processed(database_url: str, posted: int, since: float, line: Any = None, timeout: float = 120.0) -> float:
@@ -660,7 +651,7 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
             wait_ready(store)
             results["store"], cpu["store"] = measure_plain(store, seed=0, spec_base=spec_base)
             stop(store)
-            stored = count_inbound(store_url)
+            [stored] = counts_of(store_url, "SELECT count(*) FROM inbound_event")
 
     backend = make_url(database_url).get_backend_name()
     per_body = args.events_per_body
