@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+import bot.inbound as inbound_module
 from bot.line_api import LineTransport
 from bot.outbox import CLAIM_LEASE, Sender
 from bot.runtime import runtime
@@ -282,8 +283,6 @@ def test_a_backlog_longer_than_a_round_is_handled_in_rounds_of_at_most_round_eve
 ):
     # A round holds the write lock while it handles its events, and a webhook body waits for it: when bodies come
     # faster than they are handled, a round must not take every chat's whole backlog at once.
-    import bot.inbound as inbound_module
-
     monkeypatch.setattr(inbound_module, "ROUND_EVENTS", 10)
     rounds: list[int] = []
     real_batch = inbound_module.process_batch
