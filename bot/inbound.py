@@ -84,6 +84,9 @@ ROUND_CHATS = 8
 PROCESS_THREADS = 1
 # Chats waiting for the thread, per process; more are left pending for the sender loop.
 QUEUE_LIMIT = 256
+# How often the thread, waiting for new events or for its sends to end, looks again of itself: it is woken for
+# both, so this only bounds the cost of a wake-up that was missed.
+SEND_WAIT_CHECK_SECONDS = 1.0
 
 _T = TypeVar("_T")
 _TABLE = InboundEvent.__table__
@@ -225,6 +228,7 @@ class InboundProcessor:
                 return False
             self._waiting.update(dict.fromkeys(chat_keys))
             if self._running_pid == os.getpid():
+                self._lock.notify_all()  # the thread may be waiting for its replies to end
                 return True  # the thread takes them in its next round
             self._running_pid = os.getpid()
             pool = self._executor()
@@ -235,10 +239,13 @@ class InboundProcessor:
         """The thread's work: rounds over the waiting chats until none is left. The bodies that come in during a
         round wait for the next one, which takes them all (up to ROUND_CHATS chats) in one transaction. A round's
         replies are still on their way while the next round runs, which marks those delivered by then sent; once
-        nothing is waiting, the last ones are waited for and recorded."""
-        sending = Sending(self._sender)
+        nothing is waiting, the thread waits for whichever comes first: a chat's new events, or the end of the last
+        sends, which it then records. Not for the sends alone: LINE takes tens to hundreds of milliseconds to answer
+        one, and events coming in meanwhile would wait that long before being handled."""
+        sending = Sending(self._sender, on_sent=self._wake)
         while True:
             with self._lock:
+                self._lock.wait_for(lambda: self._waiting or sending.all_ended, timeout=SEND_WAIT_CHECK_SECONDS)
                 chat_keys = list(itertools.islice(self._waiting, ROUND_CHATS))
                 for chat_key in chat_keys:
                     del self._waiting[chat_key]
@@ -247,13 +254,18 @@ class InboundProcessor:
                     self._lock.notify_all()
                     return
             if not chat_keys:
-                sending.finish()  # never raises
+                if sending.all_ended:
+                    sending.finish()  # never raises
                 continue
             try:
                 self.process_chats(chat_keys, sending=sending)
             except Exception:  # noqa: BLE001 - the thread must go on; these events are taken up by the sender loop
                 log_failure(log, "inbound: processing the events of %d chats failed; the sender loop takes them up",
                             len(chat_keys))
+
+    def _wake(self) -> None:
+        with self._lock:
+            self._lock.notify_all()
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until this process's thread has processed every chat handed to it; False on timeout. For tests and

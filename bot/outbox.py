@@ -563,8 +563,9 @@ class Sending:
     the same chat go one after the other, in the order given: a reply's messages beyond the fifth follow as a
     push, and a citizen who sent three messages must read the answers in that order."""
 
-    def __init__(self, sender: Sender) -> None:
+    def __init__(self, sender: Sender, *, on_sent: Callable[[], object] | None = None) -> None:
         self._sender = sender
+        self._on_sent = on_sent  # called on a sender's thread as each send ends
         self._started: list[tuple[ClaimedRow, Future[SendOutcome]]] = []
         self._last_of_chat: dict[str, Future[SendOutcome]] = {}
         self.stats = SendStats()
@@ -575,6 +576,8 @@ class Sending:
         for row in rows:
             chat = row.to or row.reply_token or f"#{row.id}"
             future = self._sender._start(row, after=self._last_of_chat.get(chat))
+            if self._on_sent is not None:
+                future.add_done_callback(lambda _future, on_sent=self._on_sent: on_sent())
             self._last_of_chat[chat] = future
             self._started.append((row, future))
 
@@ -602,7 +605,13 @@ class Sending:
 
     @property
     def in_flight(self) -> bool:
+        """Rows sent and not yet recorded, whether their sends have ended or not."""
         return bool(self._started)
+
+    @property
+    def all_ended(self) -> bool:
+        """Every send has ended: finish would not wait."""
+        return all(future.done() for _row, future in self._started)
 
     def finish(self) -> SendStats:
         """Wait for every row sent so far and record the outcomes (Sender._record_outcomes).

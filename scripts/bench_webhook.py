@@ -1,7 +1,8 @@
 """Benchmark POST /callback under gunicorn against a bare Flask hello-world under the same settings.
 
     python scripts/bench_webhook.py [--events N] [--concurrency C] [--database-url URL] [--seconds MAX]
-                                    [--events-per-body K] [--line-latency-ms MS] [--console] [--store-only]
+                                    [--events-per-body K] [--line-latency-ms MS] [--rate R] [--console]
+                                    [--store-only]
 
 Both apps run under gunicorn (sync workers) on loopback. The load comes from a separate process, so the
 client's own Python work is not charged to the servers' GIL. The bot sends its replies to the fake LINE server
@@ -17,6 +18,13 @@ row per event, or the run fails.
 database). E.g. the "100 events in one body" case:
 
     python scripts/bench_webhook.py --events 30 --concurrency 1 --events-per-body 100 --line-latency-ms 50
+
+With the fake LINE, the bot's line also says how long after its body was posted each event's reply reached LINE:
+what a citizen waits for. At full speed that is mostly the backlog the load builds; --rate R posts R bodies a second
+instead (spread over the clients), a load the bot keeps up with, so the wait is the path's own. With LINE's latency,
+e.g. 2,000 bodies at 50 a second, LINE answering each send in 150 ms:
+
+    python scripts/bench_webhook.py --rate 50 --line-latency-ms 150
 
 --store-only measures a third target: the bot with its processing switched off, so that its webhook checks the
 signature, stores the events and answers, and does nothing more (on a database of its own). That is the ceiling,
@@ -132,6 +140,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="the fake LINE answers each send this many ms later (default 0)",
     )
     parser.add_argument(
+        "--rate", type=float, default=0.0,
+        help="bodies posted per second, at most (default 0: as fast as the server answers)",
+    )
+    parser.add_argument(
         "--store-only", action="store_true",
         help="also measure the bot with its processing switched off: the ceiling of storing before answering",
     )
@@ -148,8 +160,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name in ("events", "concurrency", "workers", "events_per_body"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    if args.warmup < 0 or args.seconds <= 0:
-        parser.error("--warmup must be >= 0 and --seconds > 0")
+    if args.warmup < 0 or args.seconds <= 0 or args.rate < 0:
+        parser.error("--warmup and --rate must be >= 0 and --seconds > 0")
     return args
 
 
@@ -407,6 +419,7 @@ class LoadSpec:
     secret: str
     seed: int
     events_per_body: int = 1
+    rate: float = 0.0  # bodies per second, at most; 0: as fast as they are answered
     phases: tuple[str, ...] = ("warmup", "measured")  # which of the two this load process runs
 
 
@@ -420,6 +433,8 @@ class PhaseResult:
     latencies: list[float] = field(default_factory=list)
     error_samples: list[str] = field(default_factory=list)
     cpu: float = 0.0  # the load process's CPU seconds
+    # Each event's reply token -> time.monotonic() when its body's request began (one clock for every process).
+    posted_at: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -464,22 +479,27 @@ def webhook_body(events: list[dict[str, Any]]) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def build_requests(spec: LoadSpec, count: int, rng: random.Random) -> list[tuple[bytes, str]]:
+# A body, its signature, and its events' reply tokens.
+Request = tuple[bytes, str, tuple[str, ...]]
+
+
+def build_requests(spec: LoadSpec, count: int, rng: random.Random) -> list[Request]:
     """Bodies and signatures made before the clock starts, so the client's JSON and HMAC work is not timed."""
     users = [f"U{rng.getrandbits(128):032x}" for _ in range(USER_POOL_SIZE)]
     out = []
     for _ in range(count):
-        body = webhook_body(
-            [text_event(rng, rng.choice(users), rng.choice(TEXTS)) for _ in range(spec.events_per_body)]
-        )
-        out.append((body, sign(spec.secret, body)))
+        events = [text_event(rng, rng.choice(users), rng.choice(TEXTS)) for _ in range(spec.events_per_body)]
+        body = webhook_body(events)
+        out.append((body, sign(spec.secret, body), tuple(event["replyToken"] for event in events)))
     return out
 
 
-def run_phase(spec: LoadSpec, requests: list[tuple[bytes, str]], deadline: float) -> PhaseResult:
-    work: queue.SimpleQueue[tuple[bytes, str]] = queue.SimpleQueue()
-    for item in requests:
-        work.put(item)
+def run_phase(spec: LoadSpec, requests: list[Request], deadline: float) -> PhaseResult:
+    """The requests from spec.concurrency clients; with spec.rate, the i-th is not sent before i / rate seconds."""
+    work: queue.SimpleQueue[tuple[float, Request]] = queue.SimpleQueue()
+    begin = time.monotonic()
+    for i, item in enumerate(requests):
+        work.put((begin + i / spec.rate if spec.rate else 0.0, item))
     result = PhaseResult()
     lock = threading.Lock()
     start, cpu_start = time.perf_counter(), time.process_time()
@@ -496,22 +516,23 @@ def run_phase(spec: LoadSpec, requests: list[tuple[bytes, str]], deadline: float
     return result
 
 
-def client(port: int, work: queue.SimpleQueue[tuple[bytes, str]], deadline: float, result: PhaseResult,
+def client(port: int, work: queue.SimpleQueue[tuple[float, Request]], deadline: float, result: PhaseResult,
            lock: threading.Lock) -> None:
     """One keep-alive client. gunicorn's sync workers close after each response; http.client reconnects."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_SECONDS)
     try:
         while time.monotonic() < deadline:
             try:
-                body, signature = work.get_nowait()
+                not_before, (body, signature, reply_tokens) = work.get_nowait()
             except queue.Empty:
                 return
+            time.sleep(max(0.0, not_before - time.monotonic()))
             headers = {
                 "Content-Type": "application/json; charset=utf-8",
                 "X-Line-Signature": signature,
                 "User-Agent": "LineBotWebhook/2.0",
             }
-            t0 = time.perf_counter()
+            posted_at, t0 = time.monotonic(), time.perf_counter()
             try:
                 conn.request("POST", "/callback", body=body, headers=headers)
                 response = conn.getresponse()
@@ -523,6 +544,7 @@ def client(port: int, work: queue.SimpleQueue[tuple[bytes, str]], deadline: floa
                 latency, error = None, f"{type(exc).__name__}: {exc}"
             with lock:
                 result.requests += 1
+                result.posted_at.update(dict.fromkeys(reply_tokens, posted_at))
                 if latency is not None:
                     result.latencies.append(latency)
                 if error is not None:
@@ -579,6 +601,16 @@ def print_table(results: dict[str, LoadResult], rates: dict[str, float]) -> None
         )
 
 
+def reply_latencies(delivered: list[Any], posted_at: dict[str, float]) -> list[float]:
+    """Seconds from each measured body's request to its event's reply reaching the fake LINE: what a citizen
+    waits for (the webhook's own answer is only LINE's)."""
+    return [
+        received.arrived - posted_at[token]
+        for received in delivered
+        if received.path.endswith("/reply") and (token := (received.body or {}).get("replyToken")) in posted_at
+    ]
+
+
 def check_counts(counts: DbCounts, posted: int, line_replies: int | None = None) -> list[str]:
     problems = []
     if line_replies is not None and line_replies != posted:
@@ -610,6 +642,7 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
     spec_base = {
         "events": args.events, "warmup": args.warmup, "concurrency": args.concurrency,
         "seconds": args.seconds, "secret": BENCH_SECRET, "events_per_body": args.events_per_body,
+        "rate": args.rate,
     }
     (tmp / "hello_app.py").write_text(HELLO_APP)
     latency = None if args.console else args.line_latency_ms
@@ -638,9 +671,11 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
             # Stopped before counting: a request the client gave up on may still be finishing.
             stop(bot)
             results, cpu = {"bot": bot_load}, {"bot": bot_cpu}
-            results["hello"], cpu["hello"] = measure_plain(hello, seed=1, spec_base=spec_base)
+            if not args.rate:  # a paced hello would only show the pace
+                results["hello"], cpu["hello"] = measure_plain(hello, seed=1, spec_base=spec_base)
         counts = count_rows(database_url)
         line_replies = None if line is None else line.replies_delivered()
+        reply_waits = [] if line is None else reply_latencies(line.delivered(), bot_load.measured.posted_at)
     stored = None
     if args.store_only:
         (tmp / "store_only_app.py").write_text(STORE_ONLY_APP)
@@ -656,16 +691,22 @@ def bench(args: argparse.Namespace, tmp: Path) -> int:
     backend = make_url(database_url).get_backend_name()
     per_body = args.events_per_body
     replies = "console mode" if latency is None else f"fake LINE answering in {latency:g} ms"
-    print(f"\nwebhook bench: {backend}, gunicorn {args.workers} sync workers, concurrency {args.concurrency}, "
+    pace = f", at most {args.rate:g} bodies/s" if args.rate else ""
+    print(f"\nwebhook bench: {backend}, gunicorn {args.workers} sync workers, concurrency {args.concurrency}{pace}, "
           f"{args.warmup} warm-up + {args.events} bodies of {per_body} event(s) per target (max {args.seconds:.0f}s), "
           f"replies: {replies}")
     rates = {name: events_per_second(result.measured, 1 if name == "hello" else per_body)
              for name, result in results.items()}
     print_table(results, rates)
-    ratio = rates["bot"] / rates["hello"] if rates["hello"] else 0.0
-    verdict = "met" if ratio >= GOAL_RATIO else "NOT met"
-    print(f"ratio bot/hello events/s: {ratio:.3f} (goal >= {GOAL_RATIO}: {verdict})")
-    if "store" in rates and rates["hello"]:
+    if "hello" in rates:
+        ratio = rates["bot"] / rates["hello"] if rates["hello"] else 0.0
+        verdict = "met" if ratio >= GOAL_RATIO else "NOT met"
+        print(f"ratio bot/hello events/s: {ratio:.3f} (goal >= {GOAL_RATIO}: {verdict})")
+    if reply_waits:
+        print(f"bot replies at LINE, ms after their body was posted: p50 {percentile_ms(reply_waits, 50):.1f}, "
+              f"p99 {percentile_ms(reply_waits, 99):.1f}, max {percentile_ms(reply_waits, 100):.1f} "
+              f"({len(reply_waits)} replies)")
+    if "store" in rates and rates.get("hello"):
         print(f"ratio store-only/hello events/s: {rates['store'] / rates['hello']:.3f} (the ceiling of storing the "
               f"events before answering, with nothing processed)")
     posted = results["bot"].posted * per_body

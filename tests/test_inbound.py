@@ -95,6 +95,23 @@ def test_one_chats_events_from_bodies_arriving_at_once_are_processed_in_the_orde
     assert sorted(d.body["replyToken"] for d in fake_line.delivered()) == sorted(e["replyToken"] for e in events)
 
 
+def test_a_citizens_event_is_handled_while_another_citizens_reply_is_still_on_its_way_to_line(async_app, fake_line):
+    # LINE takes tens to hundreds of milliseconds to answer a send: the worker's thread must not wait for that
+    # answer before it handles the next event that comes in.
+    fake_line.delay_sends(1.5)
+    first, second = ev.text("สวัสดี", user_id=f"U{1:032x}"), ev.text("ติดต่อ", user_id=f"U{2:032x}")
+    webhook = Webhook(async_app)
+    assert webhook.post(first).status_code == 200
+    _wait_for(lambda: any(r.body and r.body.get("replyToken") == first["replyToken"] for r in fake_line.received))
+    assert webhook.post(second).status_code == 200
+    assert runtime(async_app).inbound.wait_idle(20)
+    replies = {r.body["replyToken"]: r for r in fake_line.delivered()}
+    assert set(replies) == {first["replyToken"], second["replyToken"]}
+    assert replies[second["replyToken"]].arrived < replies[first["replyToken"]].answered, (
+        "the second reply went out while LINE was still answering the first")
+    assert [r.status for r in rows(async_app, OutboxMessage)] == [OutboxStatus.SENT] * 2
+
+
 def test_a_body_of_100_events_is_answered_within_a_second_and_each_event_replied_to_once(async_app, fake_line):
     # LINE batches events and gives a body 2 s: the answer must not wait for 100 events' processing or replies.
     fake_line.delay_sends(0.05)
