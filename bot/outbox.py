@@ -49,9 +49,11 @@ CLAIM_LEASE = timedelta(seconds=60)
 # the last of a batch waits for all before it), big enough that the claim and record statements are amortised.
 CLAIM_BATCH = 100
 MAX_BACKOFF_SECONDS = 15 * 60
-# Sends in flight at once per process: a webhook body of 100 events must be answered within LINE's 2 s, and
-# a LINE call is mostly waiting. LineTransport keeps as many connections.
-SEND_THREADS = 16
+# Sends in flight at once per process: a LINE call is mostly waiting, and a worker can handle 100-odd events a second,
+# so with LINE answering in 150 ms, 16 threads held the replies back (bench_webhook.py --line-latency-ms 150: 195
+# events/s, a reply reaching LINE 840 ms after its event at p50; with 64: 255 events/s, 41 ms), and with 300 ms
+# 64 still keep up. Threads are made only as sends need them; LineTransport keeps a connection per thread.
+SEND_THREADS = 64
 
 
 @dataclass(frozen=True)
