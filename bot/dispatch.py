@@ -29,7 +29,7 @@ from bot import texts
 from bot.context import Context, chat_id_of
 from bot.db import dialect_of, dialect_upsert, is_disconnect, log_failure
 from bot.messages import text
-from bot.outbox import ClaimedRow, enqueue_claimed_reply
+from bot.outbox import ClaimedRow, claim_queued, enqueue_claimed_reply
 from bot.registry import Handler, Registry
 from bot.thai.text import match_key
 from models import Conversation, LineUser, ProcessedEvent, utcnow
@@ -236,7 +236,12 @@ def _handle(
         _load_conversation(ctx, seen.conversation_id)
     handler = route(registry, ctx)
     handler(ctx)
-    reply_token = raw.get("replyToken")
+    # The reply first, then what the event pushed (to a clerk, or to this chat after the reply).
+    return _reply(ctx) + claim_queued(session)
+
+
+def _reply(ctx: Context) -> list[ClaimedRow]:
+    reply_token = ctx.raw.get("replyToken")
     if not ctx.replies:
         return []
     if not reply_token:
@@ -244,11 +249,11 @@ def _handle(
             ctx.push(ctx.chat_id, *ctx.replies)
         return []
     return enqueue_claimed_reply(
-        session,
+        ctx.session,
         reply_token=reply_token,
         to=None if ctx.reply_unlinked else ctx.chat_id,
         messages=ctx.replies,
-        source_event_id=raw.get("webhookEventId"),
+        source_event_id=ctx.raw.get("webhookEventId"),
     )
 
 

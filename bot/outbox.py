@@ -28,11 +28,11 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, inspect, literal, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Executable
@@ -70,6 +70,9 @@ class ClaimedRow:
     created_at: datetime | None = None
     claimed_at: datetime | None = None  # when this claim began: the start of the attempt it is for
     uncertain_at: datetime | None = None  # see OutboxMessage.uncertain_at
+    # Sent once the reply before it in the same Sending.send has been (claim_queued: an event's pushes follow its
+    # reply), so that what LINE takes comes in one order, the reply first.
+    after_reply: bool = False
 
 
 def enqueue_claimed_reply(
@@ -185,11 +188,15 @@ def enqueue_menu_link(session: Session, *, to: str, rich_menu_id: str | None) ->
     session.execute(
         delete(OutboxMessage)
         .where(OutboxMessage.to == to, OutboxMessage.kind.in_(menu_kinds), OutboxMessage.status == OutboxStatus.PENDING)
-        .execution_options(synchronize_session=False)
+        # "fetch": the superseded rows leave this session too, so that claim_queued does not take one for a row that
+        # was given its id since (SQLite reuses the highest).
+        .execution_options(synchronize_session="fetch")
     )
     kind = OutboxKind.UNLINK_MENU if rich_menu_id is None else OutboxKind.LINK_MENU
-    session.add(OutboxMessage(kind=kind, to=to, messages=[{"richMenuId": rich_menu_id}] if rich_menu_id else [{}]))
+    row = OutboxMessage(kind=kind, to=to, messages=[{"richMenuId": rich_menu_id}] if rich_menu_id else [{}])
+    session.add(row)
     session.flush()
+    _queued_in(session).append(row)
 
 
 def enqueue_push(
@@ -211,7 +218,35 @@ def enqueue_push(
                 log.info("push %s already in the outbox", key)
                 continue
         rows.append(row)
+    _queued_in(session).extend(rows)
     return rows
+
+
+def claim_queued(session: Session, now: datetime | None = None) -> list[ClaimedRow]:
+    """Claim, in the caller's transaction, the pushes and menu links queued in it so far (enqueue_push,
+    enqueue_menu_link), for the caller to send once it has committed, as it sends its replies: a clerk's approval
+    reaches the citizen, and a new report the clerk, at once, not at the sender loop's next round. Claimed as
+    enqueue_claimed_reply's rows are: a worker that dies before sending leaves them to the sender loop once the
+    lease runs out, and a push sent twice is refused by its retry key. One UPDATE of those still pending, so that a
+    row rolled back, or superseded since (enqueue_menu_link), is simply not there."""
+    ids = [state.identity[0] for state in map(inspect, session.info.pop(_QUEUED, [])) if state.persistent]
+    if not ids:
+        return []
+    now = now or utcnow()
+    claimed = session.execute(
+        update(_TABLE).where(_TABLE.c.id.in_(ids), _TABLE.c.status == OutboxStatus.PENDING)
+        .values(_claim_values(now)).returning(*_CLAIMED_COLUMNS)
+    ).all()
+    return sorted((replace(_claimed_row(r, now), after_reply=True) for r in claimed), key=lambda r: r.id)
+
+
+# Rows enqueued in a session and not claimed yet (claim_queued); a session whose owner does not claim them leaves
+# them pending, for the sender loop, as before.
+_QUEUED = "bot_outbox_queued"
+
+
+def _queued_in(session: Session) -> list[OutboxMessage]:
+    return session.info.setdefault(_QUEUED, [])  # type: ignore[no-any-return]
 
 
 def withdraw(session: Session, source_event_ids: Sequence[str]) -> int:
@@ -370,20 +405,20 @@ class Sender:
             log.exception("outbox %s: could not record %s; its lease will run out", row.id, outcome.result.value)
             return SendStats(retrying=1)
 
-    def _start(self, row: ClaimedRow, after: Future[SendOutcome] | None = None) -> Future[SendOutcome]:
-        """Send the row on the pool's threads, once `after` is done; with one thread, here and now.
+    def _start(self, row: ClaimedRow, after: Sequence[Future[SendOutcome]] = ()) -> Future[SendOutcome]:
+        """Send the row on the pool's threads, once the sends `after` are done; with one thread, here and now.
 
-        Waiting on `after` cannot deadlock the pool: it was submitted earlier, so a thread has taken it before
-        any thread takes this row, and it waits for nothing later."""
+        Waiting on `after` cannot deadlock the pool: they were submitted earlier, so threads have taken them before
+        any thread takes this row, and they wait for nothing later."""
         if self._threads > 1:
             return self._executor().submit(self._deliver_after, row, after)
         done: Future[SendOutcome] = Future()
         done.set_result(self._deliver(row))
         return done
 
-    def _deliver_after(self, row: ClaimedRow, after: Future[SendOutcome] | None) -> SendOutcome:
-        if after is not None:
-            wait([after])
+    def _deliver_after(self, row: ClaimedRow, after: Sequence[Future[SendOutcome]]) -> SendOutcome:
+        if after:
+            wait(after)
         return self._deliver(row)
 
     def _executor(self) -> ThreadPoolExecutor:
@@ -574,10 +609,14 @@ class Sending:
 
     def send(self, rows: Iterable[ClaimedRow]) -> None:
         """Start sending rows this process holds claimed, each at once on the sender's threads unless a row for
-        the same chat is still on its way."""
+        the same chat is still on its way, or it follows the reply before it (ClaimedRow.after_reply)."""
+        reply: Future[SendOutcome] | None = None
         for row in rows:
             chat = row.to or row.reply_token or f"#{row.id}"
-            future = self._sender._start(row, after=self._last_of_chat.get(chat))
+            after = [f for f in (self._last_of_chat.get(chat), reply if row.after_reply else None) if f is not None]
+            future = self._sender._start(row, after=after)
+            if row.kind is OutboxKind.REPLY:
+                reply = future
             if self._on_sent is not None:
                 future.add_done_callback(lambda _future, on_sent=self._on_sent: on_sent())
             self._last_of_chat[chat] = future

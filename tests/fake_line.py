@@ -513,6 +513,12 @@ class FakeLine:
         """The text of each delivered text (and textV2) message, in order."""
         return [m["text"] for _, m in self.delivered_messages() if m.get("type") in ("text", "textV2")]
 
+    def replied_texts(self) -> list[str]:
+        """texts(), of the replies only: what the bot answered the events, without what they made it push to
+        others (which follows each event's reply)."""
+        return [m["text"] for where, m in self.delivered_messages()
+                if where.startswith("reply:") and m.get("type") in ("text", "textV2")]
+
     # -- steering ------------------------------------------------------------------------------------------------
 
     def fail_fraction(self, p: float, *, seed: int = 0, mode: str = "before") -> None:

@@ -99,8 +99,8 @@ def a_report(webhook, fake_line, user: str = ev.CITIZEN, category: str = "แจ
              details: str = DETAILS) -> str:
     """A named report with no photo, location or phone; returns its tracking code."""
     say(webhook, "ร้องเรียน", category, details, "ข้าม", "ข้าม", texts.QR_NAMED, "ข้าม", "ยืนยัน", user=user)
-    code = parse_code(fake_line.texts()[-1])
-    assert code is not None, fake_line.texts()[-1]
+    code = parse_code(fake_line.replied_texts()[-1])
+    assert code is not None, fake_line.replied_texts()[-1]
     return code
 
 
@@ -108,7 +108,7 @@ def anonymous_report(webhook, fake_line, details: str = "มีการเร�
                      user: str = ev.CITIZEN) -> tuple[str, str]:
     """A corruption report, anonymous; returns its tracking code and the PIN shown once with it."""
     say(webhook, "แจ้งทุจริต", "ไม่เปิดเผยชื่อ", details, "ข้าม", "ข้าม", "ยืนยัน", user=user)
-    confirmation = fake_line.texts()[-1]
+    confirmation = fake_line.replied_texts()[-1]
     code, pin = parse_code(confirmation), re.search(r"รหัสลับของท่าน: (\d{6})", confirmation)
     assert code is not None and pin is not None, confirmation
     return code, pin.group(1)
@@ -724,6 +724,22 @@ def test_a_rolled_back_submission_leaves_no_gap(seeded):
 
 # -- staff ------------------------------------------------------------------------------------------------------
 
+def test_a_new_report_reaches_the_units_staff_right_after_the_citizens_answer_with_no_sender_round(
+        office, webhook, fake_line):
+    # Nothing here runs the sender loop (every 2 s, in the scheduler's process): the clerk's card goes out with the
+    # event that made it, after the citizen's answer, and the clerk's tap then tells the citizen at once too.
+    code = a_report(webhook, fake_line)
+    [card] = to(fake_line, CLERK, "flex")
+    assert code in card["altText"]
+    delivered = [where for where, _ in fake_line.delivered_messages()]
+    last_reply = max(i for i, where in enumerate(delivered) if where.startswith("reply:"))
+    assert delivered.index(f"push:{CLERK}") > last_reply, "the citizen's answer first, then the staff's cards"
+    say(webhook, ev.postback(button_data(card, texts.BTN_FB_ACK), user_id=CLERK))
+    assert fake_line.replied_texts()[-1] == texts.FB_STATUS_SET.format(code=code, status="รับเรื่องแล้ว")
+    assert to(fake_line, ev.CITIZEN)[-1]["text"] == texts.FB_PUSH_STATUS.format(code=code, status="รับเรื่องแล้ว")
+    assert {r.status for r in rows(office, OutboxMessage)} == {OutboxStatus.SENT}
+
+
 def test_only_the_units_staff_or_an_admin_may_act_and_a_double_tap_has_one_effect(office, webhook, fake_line):
     code = a_report(webhook, fake_line)
     send_pushes(office)
@@ -731,20 +747,20 @@ def test_only_the_units_staff_or_an_admin_may_act_and_a_double_tap_has_one_effec
     ack = button_data(card, texts.BTN_FB_ACK)
     for outsider in (FINANCE, ev.CITIZEN):
         say(webhook, ev.postback(ack, user_id=outsider))
-        assert fake_line.texts()[-1] == texts.FB_NOT_YOURS
+        assert fake_line.replied_texts()[-1] == texts.FB_NOT_YOURS
     assert stored(office, code).status is FeedbackStatus.NEW
     say(webhook, ev.postback(ack, user_id=CLERK))
-    assert fake_line.texts()[-1] == texts.FB_STATUS_SET.format(code=code, status="รับเรื่องแล้ว")
+    assert fake_line.replied_texts()[-1] == texts.FB_STATUS_SET.format(code=code, status="รับเรื่องแล้ว")
     say(webhook, ev.postback(ack, user_id=CLERK_HEAD))
-    assert fake_line.texts()[-1] == texts.FB_ALREADY.format(code=code, status="รับเรื่องแล้ว")
+    assert fake_line.replied_texts()[-1] == texts.FB_ALREADY.format(code=code, status="รับเรื่องแล้ว")
     say(webhook, ev.postback(button_data(card, texts.BTN_FB_PROGRESS), user_id=ADMIN))
-    assert fake_line.texts()[-1] == texts.FB_STATUS_SET.format(code=code, status="กำลังดำเนินการ")
+    assert fake_line.replied_texts()[-1] == texts.FB_STATUS_SET.format(code=code, status="กำลังดำเนินการ")
     say(webhook, ev.postback(ack, user_id=CLERK))
-    assert fake_line.texts()[-1] == texts.FB_ALREADY.format(code=code, status="กำลังดำเนินการ")
+    assert fake_line.replied_texts()[-1] == texts.FB_ALREADY.format(code=code, status="กำลังดำเนินการ")
     say(webhook, ev.postback("action=fb_status&to=acknowledged&id=999999", user_id=CLERK))
-    assert fake_line.texts()[-1] == texts.FB_NOT_YOURS, "no report and another unit's report: the same answer"
+    assert fake_line.replied_texts()[-1] == texts.FB_NOT_YOURS, "no report and another unit's report: the same answer"
     say(webhook, ev.postback(f"action=fb_status&to=done&id={stored(office, code).id}", user_id=CLERK))
-    assert fake_line.texts()[-1] == texts.BUTTON_EXPIRED, "done goes through its note, not a forged button"
+    assert fake_line.replied_texts()[-1] == texts.BUTTON_EXPIRED, "done goes through its note, not a forged button"
 
     report = stored(office, code)
     assert report.status is FeedbackStatus.IN_PROGRESS and report.acknowledged_at is not None
@@ -791,13 +807,13 @@ def test_done_asks_for_a_note_tells_the_reporter_and_takes_one_rating(office, we
     [card] = to(fake_line, CLERK, "flex")
     done = button_data(card, texts.BTN_FB_DONE)
     say(webhook, ev.postback(done, user_id=CLERK))
-    assert fake_line.texts()[-1] == texts.FB_ASK_CLOSING_NOTE.format(code=code)
+    assert fake_line.replied_texts()[-1] == texts.FB_ASK_CLOSING_NOTE.format(code=code)
     say(webhook, ev.sticker(user_id=CLERK))
-    assert fake_line.texts()[-1] == texts.FB_CLOSING_NOTE_PROMPT
+    assert fake_line.replied_texts()[-1] == texts.FB_CLOSING_NOTE_PROMPT
     say(webhook, "เปลี่ยนหลอดไฟใหม่ 2 ดวงเรียบร้อยแล้ว", user=CLERK)
-    assert fake_line.texts()[-1] == texts.FB_CLOSED.format(code=code)
+    assert fake_line.replied_texts()[-1] == texts.FB_CLOSED.format(code=code)
     say(webhook, ev.postback(done, user_id=CLERK_HEAD))
-    assert fake_line.texts()[-1] == texts.FB_ALREADY.format(code=code, status="เสร็จสิ้น")
+    assert fake_line.replied_texts()[-1] == texts.FB_ALREADY.format(code=code, status="เสร็จสิ้น")
     report = stored(office, code)
     assert report.status is FeedbackStatus.DONE and report.closing_note == "เปลี่ยนหลอดไฟใหม่ 2 ดวงเรียบร้อยแล้ว"
 
@@ -807,11 +823,11 @@ def test_done_asks_for_a_note_tells_the_reporter_and_takes_one_rating(office, we
     ratings = {item["action"]["label"]: item["action"]["data"] for item in closed["quickReply"]["items"]}
     assert len(ratings) == 5
     say(webhook, ev.postback(ratings["4 ⭐"], user_id=ev.OTHER_CITIZEN))
-    assert fake_line.texts()[-1] == texts.FB_RATE_NOT_YOURS
+    assert fake_line.replied_texts()[-1] == texts.FB_RATE_NOT_YOURS
     say(webhook, ev.postback(ratings["4 ⭐"]))
-    assert fake_line.texts()[-1] == texts.FB_RATED.format(score=4)
+    assert fake_line.replied_texts()[-1] == texts.FB_RATED.format(score=4)
     say(webhook, ev.postback(ratings["1 ⭐"]))
-    assert fake_line.texts()[-1] == texts.FB_ALREADY_RATED.format(score=4)
+    assert fake_line.replied_texts()[-1] == texts.FB_ALREADY_RATED.format(score=4)
     assert stored(office, code).rating == 4
 
 
@@ -824,11 +840,11 @@ def test_forward_hands_the_report_to_another_unit_once(office, webhook, fake_lin
     assert offer["text"] == texts.FB_ASK_FORWARD.format(code=code)
     [finance] = [i["action"]["data"] for i in offer["quickReply"]["items"] if i["action"]["label"] == "กองคลัง"]
     say(webhook, ev.postback(finance, user_id=CLERK))
-    assert fake_line.texts()[-1] == texts.FB_FORWARDED.format(code=code, unit="กองคลัง")
+    assert fake_line.replied_texts()[-1] == texts.FB_FORWARDED.format(code=code, unit="กองคลัง")
     say(webhook, ev.postback(finance, user_id=CLERK))
-    assert fake_line.texts()[-1] == texts.FB_ALREADY_FORWARDED.format(code=code, unit="กองคลัง")
+    assert fake_line.replied_texts()[-1] == texts.FB_ALREADY_FORWARDED.format(code=code, unit="กองคลัง")
     say(webhook, ev.postback(button_data(card, texts.BTN_FB_ACK), user_id=CLERK))
-    assert fake_line.texts()[-1] == texts.FB_NOT_YOURS
+    assert fake_line.replied_texts()[-1] == texts.FB_NOT_YOURS
 
     send_pushes(office)
     [forwarded] = to(fake_line, FINANCE, "flex")

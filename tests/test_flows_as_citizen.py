@@ -171,7 +171,7 @@ def test_the_closing_note_gets_help_for_a_sticker_and_closes_with_text(office, w
     assert fake_line.texts()[-1] == texts.FB_CLOSING_NOTE_PROMPT and step_of(office) == "note"
     say(webhook, "ซ่อมไฟแล้วค่ะ", user=CLERK)
     code = rows(office, FeedbackReport)[0].code
-    assert fake_line.texts()[-1] == texts.FB_CLOSED.format(code=code) and count(office, Conversation) == 0
+    assert fake_line.replied_texts()[-1] == texts.FB_CLOSED.format(code=code) and count(office, Conversation) == 0
     assert rows(office, FeedbackReport)[0].closing_note == "ซ่อมไฟแล้วค่ะ"
 
 

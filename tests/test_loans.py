@@ -54,8 +54,9 @@ def say(webhook, fake_line, message: str, user_id: str = ev.CITIZEN) -> str:
 
 
 def _last_text_after_pushes(webhook, fake_line) -> str:
-    """The reply's last text; then what was pushed (to staff, to the citizen) is delivered too."""
-    last = fake_line.texts()[-1]
+    """The reply's last text (what the event pushed, to staff or to the citizen, went out with it); then what the
+    sender loop would send is sent too."""
+    last = [m["text"] for where, m in fake_line.delivered_messages() if where.startswith("reply") and "text" in m][-1]
     runtime(webhook.client.application).sender.send_due()
     return last
 
@@ -63,7 +64,7 @@ def _last_text_after_pushes(webhook, fake_line) -> str:
 def tap(webhook, fake_line, data: str, user_id: str) -> list[dict]:
     before = len(fake_line.delivered_messages())
     webhook.post(ev.postback(data, user_id=user_id))
-    replied = [m for _, m in fake_line.delivered_messages()[before:]]
+    replied = [m for where, m in fake_line.delivered_messages()[before:] if where.startswith("reply")]
     runtime(webhook.client.application).sender.send_due()
     return replied
 

@@ -91,8 +91,8 @@ def test_one_request_is_a_one_element_list_and_a_corruption_code_is_not_found(re
 
 def filed(webhook, fake_line, *answers: str, user: str) -> str:
     say(webhook, *answers, user=user)
-    code = parse_code(fake_line.texts()[-1])
-    assert code is not None, fake_line.texts()[-1]
+    code = parse_code(fake_line.replied_texts()[-1])
+    assert code is not None, fake_line.replied_texts()[-1]
     return code
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.line_api import LineTransport, SendOutcome, SendResult
 from bot.messages import MAX_LABEL, Choice, clip, fit, split_text, text, utf16_len
-from bot.outbox import Sender, enqueue_claimed_reply, enqueue_push
+from bot.outbox import Sender, claim_queued, enqueue_claimed_reply, enqueue_menu_link, enqueue_push
 from bot.runtime import runtime
 from models import OutboxKind, OutboxMessage, OutboxStatus, utcnow
 from tests import line_events as ev
@@ -43,6 +43,26 @@ def _push_rows(app, n: int) -> list[int]:  # type: ignore[no-untyped-def]
         return [
             enqueue_push(session, to=f"U{i:032d}", messages=[text(f"แจ้งเตือน {i}")])[0].id for i in range(n)
         ]
+
+
+def test_a_transaction_claims_what_it_queued_that_is_still_to_send_in_order(app):
+    # What a webhook event queues is sent right after its commit (bot.dispatch): a superseded menu link and a
+    # push its dedupe key refused are not there to claim, and what was claimed is not claimed twice.
+    citizen, clerk = f"U{1:032d}", f"U{2:032d}"
+    with runtime(app).sessions.begin() as session:
+        enqueue_push(session, to=citizen, messages=[text("หนึ่ง")])
+        enqueue_menu_link(session, to=clerk, rich_menu_id="richmenu-old")
+        enqueue_menu_link(session, to=clerk, rich_menu_id="richmenu-new")
+        enqueue_push(session, to=citizen, messages=[text("สอง")], dedupe_key="status:1")
+        enqueue_push(session, to=citizen, messages=[text("สาม")], dedupe_key="status:1")
+        claimed = claim_queued(session)
+        assert claim_queued(session) == []
+    assert [(c.kind, c.to, c.messages, c.attempts, c.after_reply) for c in claimed] == [
+        (OutboxKind.PUSH, citizen, [text("หนึ่ง")], 1, True),
+        (OutboxKind.LINK_MENU, clerk, [{"richMenuId": "richmenu-new"}], 1, True),
+        (OutboxKind.PUSH, citizen, [text("สอง")], 1, True),
+    ]
+    assert {r.id: r.status for r in rows(app, OutboxMessage)} == {c.id: OutboxStatus.SENDING for c in claimed}
 
 
 def test_thirty_percent_failures_still_deliver_every_reply_exactly_once(webhook, fake_line, seeded):

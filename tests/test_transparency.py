@@ -41,8 +41,8 @@ def precise_location(user_id: str = ev.CITIZEN) -> dict:
 def named_report(webhook, fake_line) -> str:
     """A named report with a phone number and an exact location, as a citizen sends it; its tracking code."""
     say(webhook, "ร้องเรียน", "แจ้งปัญหาให้แก้ไข", DETAILS, "ข้าม", precise_location(), texts.QR_NAMED, PHONE, "ยืนยัน")
-    code = re.search(r"FB-\d{4}-\d{6}", fake_line.texts()[-1])
-    assert code is not None, fake_line.texts()[-1]
+    code = re.search(r"FB-\d{4}-\d{6}", fake_line.replied_texts()[-1])
+    assert code is not None, fake_line.replied_texts()[-1]
     return code.group(0)
 
 
@@ -53,7 +53,7 @@ def acknowledge_and_close(webhook, fake_line, code: str) -> None:
     say(webhook, ev.postback(button_data(card, texts.BTN_FB_ACK), user_id=CLERK))
     clock.advance(timedelta(days=1, hours=12))
     say(webhook, ev.postback(button_data(card, texts.BTN_FB_DONE), user_id=CLERK), CLOSING_NOTE, user=CLERK)
-    assert fake_line.texts()[-1] == texts.FB_CLOSED.format(code=code)
+    assert fake_line.replied_texts()[-1] == texts.FB_CLOSED.format(code=code)
     send_pushes(webhook.client.application)
     done = texts.FB_PUSH_DONE.format(code=code, note=CLOSING_NOTE)
     [closed] = [m for m in to(fake_line, ev.CITIZEN) if m["text"] == done]
