@@ -56,7 +56,7 @@ def say(webhook, fake_line, message: str, user_id: str = ev.CITIZEN) -> str:
 def _last_text_after_pushes(webhook, fake_line) -> str:
     """The reply's last text (what the event pushed, to staff or to the citizen, went out with it); then what the
     sender loop would send is sent too."""
-    last = [m["text"] for where, m in fake_line.delivered_messages() if where.startswith("reply") and "text" in m][-1]
+    last = fake_line.replied_texts()[-1]
     runtime(webhook.client.application).sender.send_due()
     return last
 
